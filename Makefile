@@ -1,0 +1,66 @@
+# The two commands in the README are `make run` and `make test`; both set up a fresh machine.
+SHELL := /bin/bash
+JOBS ?= 2
+HOST ?= 127.0.0.1
+PORT ?= 12345
+
+.PHONY: setup run test build-dev asan-test tsan-test clang-build format check-format bench micro fuzz soak clean
+
+setup:
+	@bash scripts/bootstrap.sh
+
+build/%/build.ninja: CMakePresets.json CMakeLists.txt
+	cmake --preset $*
+
+# Builds the release tool and starts the default server (echo, one event loop) on 127.0.0.1.
+run: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target sockit_cli
+	./build/release/bin/sockit serve echo $(HOST) $(PORT)
+
+# Every test: unit, integration (real peers: ncat, socat, nc, python3) and concurrency.
+test: setup build-dev
+	ctest --preset dev --no-tests=error
+
+build-dev:
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+asan-test: setup
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan --no-tests=error
+
+tsan-test: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
+clang-build: setup
+	cmake --preset clang >/dev/null
+	cmake --build --preset clang -j $(JOBS)
+
+format:
+	git ls-files '*.cpp' '*.hpp' '*.h' '*.c' | xargs clang-format -i
+
+check-format:
+	@out=$$(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' | xargs clang-format --dry-run 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -40; echo "clang-format: run 'make format'"; exit 1; fi; \
+	echo "clang-format: clean"
+
+micro: setup
+	cmake --preset release -DSOCKIT_BUILD_TESTS=OFF >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	for b in build/release/bench/micro_*; do $$b --benchmark_min_time=0.2; done
+
+bench: setup
+	bash bench/run.sh
+
+fuzz: setup
+	bash scripts/fuzz.sh $${FUZZ_SECONDS:-60}
+
+soak: setup
+	bash scripts/soak.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,102 @@
+// IP address values: IPv4Address, IPv6Address and IpAddress (either). Pure values: no OS calls.
+// Thread-safety: immutable values, safe to share.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+class IPv4Address {
+ public:
+  constexpr IPv4Address() noexcept = default;  ///< 0.0.0.0
+  /// From a 32-bit number in host byte order (1.2.3.4 == 0x01020304).
+  constexpr explicit IPv4Address(std::uint32_t value) noexcept : value_(value) {}
+  static constexpr IPv4Address from_bytes(std::array<std::uint8_t, 4> b) noexcept {
+    return IPv4Address((std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                       (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]});
+  }
+  static constexpr IPv4Address any() noexcept { return IPv4Address(0); }
+  static constexpr IPv4Address loopback() noexcept { return IPv4Address(0x7f000001); }
+  static constexpr IPv4Address broadcast() noexcept { return IPv4Address(0xffffffff); }
+
+  /// Strict dot-decimal: exactly four octets of 1-3 digits, 0..255, no leading zeros, nothing
+  /// else. On failure returns Errc::invalid_address and, if `why` is given, stores a sentence
+  /// naming the problem ("octet 4 is 300, above 255").
+  static Result<IPv4Address> parse(std::string_view text, std::string* why = nullptr);
+
+  constexpr std::uint32_t to_uint() const noexcept { return value_; }
+  constexpr std::array<std::uint8_t, 4> bytes() const noexcept {
+    return {static_cast<std::uint8_t>(value_ >> 24), static_cast<std::uint8_t>(value_ >> 16),
+            static_cast<std::uint8_t>(value_ >> 8), static_cast<std::uint8_t>(value_)};
+  }
+  std::string to_string() const;  ///< "192.168.1.10"
+
+  friend constexpr auto operator<=>(IPv4Address, IPv4Address) noexcept = default;
+
+ private:
+  std::uint32_t value_ = 0;
+};
+
+class IPv6Address {
+ public:
+  using Bytes = std::array<std::uint8_t, 16>;
+  constexpr IPv6Address() noexcept = default;  ///< ::
+  constexpr explicit IPv6Address(const Bytes& bytes, std::uint32_t scope_id = 0) noexcept
+      : bytes_(bytes), scope_id_(scope_id) {}
+  static constexpr IPv6Address any() noexcept { return IPv6Address(); }
+  static constexpr IPv6Address loopback() noexcept {
+    Bytes b{};
+    b[15] = 1;
+    return IPv6Address(b);
+  }
+
+  /// RFC 4291 text forms, including "::" compression, embedded IPv4 ("::ffff:1.2.3.4") and a
+  /// zone ("fe80::1%eth0" or "%2"). Errc::invalid_address on failure, with a reason in `why`.
+  static Result<IPv6Address> parse(std::string_view text, std::string* why = nullptr);
+
+  constexpr const Bytes& bytes() const noexcept { return bytes_; }
+  constexpr std::uint32_t scope_id() const noexcept { return scope_id_; }
+  std::string to_string() const;  ///< RFC 5952 canonical form ("2001:db8::1")
+
+  friend constexpr auto operator<=>(const IPv6Address&, const IPv6Address&) noexcept = default;
+
+ private:
+  Bytes bytes_{};
+  std::uint32_t scope_id_ = 0;
+};
+
+enum class Family : std::uint8_t { v4, v6 };
+
+/// Either family.
+class IpAddress {
+ public:
+  constexpr IpAddress() noexcept = default;  ///< 0.0.0.0
+  constexpr IpAddress(IPv4Address a) noexcept : v_(a) {}  // NOLINT(google-explicit-constructor)
+  constexpr IpAddress(IPv6Address a) noexcept : v_(a) {}  // NOLINT(google-explicit-constructor)
+
+  /// IPv4 if the text has no ':', IPv6 otherwise.
+  static Result<IpAddress> parse(std::string_view text, std::string* why = nullptr);
+
+  constexpr Family family() const noexcept {
+    return std::holds_alternative<IPv4Address>(v_) ? Family::v4 : Family::v6;
+  }
+  constexpr bool is_v4() const noexcept { return family() == Family::v4; }
+  constexpr bool is_v6() const noexcept { return family() == Family::v6; }
+  constexpr IPv4Address v4() const noexcept { return std::get<IPv4Address>(v_); }  ///< is_v4()
+  constexpr IPv6Address v6() const noexcept { return std::get<IPv6Address>(v_); }  ///< is_v6()
+  std::string to_string() const;
+
+  friend constexpr auto operator<=>(const IpAddress&, const IpAddress&) noexcept = default;
+
+ private:
+  std::variant<IPv4Address, IPv6Address> v_;
+};
+
+}  // namespace sockit

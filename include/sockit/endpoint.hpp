@@ -1,0 +1,72 @@
+// Endpoint: where a socket connects or binds. An IP address with a port, or a Unix socket path
+// (filesystem path, or a Linux abstract name written with a leading '@').
+// Thread-safety: immutable values, safe to share.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "sockit/address.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+/// A sockaddr big enough for any family, with its length; what bind/connect/accept take.
+struct SockAddr {
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+  const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
+  sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
+};
+
+struct UnixPath {
+  std::string path;  ///< "@name" = Linux abstract namespace (no file), else a filesystem path
+  bool is_abstract() const noexcept { return !path.empty() && path.front() == '@'; }
+  friend bool operator==(const UnixPath&, const UnixPath&) = default;
+};
+
+class Endpoint {
+ public:
+  Endpoint() = default;  ///< 0.0.0.0:0
+  Endpoint(IpAddress address, std::uint16_t port) : v_(Ip{address, port}) {}
+  explicit Endpoint(UnixPath path) : v_(std::move(path)) {}
+
+  /// "1.2.3.4:80", "[2001:db8::1]:443", "[fe80::1%eth0]:22", "/run/x.sock", "@abstract".
+  /// Numeric addresses only: host names go through the resolver. Errc::invalid_endpoint,
+  /// invalid_address or invalid_port on failure.
+  static Result<Endpoint> parse(std::string_view text);
+  /// From a kernel sockaddr (AF_INET, AF_INET6 or AF_UNIX); Errc::invalid_endpoint otherwise.
+  static Result<Endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
+
+  bool is_ip() const noexcept { return std::holds_alternative<Ip>(v_); }
+  bool is_unix() const noexcept { return std::holds_alternative<UnixPath>(v_); }
+  /// AF_INET, AF_INET6 or AF_UNIX.
+  int domain() const noexcept;
+  const IpAddress& address() const { return std::get<Ip>(v_).address; }  ///< is_ip()
+  std::uint16_t port() const { return std::get<Ip>(v_).port; }           ///< is_ip()
+  const UnixPath& unix_path() const { return std::get<UnixPath>(v_); }   ///< is_unix()
+
+  /// For bind/connect. Errc::invalid_endpoint if a Unix path is too long for sun_path.
+  Result<SockAddr> to_sockaddr() const;
+  /// Same text forms as parse(): "1.2.3.4:80", "[::1]:80", "/path", "@name".
+  std::string to_string() const;
+
+  friend bool operator==(const Endpoint& a, const Endpoint& b) = default;
+
+ private:
+  struct Ip {
+    IpAddress address;
+    std::uint16_t port = 0;
+    friend bool operator==(const Ip&, const Ip&) = default;
+  };
+  std::variant<Ip, UnixPath> v_;
+};
+
+/// Port text: decimal 0..65535 only (no sign, no spaces). Errc::invalid_port otherwise.
+Result<std::uint16_t> parse_port(std::string_view text);
+
+}  // namespace sockit

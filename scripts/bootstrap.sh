@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package that sockit's build, tests and benchmarks need.
+# Non-interactive and idempotent: when everything is present it only checks and exits.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config make git
+  clang clang-format libclang-rt-14-dev
+  # libraries
+  libfmt-dev libcli11-dev liburing-dev nlohmann-json3-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # test peers
+  ncat socat netcat-openbsd python3 curl procps util-linux iproute2
+  # benchmark peers and charts
+  libasio-dev libuv1-dev redis-server redis-tools iperf3 gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts redis-server as a service on install; the tests and benchmarks start their own.
+if command -v systemctl >/dev/null 2>&1; then
+  "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+echo "bootstrap: done"

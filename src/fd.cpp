@@ -1,0 +1,57 @@
+#include "sockit/fd.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sockit {
+
+void UniqueFd::reset(int fd) noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+int Deadline::poll_timeout_ms() const noexcept {
+  if (is_never()) return -1;
+  auto left = at_ - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  auto ms = std::chrono::ceil<Millis>(left).count();
+  return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+}
+
+Status wait_ready(int fd, Ready what, Deadline deadline) {
+  short events = 0;
+  if (static_cast<short>(what) & static_cast<short>(Ready::read)) events |= POLLIN;
+  if (static_cast<short>(what) & static_cast<short>(Ready::write)) events |= POLLOUT;
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, deadline.poll_timeout_ms());
+    if (n > 0) return {};
+    if (n == 0) return fail(sys_error(ETIMEDOUT));
+    if (errno != EINTR) return fail(sys_error());
+  }
+}
+
+Status set_nonblocking(int fd, bool on) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return fail(sys_error());
+  int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+  if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) < 0) return fail(sys_error());
+  return {};
+}
+
+Result<int> count_open_fds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fail(sys_error());
+  int count = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(dir);
+  return count - 1;  // the directory stream's own descriptor
+}
+
+}  // namespace sockit

@@ -1,0 +1,26 @@
+# Installs the already-built sockit into a scratch prefix, then configures, builds and runs the
+# consumer project against it. Fails (non-zero) at the first step that does not work.
+file(REMOVE_RECURSE ${WORK_DIR})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "step failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${WORK_DIR}/build -G ${GENERATOR}
+    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run(${WORK_DIR}/build/consumer)
+if(NOT last_output MATCHES "consumer check: Connection refused \\(nothing listens on that port\\)")
+  message(FATAL_ERROR "consumer printed unexpected text: ${last_output}")
+endif()
+# The same through pkg-config.
+set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/lib/pkgconfig)
+run(pkg-config --cflags --libs sockit)
+string(STRIP "${last_output}" flags)
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(${CXX} ${SOURCE_DIR}/tests/install_consumer/main.cpp ${flags} -o ${WORK_DIR}/consumer_pc)
+run(${WORK_DIR}/consumer_pc)
+message(STATUS "install consumer: find_package and pkg-config both build and run")

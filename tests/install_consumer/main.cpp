@@ -1,0 +1,15 @@
+// Links sockit from an install and uses one value type and one OS call; exits 0 on success.
+#include <sockit/address.hpp>
+#include <sockit/error.hpp>
+#include <sockit/fd.hpp>
+
+#include <cstdio>
+
+int main() {
+  auto addr = sockit::IPv4Address::parse("192.168.1.10");
+  if (!addr || addr->to_uint() != 0xc0a8010aU) return 1;
+  auto fds = sockit::count_open_fds();
+  if (!fds || *fds < 3) return 2;
+  std::puts(sockit::explain(sockit::sys_error(111), "consumer check").c_str());
+  return 0;
+}
