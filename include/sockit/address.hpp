@@ -5,6 +5,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -61,9 +62,38 @@ class IPv6Address {
   /// zone ("fe80::1%eth0" or "%2"). Errc::invalid_address on failure, with a reason in `why`.
   static Result<IPv6Address> parse(std::string_view text, std::string* why = nullptr);
 
+  /// ::ffff:a.b.c.d, the form a dual-stack socket reports for an IPv4 peer.
+  static constexpr IPv6Address v4_mapped(IPv4Address a) noexcept {
+    Bytes b{};
+    b[10] = 0xff;
+    b[11] = 0xff;
+    const auto v4 = a.bytes();
+    for (std::size_t i = 0; i < 4; ++i)
+      b[12 + i] = v4[i];
+    return IPv6Address(b);
+  }
+
   constexpr const Bytes& bytes() const noexcept { return bytes_; }
   constexpr std::uint32_t scope_id() const noexcept { return scope_id_; }
-  std::string to_string() const;  ///< RFC 5952 canonical form ("2001:db8::1")
+  /// Same address with another zone (0 = none).
+  constexpr IPv6Address with_scope_id(std::uint32_t scope_id) const noexcept {
+    return IPv6Address(bytes_, scope_id);
+  }
+  /// True for ::ffff:0:0/96.
+  constexpr bool is_v4_mapped() const noexcept {
+    for (std::size_t i = 0; i < 10; ++i) {
+      if (bytes_[i] != 0) return false;
+    }
+    return bytes_[10] == 0xff && bytes_[11] == 0xff;
+  }
+  /// The IPv4 address inside ::ffff:a.b.c.d, or nullopt for any other address.
+  constexpr std::optional<IPv4Address> to_v4() const noexcept {
+    if (!is_v4_mapped()) return std::nullopt;
+    return IPv4Address::from_bytes({bytes_[12], bytes_[13], bytes_[14], bytes_[15]});
+  }
+  /// RFC 5952 canonical form ("2001:db8::1", "::ffff:1.2.3.4"); a zone is appended as
+  /// "%<interface name>" when the index names an interface, else as "%<index>".
+  std::string to_string() const;
 
   friend constexpr auto operator<=>(const IPv6Address&, const IPv6Address&) noexcept = default;
 
@@ -77,7 +107,7 @@ enum class Family : std::uint8_t { v4, v6 };
 /// Either family.
 class IpAddress {
  public:
-  constexpr IpAddress() noexcept = default;  ///< 0.0.0.0
+  constexpr IpAddress() noexcept = default;               ///< 0.0.0.0
   constexpr IpAddress(IPv4Address a) noexcept : v_(a) {}  // NOLINT(google-explicit-constructor)
   constexpr IpAddress(IPv6Address a) noexcept : v_(a) {}  // NOLINT(google-explicit-constructor)
 
@@ -98,5 +128,45 @@ class IpAddress {
  private:
   std::variant<IPv4Address, IPv6Address> v_;
 };
+
+// ---- views for people (the CLI's "address" subcommand) --------------------------------------
+
+/// "0xC0A8010A" (upper-case hex digits, always 8 of them).
+std::string to_hex(IPv4Address a);
+/// "11000000.10101000.00000001.00001010" (each octet as 8 bits).
+std::string to_binary(IPv4Address a);
+
+// ---- classification --------------------------------------------------------------------------
+
+/// What an address is for (IANA special-purpose registries, RFC 6890 and successors). The first
+/// matching row wins, so 255.255.255.255 is `broadcast`, not `reserved`.
+enum class AddressClass : std::uint8_t {
+  unspecified,    ///< 0.0.0.0, ::
+  this_network,   ///< 0.0.0.0/8 (other than 0.0.0.0)
+  loopback,       ///< 127.0.0.0/8, ::1
+  private_use,    ///< RFC 1918: 10/8, 172.16/12, 192.168/16
+  shared,         ///< RFC 6598 carrier-grade NAT: 100.64/10
+  link_local,     ///< 169.254/16, fe80::/10
+  multicast,      ///< 224/4, ff00::/8
+  broadcast,      ///< 255.255.255.255 (limited broadcast)
+  documentation,  ///< 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32
+  benchmarking,   ///< 198.18/15
+  reserved,       ///< 240/4, 192.0.0/24
+  unique_local,   ///< fc00::/7
+  v4_mapped,      ///< ::ffff:0:0/96
+  global,         ///< none of the above
+};
+
+AddressClass classify(IPv4Address a) noexcept;
+AddressClass classify(const IPv6Address& a) noexcept;
+AddressClass classify(const IpAddress& a) noexcept;
+/// Short name: "unspecified", "this network", "loopback", "private", "shared (CGNAT)",
+/// "link-local", "multicast", "broadcast", "documentation", "benchmarking", "reserved",
+/// "unique local", "IPv4-mapped", "global".
+std::string_view address_class_name(AddressClass c) noexcept;
+
+/// The pre-CIDR (RFC 791) class letter from the leading bits: 'A' 0..127, 'B' 128..191,
+/// 'C' 192..223, 'D' 224..239 (multicast), 'E' 240..255. Historical: routing ignores it.
+char legacy_class(IPv4Address a) noexcept;
 
 }  // namespace sockit
