@@ -36,10 +36,13 @@ class Endpoint {
   explicit Endpoint(UnixPath path) : v_(std::move(path)) {}
 
   /// "1.2.3.4:80", "[2001:db8::1]:443", "[fe80::1%eth0]:22", "/run/x.sock", "@abstract".
+  /// Unix paths start with '/', "./" or "../"; they and abstract names must fit sun_path.
   /// Numeric addresses only: host names go through the resolver. Errc::invalid_endpoint,
-  /// invalid_address or invalid_port on failure.
-  static Result<Endpoint> parse(std::string_view text);
-  /// From a kernel sockaddr (AF_INET, AF_INET6 or AF_UNIX); Errc::invalid_endpoint otherwise.
+  /// invalid_address or invalid_port on failure, with a reason in `why` when given.
+  static Result<Endpoint> parse(std::string_view text, std::string* why = nullptr);
+  /// From a kernel sockaddr (AF_INET, AF_INET6 or AF_UNIX); Errc::invalid_endpoint otherwise
+  /// or when `len` is too short for the family. IPv4-mapped IPv6 peers stay IPv6 (see
+  /// IPv6Address::to_v4()). An unnamed Unix socket gives an empty UnixPath.
   static Result<Endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
 
   bool is_ip() const noexcept { return std::holds_alternative<Ip>(v_); }
@@ -52,7 +55,8 @@ class Endpoint {
 
   /// For bind/connect. Errc::invalid_endpoint if a Unix path is too long for sun_path.
   Result<SockAddr> to_sockaddr() const;
-  /// Same text forms as parse(): "1.2.3.4:80", "[::1]:80", "/path", "@name".
+  /// Same text forms as parse(): "1.2.3.4:80", "[::1]:80", "/path", "@name". An unnamed Unix
+  /// socket (empty path, e.g. a client that never bound) prints as "(unnamed)".
   std::string to_string() const;
 
   friend bool operator==(const Endpoint& a, const Endpoint& b) = default;
@@ -66,7 +70,21 @@ class Endpoint {
   std::variant<Ip, UnixPath> v_;
 };
 
-/// Port text: decimal 0..65535 only (no sign, no spaces). Errc::invalid_port otherwise.
-Result<std::uint16_t> parse_port(std::string_view text);
+/// Port text: decimal 0..65535 only (no sign, no spaces). Errc::invalid_port otherwise, with a
+/// reason in `why` when given.
+Result<std::uint16_t> parse_port(std::string_view text, std::string* why = nullptr);
+
+/// A host and port as written, before any resolution.
+struct HostPort {
+  std::string host;  ///< name, IPv4 text, or IPv6 text without brackets (zone kept)
+  std::string port;  ///< "" when the text had none; may be a service name ("http")
+  friend bool operator==(const HostPort&, const HostPort&) = default;
+};
+
+/// Splits "host:port", "[v6]:port", "[v6]", a bare "host" or a bare IPv6 address ("::1", more
+/// than one ':' and no brackets: all host). Nothing is resolved or range-checked here; the
+/// port is checked only for being non-empty after a ':'. Errc::invalid_endpoint for an empty
+/// text, an empty host, an unclosed '[', or text after ']' that is not ":port".
+Result<HostPort> split_host_port(std::string_view text, std::string* why = nullptr);
 
 }  // namespace sockit
