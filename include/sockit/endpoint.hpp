@@ -31,7 +31,9 @@ struct UnixPath {
 
 class Endpoint {
  public:
-  Endpoint() = default;  ///< 0.0.0.0:0
+  // Not "= default": a nested struct with member initialisers does not count as default
+  // constructible inside its enclosing class, so std::variant's default would be deleted.
+  Endpoint() : v_(Ip{}) {}  ///< 0.0.0.0:0
   Endpoint(IpAddress address, std::uint16_t port) : v_(Ip{address, port}) {}
   explicit Endpoint(UnixPath path) : v_(std::move(path)) {}
 
