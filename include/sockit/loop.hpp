@@ -1,0 +1,151 @@
+// EventLoop: one thread's reactor. Watches descriptors through a Poller, runs timers, runs
+// functions posted from any thread (woken through an eventfd), and turns signals into ordinary
+// events (signalfd).
+//
+// The loop thread is the thread inside run() while it runs, and otherwise the thread that
+// created the loop (so a loop can be set up on one thread, run on another, and destroyed by the
+// first after joining). Every member below says whether it is "thread-safe" or "loop
+// thread only"; loop-thread-only members assert it (in builds with assertions).
+//
+// One turn of the loop: wait for events (the timeout is the nearest timer, or 0 when posted work
+// is pending), dispatch every ready descriptor, fire due timers, then run posted functions.
+// Handlers destroyed while events are being dispatched could still be named by a later event of
+// the same batch, so owners destroy them from a posted function (which runs after the batch).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "sockit/deadline.hpp"
+#include "sockit/error.hpp"
+#include "sockit/fd.hpp"
+#include "sockit/poller.hpp"
+
+namespace sockit {
+
+class EventLoop {
+ public:
+  using Task = std::move_only_function<void()>;
+  using SignalHandler = std::move_only_function<void(int signo)>;
+  using TimerId = std::uint64_t;
+
+  /// Something that reacts to a watched descriptor. An interface rather than a std::function so
+  /// that dispatching an event costs one virtual call and no allocation.
+  class Handler {
+   public:
+    /// Called on the loop thread with kPoll* bits.
+    virtual void on_ready(std::uint32_t events) = 0;
+
+   protected:
+    ~Handler() = default;
+  };
+
+  /// A loop owned by the calling thread (poller, wake-up eventfd). Errors are the OS's.
+  static Result<std::unique_ptr<EventLoop>> create();
+  /// Loop thread only, and not while run() is executing.
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // ---- running ----------------------------------------------------------------------------
+
+  /// Runs until stop(). The calling thread is the loop thread until run() returns. Returns an
+  /// error only if the poller fails (which leaves the loop unusable).
+  Status run();
+  /// Makes run() return after the current turn. Thread-safe; may be called before run(), in
+  /// which case run() returns after one turn.
+  void stop();
+  /// Thread-safe.
+  bool in_loop_thread() const noexcept { return owner_.load() == std::this_thread::get_id(); }
+
+  /// Queues `task` to run on the loop thread after the events of the current turn, in posting
+  /// order. Thread-safe. Wakes the loop only when the queue was empty, so a burst of posts costs
+  /// one eventfd write.
+  void post(Task task);
+
+  // ---- descriptors (loop thread only) -----------------------------------------------------
+
+  /// Starts calling `handler` when `fd` is ready for `interest` (kPollRead | kPollWrite).
+  /// The loop neither owns the descriptor nor the handler. Loop thread only.
+  Status watch(int fd, std::uint32_t interest, Handler& handler);
+  /// Changes what `fd` is watched for. Loop thread only.
+  Status rewatch(int fd, std::uint32_t interest, Handler& handler);
+  /// Stops watching `fd` (call before closing it). Loop thread only.
+  Status unwatch(int fd);
+
+  // ---- timers (loop thread only) ----------------------------------------------------------
+
+  /// Runs `task` once after `delay`. Loop thread only.
+  TimerId run_after(Clock::duration delay, Task task);
+  /// Runs `task` every `period`, first after one period. Loop thread only.
+  TimerId run_every(Clock::duration period, Task task);
+  /// Cancels a timer (also from inside its own callback). Returns false if it already fired
+  /// (one-shot) or was cancelled. Loop thread only.
+  bool cancel(TimerId id);
+
+  /// The time at the start of the current turn: cheap, and accurate enough for coarse
+  /// deadlines (idle connections). Loop thread only.
+  Clock::time_point now() const noexcept;
+
+  // ---- signals (loop thread only) ---------------------------------------------------------
+
+  /// Delivers `signo` as an event: blocks it in the calling thread and adds it to the loop's
+  /// signalfd. Call before starting other threads so that they inherit the blocked mask (a
+  /// thread that does not block it would receive the signal the classic way). Loop thread only.
+  Status on_signal(int signo, SignalHandler handler);
+
+ private:
+  struct Timer {
+    Task task;
+    Clock::duration period{};  // zero for one-shot timers
+  };
+  struct Due {
+    Clock::time_point when;
+    TimerId id;
+    // std::push_heap builds a max-heap: invert so the earliest (then lowest id) is on top.
+    friend bool operator<(const Due& a, const Due& b) noexcept {
+      return a.when != b.when ? a.when > b.when : a.id > b.id;
+    }
+  };
+  class Waker;
+  class SignalReader;
+
+  EventLoop(std::unique_ptr<Poller> poller, UniqueFd wake_fd);
+  void assert_loop_thread() const noexcept;
+  int next_timeout_ms() const;
+  void fire_timers();
+  void run_posted();
+  void schedule(TimerId id, Clock::time_point when);
+  void drain_signals();
+
+  std::unique_ptr<Poller> poller_;
+  UniqueFd wake_fd_;
+  UniqueFd signal_fd_;
+  std::unique_ptr<Waker> waker_;
+  std::unique_ptr<SignalReader> signal_reader_;
+  std::atomic<std::thread::id> owner_;
+  std::atomic<bool> stop_{false};
+  Clock::time_point now_;
+
+  std::mutex posted_mutex_;
+  std::vector<Task> posted_;   // guarded by posted_mutex_
+  std::vector<Task> running_;  // loop thread: the batch being run, swapped with posted_
+
+  std::vector<Due> due_;  // min-heap on (when, id)
+  std::unordered_map<TimerId, Timer> timers_;
+  TimerId next_timer_id_ = 1;
+  TimerId firing_ = 0;  // the timer whose callback is running, 0 if none
+  bool firing_cancelled_ = false;
+
+  std::unordered_map<int, SignalHandler> signal_handlers_;
+  std::vector<PollEvent> events_;
+};
+
+}  // namespace sockit
