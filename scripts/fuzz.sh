@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (the `fuzz` preset: clang, -fsanitize=fuzzer,address,undefined)
+# and runs every fuzz/fuzz_*.cpp target for SECONDS with its seed corpus from fuzz/corpus/.
+# The corpus is copied to a scratch directory first, so a run never modifies the repository.
+# Exits non-zero if any target crashes, leaks, times out or breaks an invariant; the input
+# that did it is kept in $FUZZ_BUILD_DIR/artifacts/ for reproduction (`<binary> <file>`).
+#
+# usage: scripts/fuzz.sh [SECONDS=60]
+# env:   FUZZ_BUILD_DIR (default build/fuzz), FUZZ_TARGETS="ipv4 cidr" (default: all),
+#        FUZZ_RUNS=N (also stop each target after N executions: the long 10-million run is
+#        FUZZ_RUNS=10000000 scripts/fuzz.sh 3600), JOBS (build parallelism, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+build=${FUZZ_BUILD_DIR:-build/fuzz}
+
+# clang 14 cannot instantiate libstdc++ 12's std::expected<T, E> for a T with a non-trivial
+# destructor (Result<std::string>, Result<Endpoint>): that needs P0848 (conditionally trivial
+# special members), which clang implements from version 16. Prefer clang 16 with its libFuzzer.
+pick_clang() {
+  if command -v clang++-16 >/dev/null && [ -e /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
+    echo 16
+    return
+  fi
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "fuzz: installing clang-16 and libclang-rt-16-dev (clang 14 cannot compile sockit::Result<std::string>)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-16 libclang-rt-16-dev >&2 ||
+      { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-16 libclang-rt-16-dev >&2; }
+    echo 16
+    return
+  fi
+  echo ""
+}
+version=$(pick_clang)
+if [ -n "$version" ]; then
+  compilers=(-DCMAKE_CXX_COMPILER="clang++-$version" -DCMAKE_C_COMPILER="clang-$version")
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-$version/bin/llvm-symbolizer
+else
+  compilers=()
+fi
+
+cmake --preset fuzz -B "$build" "${compilers[@]}" >/dev/null
+cmake --build "$build" --target sockit_fuzzers -j "${JOBS:-2}"
+
+targets=()
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  for t in $FUZZ_TARGETS; do targets+=("$build/fuzz/fuzz_$t"); done
+else
+  for src in fuzz/fuzz_*.cpp; do
+    t=${src#fuzz/}
+    targets+=("$build/fuzz/${t%.cpp}")
+  done
+fi
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/sockit-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+artifacts="$build/artifacts"
+mkdir -p "$artifacts"
+
+run_opts=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048
+  -malloc_limit_mb=512)
+[ -n "${FUZZ_RUNS:-}" ] && run_opts+=(-runs="$FUZZ_RUNS")
+
+failed=0
+printf '%-22s %14s %8s %12s  %s\n' target executions seconds exec/s result
+for bin in "${targets[@]}"; do
+  name=${bin##*/fuzz_}
+  if [ ! -x "$bin" ]; then
+    echo "fuzz: $bin was not built" >&2
+    failed=1
+    continue
+  fi
+  corpus="$scratch/corpus-$name"
+  mkdir -p "$corpus"
+  [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
+  log="$scratch/$name.log"
+  start=$(date +%s)
+  rc=0
+  "$bin" "${run_opts[@]}" -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1 || rc=$?
+  elapsed=$(( $(date +%s) - start ))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  execs=${execs:-0}
+  rate=$(( execs / (elapsed > 0 ? elapsed : 1) ))
+  if [ "$rc" -eq 0 ]; then
+    result=ok
+  else
+    result="FAILED (exit $rc)"
+    failed=1
+  fi
+  printf '%-22s %14s %8s %12s  %s\n' "fuzz_$name" "$execs" "$elapsed" "$rate" "$result"
+  if [ "$rc" -ne 0 ]; then
+    grep -E 'ERROR|SUMMARY|#[0-9]+ 0x|Test unit written|runtime error' "$log" | head -30 >&2 || tail -30 "$log" >&2
+  fi
+done
+
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz: FAILED; reproduce with the inputs in $artifacts" >&2
+  exit 1
+fi
+echo "fuzz: all ${#targets[@]} targets ran ${seconds}s without a crash"
