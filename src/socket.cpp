@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 
@@ -166,6 +167,58 @@ Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline
     if (!would_block(errno)) return fail(sys_error());
     if (auto ready = wait_ready(fd, Ready::write, deadline); !ready) return fail(ready.error());
   }
+}
+
+Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline) {
+  for (;;) {
+    SockAddr from;
+    iovec iov{buffer.data(), buffer.size()};
+    msghdr msg{};
+    msg.msg_name = from.get();
+    msg.msg_namelen = sizeof from.storage;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    // With MSG_TRUNC in flags, Linux returns the datagram's real length even when it was cut.
+    const ssize_t n = ::recvmsg(fd, &msg, MSG_TRUNC);
+    if (n >= 0) {
+      Datagram d;
+      d.real_size = static_cast<std::size_t>(n);
+      d.size = d.real_size < buffer.size() ? d.real_size : buffer.size();
+      d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      if (auto sender = Endpoint::from_sockaddr(from.get(), msg.msg_namelen)) d.from = *sender;
+      return d;
+    }
+    if (errno == EINTR) continue;
+    if (!would_block(errno)) return fail(sys_error());
+    if (auto ready = wait_ready(fd, Ready::read, deadline); !ready) return fail(ready.error());
+  }
+}
+
+namespace {
+
+Result<std::size_t> send_one(int fd, std::span<const std::byte> data, const SockAddr* to,
+                             Deadline deadline) {
+  for (;;) {
+    const ssize_t n = ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL,
+                               to != nullptr ? to->get() : nullptr, to != nullptr ? to->len : 0);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (!would_block(errno)) return fail(sys_error());
+    if (auto ready = wait_ready(fd, Ready::write, deadline); !ready) return fail(ready.error());
+  }
+}
+
+}  // namespace
+
+Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, Deadline deadline) {
+  return send_one(fd, data, nullptr, deadline);
+}
+
+Result<std::size_t> send_datagram_to(int fd, std::span<const std::byte> data, const Endpoint& to,
+                                     Deadline deadline) {
+  auto addr = to.to_sockaddr();
+  if (!addr) return fail(addr.error());
+  return send_one(fd, data, &*addr, deadline);
 }
 
 Result<bool> start_connect(int fd, const SockAddr& to) {

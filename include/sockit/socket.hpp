@@ -85,6 +85,28 @@ Result<std::size_t> read_some(int fd, std::span<std::byte> buffer, Deadline dead
 /// use io.hpp's send_all.
 Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline deadline = {});
 
+// ---- datagrams (UDP and Unix datagram sockets) ------------------------------------------------
+
+/// One received datagram. Truncation is reported as data plus a flag, not as an error, so the
+/// caller chooses: treat it as Errc::truncated_datagram, or use the first `size` bytes. (The
+/// kernel discards the part that did not fit; it cannot be read afterwards.)
+struct Datagram {
+  std::size_t size = 0;       ///< bytes stored in the buffer (0 is a valid, empty datagram)
+  std::size_t real_size = 0;  ///< the datagram's full length (MSG_TRUNC); > size when truncated
+  bool truncated = false;     ///< MSG_TRUNC was set in msg_flags
+  /// The sender. An unbound Unix sender appears as an empty UnixPath. Left default (0.0.0.0:0)
+  /// in the rare case the kernel reports no usable address.
+  Endpoint from;
+};
+
+/// One recvmsg(MSG_TRUNC). On a connected UDP socket, an ICMP port-unreachable caused by an
+/// earlier send surfaces here as std::errc::connection_refused.
+Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline = {});
+/// One send (connected socket) or sendto (`to`), MSG_NOSIGNAL; an empty datagram is sent too.
+Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, Deadline deadline = {});
+Result<std::size_t> send_datagram_to(int fd, std::span<const std::byte> data, const Endpoint& to,
+                                     Deadline deadline = {});
+
 /// Starts a non-blocking connect: true if it completed at once, false if it is in progress (wait
 /// for writability, then read pending_error()), or the immediate error (e.g. ECONNREFUSED).
 Result<bool> start_connect(int fd, const SockAddr& to);

@@ -1,0 +1,120 @@
+// Unix domain sockets: UnixStream, UnixListener and UnixDatagram.
+//
+// Paths are UnixPath values: a filesystem path, or "@name" for a Linux abstract name (no file;
+// the name disappears with the last socket bound to it). Each object owns its descriptor
+// (move-only), which is O_NONBLOCK | CLOEXEC: blocking calls wait with poll() until their
+// Deadline (socket.hpp). Thread-safety: one object, one thread at a time.
+//
+// Socket files: bind() fails with EADDRINUSE if the path exists, even when the old socket is
+// dead. `remove_stale` removes it first, but only if it is a socket and nothing accepts on it
+// (a probe connect is refused); anything else at that path is left alone. `unlink_on_close`
+// removes the file this object created when it is destroyed.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <span>
+#include <utility>
+
+#include "sockit/deadline.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/error.hpp"
+#include "sockit/fd.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+class UnixStream {
+ public:
+  UnixStream() = default;  ///< empty; a target for move-assignment
+
+  /// Connects to a listening path. A full listen queue (EAGAIN) is retried until the deadline,
+  /// then std::errc::timed_out; no listener is ECONNREFUSED, no file ENOENT.
+  static Result<UnixStream> connect(const UnixPath& path, Deadline deadline = {});
+  /// Two connected streams (socketpair).
+  static Result<std::pair<UnixStream, UnixStream>> pair();
+  /// Adopts a connected AF_UNIX stream socket; makes it O_NONBLOCK.
+  static Result<UnixStream> from_fd(UniqueFd fd);
+
+  Result<std::size_t> read_some(std::span<std::byte> buffer, Deadline deadline = {});
+  Result<std::size_t> write_some(std::span<const std::byte> data, Deadline deadline = {});
+  Status shutdown(ShutdownHow how);
+  Result<Endpoint> local_endpoint() const;
+  Result<Endpoint> peer_endpoint() const;
+  int fd() const noexcept { return fd_.get(); }
+  bool valid() const noexcept { return fd_.valid(); }
+
+ private:
+  friend class UnixListener;
+  explicit UnixStream(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+struct UnixBindOptions {
+  int backlog = SOMAXCONN;      ///< listen() queue length (UnixListener only)
+  bool remove_stale = false;    ///< remove a dead socket file at the path first (see above)
+  bool unlink_on_close = true;  ///< remove the socket file when this object is destroyed
+};
+
+class UnixListener {
+ public:
+  UnixListener() = default;
+  UnixListener(UnixListener&& other) noexcept;
+  UnixListener& operator=(UnixListener&& other) noexcept;
+  ~UnixListener();
+
+  static Result<UnixListener> bind(const UnixPath& path, const UnixBindOptions& options = {});
+  /// Waits until the deadline (std::errc::timed_out) for a connection.
+  Result<UnixStream> accept(Deadline deadline = {});
+  /// Never blocks: std::errc::resource_unavailable_try_again when nothing is queued.
+  Result<UnixStream> try_accept();
+
+  const UnixPath& path() const noexcept { return path_; }
+  int fd() const noexcept { return fd_.get(); }
+  bool valid() const noexcept { return fd_.valid(); }
+
+ private:
+  UnixListener(UniqueFd fd, UnixPath path, bool unlink_on_close) noexcept
+      : fd_(std::move(fd)), path_(std::move(path)), unlink_on_close_(unlink_on_close) {}
+  void close() noexcept;
+  UniqueFd fd_;
+  UnixPath path_;
+  bool unlink_on_close_ = false;
+};
+
+class UnixDatagram {
+ public:
+  UnixDatagram() = default;
+  UnixDatagram(UnixDatagram&& other) noexcept;
+  UnixDatagram& operator=(UnixDatagram&& other) noexcept;
+  ~UnixDatagram();
+
+  /// An unbound socket: it can send, but receivers cannot reply to it.
+  static Result<UnixDatagram> open();
+  static Result<UnixDatagram> bind(const UnixPath& path, const UnixBindOptions& options = {});
+  static Result<std::pair<UnixDatagram, UnixDatagram>> pair();
+
+  /// Sets the default peer; ECONNREFUSED if nothing is bound at the path.
+  Status connect(const UnixPath& peer);
+  Result<std::size_t> send(std::span<const std::byte> data, Deadline deadline = {});
+  Result<std::size_t> send_to(std::span<const std::byte> data, const UnixPath& to,
+                              Deadline deadline = {});
+  /// Datagram {size, real_size, truncated, from}: truncation is data + flag, as for UDP.
+  Result<Datagram> recv(std::span<std::byte> buffer, Deadline deadline = {});
+  Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
+
+  Result<Endpoint> local_endpoint() const;
+  int fd() const noexcept { return fd_.get(); }
+  bool valid() const noexcept { return fd_.valid(); }
+
+ private:
+  UnixDatagram(UniqueFd fd, UnixPath path, bool unlink_on_close) noexcept
+      : fd_(std::move(fd)), path_(std::move(path)), unlink_on_close_(unlink_on_close) {}
+  void close() noexcept;
+  UniqueFd fd_;
+  UnixPath path_;
+  bool unlink_on_close_ = false;
+};
+
+}  // namespace sockit
