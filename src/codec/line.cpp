@@ -1,0 +1,87 @@
+#include "sockit/codec/line.hpp"
+
+namespace sockit {
+
+LineDecoder::LineDecoder(std::size_t max_line, LineMode mode)
+    : buffer_(0), max_line_(max_line), mode_(mode) {}
+
+void LineDecoder::feed(std::span<const std::byte> bytes) {
+  if (error_) return;
+  // Drop the frame handed out last time first, so the append can reuse its space.
+  buffer_.consume(consumed_on_next_);
+  consumed_on_next_ = 0;
+  buffer_.append(bytes);
+}
+
+Decoded LineDecoder::fail_with(Errc e) {
+  error_ = make_error_code(e);
+  // The buffered bytes can never be decoded now; free the memory they hold.
+  buffer_.consume_all();
+  consumed_on_next_ = 0;
+  scanned_ = 0;
+  return Decoded::failure(error_);
+}
+
+Decoded LineDecoder::next() {
+  if (error_) return Decoded::failure(error_);
+  buffer_.consume(consumed_on_next_);
+  consumed_on_next_ = 0;
+  std::string_view data = buffer_.view();
+  std::size_t nl = buffer_.find_byte('\n', scanned_);
+  if (nl == Buffer::npos) {
+    scanned_ = data.size();
+    std::size_t content = data.size();
+    // A trailing '\r' may be the first half of "\r\n": not content until proven otherwise.
+    if (mode_ != LineMode::lf && content != 0 && data.back() == '\r') --content;
+    if (content > max_line_) return fail_with(Errc::line_too_long);
+    return Decoded::more();
+  }
+  std::size_t end = nl;
+  if (mode_ != LineMode::lf && nl != 0 && data[nl - 1] == '\r') {
+    --end;
+  } else if (mode_ == LineMode::crlf) {
+    return fail_with(Errc::malformed_frame);
+  }
+  if (end > max_line_) return fail_with(Errc::line_too_long);
+  consumed_on_next_ = nl + 1;
+  scanned_ = 0;
+  return Decoded::of(data.substr(0, end));
+}
+
+void LineDecoder::reset() noexcept {
+  buffer_.consume_all();
+  scanned_ = 0;
+  consumed_on_next_ = 0;
+  error_.clear();
+}
+
+namespace {
+
+Status check_line(std::string_view line, std::size_t max_line) {
+  if (line.find('\n') != std::string_view::npos) return fail(Errc::malformed_frame);
+  if (line.size() > max_line) return fail(Errc::line_too_long);
+  return {};
+}
+
+std::string_view ending(LineMode mode) {
+  return mode == LineMode::lf ? "\n" : "\r\n";
+}
+
+}  // namespace
+
+Status encode_line(Buffer& out, std::string_view line, LineMode mode, std::size_t max_line) {
+  if (auto ok = check_line(line, max_line); !ok) return ok;
+  out.ensure_writable(line.size() + 2);
+  out.append(line);
+  out.append(ending(mode));
+  return {};
+}
+
+Status encode_line(std::string& out, std::string_view line, LineMode mode, std::size_t max_line) {
+  if (auto ok = check_line(line, max_line); !ok) return ok;
+  out.append(line);
+  out.append(ending(mode));
+  return {};
+}
+
+}  // namespace sockit
