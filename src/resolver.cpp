@@ -150,10 +150,22 @@ Result<std::vector<Endpoint>> lookup(const std::string& host, const std::string&
   return out;
 }
 
+bool all_digits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// A service that looks numeric but is no valid port. glibc's getaddrinfo would silently
+/// wrap "65536" to port 0; we refuse it instead.
+bool bad_numeric_service(std::string_view service) {
+  return all_digits(service) && !parse_port(service).has_value();
+}
+
 /// The port for a service: a number, "" (0), or a name from /etc/services (no DNS involved).
 Result<std::uint16_t> service_port(std::string_view service, const ResolveOptions& options) {
   if (service.empty()) return std::uint16_t{0};
   if (auto port = parse_port(service)) return *port;
+  if (bad_numeric_service(service)) return fail(Errc::invalid_port);
   ResolveOptions v4 = options;
   v4.family = FamilyHint::v4;
   v4.passive = false;
@@ -223,6 +235,7 @@ Result<std::vector<Endpoint>> resolve(std::string_view host, std::string_view se
   if (options.builtin_localhost && is_localhost_name(host)) {
     return resolve_localhost(service, options);
   }
+  if (bad_numeric_service(service)) return fail(Errc::invalid_port);
   const bool numeric_service = service.empty() || parse_port(service).has_value();
   const addrinfo hints = make_hints(options, numeric_service ? AI_NUMERICSERV : 0);
   std::string host_text(host);

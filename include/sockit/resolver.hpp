@@ -35,7 +35,8 @@
 // Errors: getaddrinfo's failures are gai_category() codes with the OS's own text, e.g.
 // EAI_NONAME "Name or service not known" for "www.abc.invalid"; EAI_SYSTEM becomes the errno it
 // carries. Errc::resolve_timed_out when the deadline passes, Errc::no_addresses when a lookup
-// yields no IPv4/IPv6 address.
+// yields no IPv4/IPv6 address, Errc::invalid_port for an all-digit service above 65535 (which
+// glibc's getaddrinfo would silently wrap, "65536" becoming port 0).
 #pragma once
 
 #include <cstddef>
@@ -72,7 +73,7 @@ struct ResolveOptions {
   /// Answer "localhost" and "*.localhost" with the loopback addresses (see above).
   bool builtin_localhost = true;
   /// One deadline for the whole lookup.
-  Deadline deadline;
+  Deadline deadline{};
 };
 
 /// The most resolver worker threads alive at once (see the header comment).

@@ -37,7 +37,7 @@ using ConnectObserver = std::function<void(const ConnectAttempt&)>;
 struct ConnectOptions {
   FamilyHint family = FamilyHint::any;
   /// ONE deadline for resolving and every attempt together.
-  Deadline deadline;
+  Deadline deadline{};
   /// RFC 8305 Happy Eyeballs: interleave IPv6/IPv4 addresses and start the next attempt when the
   /// previous fails or after `attempt_delay`, keeping earlier attempts running; the first to
   /// connect wins and the rest are closed. Off: one address at a time, in resolver order, each
@@ -46,7 +46,7 @@ struct ConnectOptions {
   Millis attempt_delay{250};  ///< RFC 8305's recommended "Connection Attempt Delay"
   /// Called on the calling thread once per address tried, when its outcome is known. Must not
   /// throw.
-  ConnectObserver observer;
+  ConnectObserver observer{};
 };
 
 class TcpStream {
