@@ -35,10 +35,17 @@ pick_clang() {
 version=$(pick_clang)
 if [ -n "$version" ]; then
   compilers=(-DCMAKE_CXX_COMPILER="clang++-$version" -DCMAKE_C_COMPILER="clang-$version")
-  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-$version/bin/llvm-symbolizer
 else
   compilers=()
 fi
+
+# Readable stack traces in crash reports (clang-16 ships without its own llvm-symbolizer).
+for s in /usr/lib/llvm-${version:-14}/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
+  if [ -x "$s" ]; then
+    export ASAN_SYMBOLIZER_PATH="$s"
+    break
+  fi
+done
 
 cmake --preset fuzz -B "$build" "${compilers[@]}" >/dev/null
 cmake --build "$build" --target sockit_fuzzers -j "${JOBS:-2}"
