@@ -19,7 +19,7 @@
 namespace sockit {
 namespace {
 
-// Overflow area for read_some(): lets one readv() drain up to 64 KiB even when the Buffer's
+// Overflow area for read_into(): lets one readv() drain up to 64 KiB even when the Buffer's
 // writable part is small, without growing the Buffer up front (muduo's trick).
 constexpr std::size_t kExtraBytes = 64 * 1024;
 
@@ -252,14 +252,14 @@ Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimite
   }
 }
 
-Result<std::size_t> read_some(int fd, Buffer& buffer, IoTrace trace) {
+Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace) {
   Stream s{fd, Deadline::never(), trace};
   ssize_t r = read_once(s, buffer);
   if (r < 0) return fail(sys_error(static_cast<int>(-r)));
   return static_cast<std::size_t>(r);
 }
 
-Result<std::size_t> write_some(int fd, Buffer& buffer, IoTrace trace) {
+Result<std::size_t> write_from(int fd, Buffer& buffer, IoTrace trace) {
   Stream s{fd, Deadline::never(), trace};
   std::span<const std::byte> bytes = buffer.readable();
   ssize_t r = send_once(s, bytes.data(), bytes.size());

@@ -1,6 +1,6 @@
 // Micro-benchmarks for the byte Buffer and the sans-I/O codecs.
 //
-// Decoders are fed 64 KiB at a time (what one read_some() drains from a busy socket) and
+// Decoders are fed 64 KiB at a time (what one read_into() drains from a busy socket) and
 // drained completely; the "per_frame" counter is the time per decoded frame.
 #include <benchmark/benchmark.h>
 

@@ -97,14 +97,17 @@ Status recv_exact(int fd, std::span<std::byte> out, Deadline deadline,
 Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimiter, std::size_t max,
                                Deadline deadline, IoTrace trace = {});
 
+// ---- Buffer-level single calls for event loops (never wait; cf. socket.hpp's read_some and
+// write_some, which take a span and wait until the deadline) ----------------------------------
+
 /// One read into `buffer`'s writable area plus a 64 KiB stack overflow area (readv/recvmsg),
 /// EINTR retried. Returns the bytes added; 0 means end of stream. Would-block is reported as
 /// std::errc::resource_unavailable_try_again (never blocks on sockets; other descriptors
 /// follow their O_NONBLOCK flag). For event loops that own a Buffer per connection.
-Result<std::size_t> read_some(int fd, Buffer& buffer, IoTrace trace = {});
+Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace = {});
 
 /// One send of `buffer`'s readable bytes (MSG_NOSIGNAL; write() for non-sockets); the bytes
-/// sent are consumed from `buffer`. Would-block as in read_some().
-Result<std::size_t> write_some(int fd, Buffer& buffer, IoTrace trace = {});
+/// sent are consumed from `buffer`. Would-block as in read_into().
+Result<std::size_t> write_from(int fd, Buffer& buffer, IoTrace trace = {});
 
 }  // namespace sockit

@@ -297,29 +297,29 @@ TEST(Io, SendToClosedPipeIsBrokenPipeNotSignal) {
   EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);  // swallowed, not left pending
 }
 
-TEST(Io, ReadSomeAndWriteSomeOnNonBlockingSocket) {
+TEST(Io, ReadIntoAndWriteFromOnNonBlockingSocket) {
   Pair p = make_socketpair();
   ASSERT_TRUE(set_nonblocking(p.b.get(), true));
   Buffer in(16);
-  auto empty = read_some(p.b.get(), in);
+  auto empty = read_into(p.b.get(), in);
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error(), std::errc::resource_unavailable_try_again);
 
   Buffer out;
   out.append(std::string(100000, 'k'));  // bigger than in's writable part: uses the stack area
-  auto w = write_some(p.a.get(), out);
+  auto w = write_from(p.a.get(), out);
   ASSERT_TRUE(w) << w.error().message();
   EXPECT_EQ(out.readable_bytes(), 100000u - *w);
   std::size_t total = 0;
   while (total < *w) {
-    auto r = read_some(p.b.get(), in);
+    auto r = read_into(p.b.get(), in);
     ASSERT_TRUE(r) << r.error().message();
     total += *r;
   }
   EXPECT_EQ(total, *w);
   EXPECT_EQ(in.view(), std::string(*w, 'k'));
   p.a.reset();
-  auto eof = read_some(p.b.get(), in);
+  auto eof = read_into(p.b.get(), in);
   ASSERT_TRUE(eof);
   EXPECT_EQ(*eof, 0u);
 }
