@@ -1,13 +1,49 @@
-// sockit: one binary, one subcommand per file in this directory.
+// sockit: one binary, one subcommand per file in this directory (see commands.hpp).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "sockit 0.1.0";
+
+void register_commands(CLI::App& app) {
+  sockit::cli::add_ip_command(app);
+  sockit::cli::add_resolve_command(app);
+  sockit::cli::add_connect_command(app);
+  sockit::cli::add_scan_command(app);
+  sockit::cli::add_listen_command(app);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"sockit: build, test and debug TCP/UDP clients and servers"};
-  app.set_version_flag("--version", "sockit 0.1.0");
+  app.set_version_flag("--version", kVersion);
   app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(
+      std::string("Run 'sockit <command> --help' for a command's options and examples.\n\n") +
+      std::string(sockit::cli::exit_codes_help()));
+  register_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own failure, already reported
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    sockit::cli::usage_error(e.what());
+    std::fputs("Run with --help for more information.\n", stderr);
+    return sockit::cli::kExitUsage;
+  }
   if (app.get_subcommands().empty()) std::fputs(app.help().c_str(), stdout);
-  return 0;
+  return sockit::cli::kExitOk;
 }

@@ -1,0 +1,174 @@
+#include "bridge.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "framing.hpp"
+#include "output.hpp"
+#include "sockit/buffer.hpp"
+#include "sockit/io.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit::cli {
+namespace {
+
+constexpr std::size_t kChunk = 64 * 1024;
+constexpr int kStdin = 0;
+constexpr int kStdout = 1;
+
+/// --trace: one stderr line per syscall, so short sends and receives become visible.
+void print_trace(const IoEvent& e) {
+  const std::string result =
+      e.error ? fmt::format("-1 ({})", e.error.message()) : std::to_string(e.returned);
+  std::fputs(
+      fmt::format("sockit: trace: {}(fd {}, {} bytes) = {}\n", e.call, e.fd, e.requested, result)
+          .c_str(),
+      stderr);
+}
+
+IoTrace tracer(bool on) {
+  static void (*const fn)(void*, const IoEvent&) = [](void*, const IoEvent& e) { print_trace(e); };
+  return on ? IoTrace(fn, nullptr) : IoTrace();
+}
+
+bool would_block(std::error_code ec) {
+  return ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block;
+}
+
+/// Reads one chunk of stdin; empty means EOF.
+Result<std::string> read_stdin() {
+  std::string buf(kChunk, '\0');
+  for (;;) {
+    const ssize_t n = ::read(kStdin, buf.data(), buf.size());
+    if (n >= 0) {
+      buf.resize(static_cast<std::size_t>(n));
+      return buf;
+    }
+    if (errno == EINTR) continue;
+    return fail(sys_error());
+  }
+}
+
+/// poll() on up to two descriptors; 0 = timed out.
+Result<int> poll_fds(std::span<pollfd> fds, Millis idle) {
+  const int timeout = idle.count() > 0 ? static_cast<int>(idle.count()) : -1;
+  for (;;) {
+    const int rc = ::poll(fds.data(), fds.size(), timeout);
+    if (rc >= 0) return rc;
+    if (errno != EINTR) return fail(sys_error());
+  }
+}
+
+class StreamBridge {
+ public:
+  StreamBridge(int sock, const BridgeOptions& o)
+      : sock_(sock), o_(o), encoder_(o.frame, o.crlf), decoder_(o.frame), trace_(tracer(o.trace)) {
+    stdin_open_ = !o.recv_only;
+    reading_ = !o.send_only;
+    shut_ = o.recv_only;  // never read stdin, so never announce its end either
+  }
+
+  Status run() {
+    for (;;) {
+      if (auto st = after_stdin_drained(); !st) return st;
+      if (finished_) return {};
+      std::array<pollfd, 2> fds{};
+      std::size_t count = 0;
+      const bool want_stdin = stdin_open_ && out_.empty();
+      if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
+      const std::size_t sock_slot = count++;
+      short events = reading_ ? POLLIN : 0;
+      if (!out_.empty()) events = static_cast<short>(events | POLLOUT);
+      fds[sock_slot] = {sock_, events, 0};
+      auto ready = poll_fds(std::span(fds.data(), count), o_.idle);
+      if (!ready) return fail(ready.error());
+      if (*ready == 0) return fail(Errc::idle_timeout);
+      if (want_stdin && fds[0].revents != 0) {
+        if (auto st = on_stdin(); !st) return st;
+      }
+      const short rev = fds[sock_slot].revents;
+      if (!out_.empty() && (rev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+        if (auto st = on_writable(); !st) return st;
+      }
+      if (reading_ && (rev & (POLLIN | POLLERR | POLLHUP)) != 0) {
+        if (auto st = on_readable(); !st) return st;
+      }
+    }
+  }
+
+ private:
+  Status on_stdin() {
+    auto chunk = read_stdin();
+    if (!chunk) return fail(chunk.error());
+    if (chunk->empty()) stdin_open_ = false;
+    const std::string wire = encoder_.encode(*chunk, !stdin_open_);
+    if (o_.hex) std::fputs(out_dump_.rows(wire).c_str(), stderr);
+    out_.append(wire);
+    return {};
+  }
+
+  Status on_writable() {
+    auto sent = write_some(sock_, out_, trace_);
+    if (!sent && !would_block(sent.error())) return fail(sent.error());
+    return {};
+  }
+
+  Status on_readable() {
+    auto got = read_some(sock_, in_, trace_);
+    if (!got) return would_block(got.error()) ? Status{} : fail(got.error());
+    if (*got == 0) {
+      finished_ = true;
+      return decoder_.finish();
+    }
+    const std::string raw = in_.retrieve_all_as_string();
+    if (o_.hex) std::fputs(in_dump_.rows(raw).c_str(), stderr);
+    auto text = decoder_.decode(raw);
+    if (!text) return fail(text.error());
+    return write_all_fd(kStdout, *text);
+  }
+
+  // Once stdin has ended and everything is sent: half-close, so the peer sees EOF and can
+  // answer and close; or stop right away when the socket is never read (--send-only).
+  Status after_stdin_drained() {
+    if (stdin_open_ || !out_.empty() || shut_) return {};
+    shut_ = true;
+    if (!o_.no_shutdown) {
+      if (auto st = shutdown(sock_, ShutdownHow::write);
+          !st && st.error() != std::errc::not_connected)
+        return st;
+    }
+    if (!reading_) finished_ = true;
+    return {};
+  }
+
+  int sock_;
+  const BridgeOptions& o_;
+  FrameEncoder encoder_;
+  FrameDecoder decoder_;
+  IoTrace trace_;
+  HexDump out_dump_{'>'};
+  HexDump in_dump_{'<'};
+  Buffer out_;  // encoded bytes read from stdin, not yet accepted by the socket
+  Buffer in_;
+  bool stdin_open_ = true;
+  bool reading_ = true;
+  bool shut_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Status bridge_stream(int sock, const BridgeOptions& options) {
+  return StreamBridge(sock, options).run();
+}
+
+}  // namespace sockit::cli

@@ -1,0 +1,60 @@
+// The stdin <-> socket bridge behind `sockit connect` and `sockit listen`: one poll() loop that
+// copies stdin to the socket and the socket to stdout, with netcat's options layered on top.
+// Single-threaded; owns nothing (the caller owns the socket).
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "sockit/deadline.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/error.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace sockit {
+class UdpSocket;
+}
+
+namespace sockit::cli {
+
+enum class Frame { none };
+
+struct BridgeOptions {
+  bool crlf = false;         ///< -C: send "\r\n" for every "\n" read from stdin
+  bool hex = false;          ///< -x: hex dump of both directions on stderr
+  bool trace = false;        ///< --trace: one stderr line per send/recv call with byte counts
+  bool send_only = false;    ///< --send-only: never read the socket
+  bool recv_only = false;    ///< --recv-only: never read stdin
+  bool no_shutdown = false;  ///< --no-shutdown: keep the write side open after stdin EOF
+  bool verbose = false;      ///< -v: say who sent datagrams
+  Frame frame = Frame::none;
+  Millis idle{0};  ///< -i: give up after this long without traffic; 0 = wait forever
+};
+
+/// The bridge's command-line flags, shared by `connect` and `listen`.
+struct BridgeFlags {
+  bool crlf = false, hex = false, trace = false;
+  bool send_only = false, recv_only = false, no_shutdown = false;
+  std::string frame = "none";
+  void add_to(CLI::App& cmd);
+  /// The options, or a usage message for a contradictory combination.
+  std::expected<BridgeOptions, std::string> options() const;
+};
+
+/// Bridges a connected stream socket (TCP or Unix) until the peer closes. On stdin EOF the
+/// write side is shut down (unless no_shutdown) and output continues until the peer closes.
+/// Errors: the socket's errors, Errc::idle_timeout, Errc::malformed_frame / frame_too_long /
+/// line_too_long from --frame decoding, Errc::closed_early for a frame cut off by the close.
+Status bridge_stream(int sock, const BridgeOptions& options);
+
+/// Bridges a datagram socket: each stdin read is one datagram, each datagram received is
+/// written to stdout. A connected socket sends to its peer; an unconnected one (listen -u)
+/// replies to the last sender and reads stdin only once somebody has sent. After stdin EOF it
+/// keeps receiving until the idle timeout (forever if none), which ends it successfully.
+/// ICMP port-unreachable surfaces as connection_refused.
+Status bridge_datagram(UdpSocket& sock, bool connected, const BridgeOptions& options);
+
+}  // namespace sockit::cli

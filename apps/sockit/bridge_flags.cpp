@@ -1,0 +1,33 @@
+// The bridge's command-line flags, spelled as ncat spells them where the meaning is the same.
+#include <CLI/CLI.hpp>
+
+#include "bridge.hpp"
+
+namespace sockit::cli {
+
+void BridgeFlags::add_to(CLI::App& cmd) {
+  cmd.add_flag("-C,--crlf", crlf, "Send CRLF for every LF read from stdin (line protocols)");
+  cmd.add_flag("-x,--hex", hex, "Hex dump of both directions on stderr ('>' sent, '<' received)");
+  cmd.add_flag("--trace", trace,
+               "Print every send/recv call with the bytes asked for and the bytes moved");
+  auto* send = cmd.add_flag("--send-only", send_only, "Only send stdin; ignore received data");
+  auto* recv = cmd.add_flag("--recv-only", recv_only, "Only print received data; ignore stdin");
+  send->excludes(recv);
+  cmd.add_flag("--no-shutdown", no_shutdown,
+               "Keep the write side open after stdin ends (no half-close)");
+}
+
+std::expected<BridgeOptions, std::string> BridgeFlags::options() const {
+  BridgeOptions o;
+  o.crlf = crlf;
+  o.hex = hex;
+  o.trace = trace;
+  o.send_only = send_only;
+  o.recv_only = recv_only;
+  o.no_shutdown = no_shutdown;
+  if (frame != "none") return std::unexpected("unknown frame kind '" + frame + "'");
+  o.frame = Frame::none;
+  return o;
+}
+
+}  // namespace sockit::cli

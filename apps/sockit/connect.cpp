@@ -1,0 +1,199 @@
+// sockit connect HOST PORT: a netcat-style client. Bridges stdin/stdout to a TCP, UDP or Unix
+// socket; --check only connects and reports (the lecture's first program as a tool).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bridge.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "sockit/socket.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
+
+namespace sockit::cli {
+namespace {
+
+struct ConnectArgs {
+  std::string host;
+  std::string port_text;
+  std::string unix_path;
+  bool udp = false;
+  bool verbose = false;
+  bool check = false;
+  bool json = false;
+  double connect_timeout_s = 10.0;
+  double idle_timeout_s = 0.0;
+  FamilyFlags family;
+  BridgeFlags bridge;
+};
+
+/// What the connection attempts looked like, for -v and --check --json.
+struct Attempts {
+  bool verbose = false;
+  nlohmann::json log = nlohmann::json::array();
+  void record(const ConnectAttempt& a) {
+    const double ms = std::chrono::duration<double, std::milli>(a.elapsed).count();
+    const std::string outcome = !a.result ? "connected"
+                                : a.result == Errc::cancelled
+                                    ? "abandoned: another address connected first"
+                                    : a.result.message();
+    log.push_back({{"address", a.endpoint.to_string()}, {"result", outcome}, {"elapsed_ms", ms}});
+    if (verbose) {
+      std::fputs(fmt::format("sockit: {}: {} ({})\n", a.endpoint.to_string(), outcome,
+                             format_duration(a.elapsed))
+                     .c_str(),
+                 stderr);
+    }
+  }
+};
+
+std::string target_text(const ConnectArgs& a) {
+  return a.unix_path.empty() ? fmt::format("{} port {}", a.host, a.port_text) : a.unix_path;
+}
+
+/// The connected socket, whichever kind -u / -U asked for.
+using Conn = std::variant<TcpStream, UdpSocket, UnixStream>;
+
+int conn_fd(const Conn& c) {
+  return std::visit([](const auto& s) { return s.fd(); }, c);
+}
+
+Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& attempts) {
+  ConnectOptions options;
+  options.family = a.family.hint();
+  options.deadline = deadline;
+  options.observer = [&attempts](const ConnectAttempt& at) { attempts.record(at); };
+  auto stream = TcpStream::connect(a.host, a.port_text, options);
+  if (!stream) return fail(stream.error());
+  return Conn(std::move(*stream));
+}
+
+// Connected UDP: the kernel filters datagrams from other peers, and an ICMP port-unreachable
+// for what we sent comes back as ECONNREFUSED on the next call.
+Result<Conn> connect_udp(const ConnectArgs& a, Deadline deadline) {
+  ResolveOptions options;
+  options.family = a.family.hint();
+  options.transport = Transport::udp;
+  options.deadline = deadline;
+  auto endpoints = resolve(a.host, a.port_text, options);
+  if (!endpoints) return fail(endpoints.error());
+  const Endpoint& to = endpoints->front();
+  auto sock = UdpSocket::open(to.address().family());
+  if (!sock) return fail(sock.error());
+  if (auto st = sock->connect(to); !st) return fail(st.error());
+  return Conn(std::move(*sock));
+}
+
+Result<Conn> connect_unix(const ConnectArgs& a, Deadline deadline) {
+  auto stream = UnixStream::connect(UnixPath{a.unix_path}, deadline);
+  if (!stream) return fail(stream.error());
+  return Conn(std::move(*stream));
+}
+
+int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& attempts,
+              Clock::duration elapsed) {
+  const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  std::string peer;
+  if (fd) {
+    if (auto ep = peer_endpoint(conn_fd(*fd))) peer = ep->to_string();
+  }
+  if (a.json) {
+    nlohmann::json doc{{"host", a.unix_path.empty() ? a.host : a.unix_path},
+                       {"connected", fd.has_value()},
+                       {"elapsed_ms", ms},
+                       {"attempts", attempts.log}};
+    if (a.unix_path.empty()) doc["port"] = std::stoi(a.port_text);
+    if (fd) doc["address"] = peer;
+    if (!fd) doc["error"] = explain(fd.error(), "cannot connect to " + target_text(a));
+    print_json(doc);
+  }
+  if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
+  if (!a.json) {
+    print(fmt::format("connected to {} ({}) in {}\n", target_text(a), peer,
+                      format_duration(elapsed)));
+  }
+  return kExitOk;
+}
+
+int run_connect(const ConnectArgs& a) {
+  if (a.unix_path.empty()) {
+    if (a.host.empty() || a.port_text.empty())
+      return usage_error("connect needs HOST and PORT (or -U PATH)");
+    std::string why;
+    if (!parse_port(a.port_text, &why)) return usage_error(fmt::format("{}: {}", a.port_text, why));
+  } else if (!a.host.empty()) {
+    return usage_error("-U PATH takes no HOST or PORT");
+  } else if (a.udp) {
+    return usage_error("-U connects to Unix stream sockets; -u cannot be combined with it");
+  }
+  auto bridge = a.bridge.options();
+  if (!bridge) return usage_error(bridge.error());
+  bridge->idle = to_millis(a.idle_timeout_s);
+  bridge->verbose = a.verbose;
+
+  Attempts attempts;
+  attempts.verbose = a.verbose;
+  const Deadline deadline = Deadline::after_or_never(to_millis(a.connect_timeout_s));
+  const auto start = Clock::now();
+  Result<Conn> fd = !a.unix_path.empty() ? connect_unix(a, deadline)
+                    : a.udp              ? connect_udp(a, deadline)
+                                         : connect_tcp(a, deadline, attempts);
+  if (a.check) return run_check(a, fd, attempts, Clock::now() - start);
+  if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
+  if (a.verbose) {
+    auto peer = peer_endpoint(conn_fd(*fd));
+    note(fmt::format("connected to {}", peer ? peer->to_string() : target_text(a)));
+  }
+  const Status done = a.udp && a.unix_path.empty()
+                          ? bridge_datagram(std::get<UdpSocket>(*fd), true, *bridge)
+                          : bridge_stream(conn_fd(*fd), *bridge);
+  if (!done) return report_error(done.error(), "connection to " + target_text(a));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_connect_command(CLI::App& app) {
+  auto args = std::make_shared<ConnectArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "connect", "Connect to HOST PORT and bridge stdin/stdout to the socket (like nc/ncat)");
+  cmd->add_option("host", args->host, "Host name or address");
+  cmd->add_option("port", args->port_text, "Port number");
+  cmd->add_flag("-u,--udp", args->udp, "Use UDP (keeps listening for replies after stdin ends)");
+  cmd->add_option("-U,--unixsock", args->unix_path,
+                  "Connect to a Unix socket at PATH ('@name': abstract)");
+  cmd->add_option("-w,--connect-timeout", args->connect_timeout_s,
+                  "Seconds to wait for the connection (0 = no limit)")
+      ->default_val(10.0)
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
+                  "Give up after this many seconds without traffic (0 = never)")
+      ->check(CLI::NonNegativeNumber);
+  args->family.add_to(*cmd);
+  cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
+  auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");
+  cmd->add_flag("--json", args->json, "With --check: print the result as JSON")->needs(check);
+  args->bridge.add_to(*cmd);
+  cmd->footer(
+      "Examples:\n"
+      "  sockit connect example.com 80            type a request, see the answer\n"
+      "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit connect example.com 80\n"
+      "  sockit connect --check -v localhost 22   which addresses answer\n"
+      "  sockit connect -u 127.0.0.1 12345 -i 2   UDP; wait 2 s for replies after EOF\n"
+      "  sockit connect -U /run/app.sock\n"
+      "  sockit connect --trace 127.0.0.1 8000 < big.bin   see every partial send/recv\n"
+      "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out");
+  cmd->callback([args] { finish(run_connect(*args)); });
+}
+
+}  // namespace sockit::cli

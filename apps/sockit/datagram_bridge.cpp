@@ -1,0 +1,123 @@
+// bridge_datagram(): the UDP side of the bridge. Datagrams keep their boundaries: one stdin
+// read is one datagram out, one datagram in is one write to stdout.
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bridge.hpp"
+#include "exit_codes.hpp"
+#include "framing.hpp"
+#include "output.hpp"
+#include "sockit/udp.hpp"
+
+namespace sockit::cli {
+namespace {
+
+constexpr std::size_t kMaxPayload = 65507;  // the largest UDP payload over IPv4
+constexpr int kStdin = 0;
+constexpr int kStdout = 1;
+
+class DatagramBridge {
+ public:
+  DatagramBridge(UdpSocket& sock, bool connected, const BridgeOptions& o)
+      : sock_(sock), connected_(connected), o_(o), encoder_(Frame::none, o.crlf) {
+    stdin_open_ = !o.recv_only;
+  }
+
+  Status run() {
+    for (;;) {
+      std::array<pollfd, 2> fds{};
+      std::size_t count = 0;
+      // Without a peer (listen -u before the first datagram) there is nobody to send to yet.
+      const bool want_stdin = stdin_open_ && (connected_ || peer_.has_value());
+      if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
+      if (o_.send_only && !want_stdin) return {};
+      const std::size_t sock_slot = count++;
+      fds[sock_slot] = {sock_.fd(), static_cast<short>(o_.send_only ? 0 : POLLIN), 0};
+      const int timeout = o_.idle.count() > 0 ? static_cast<int>(o_.idle.count()) : -1;
+      const int rc = ::poll(fds.data(), count, timeout);
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0) return fail(sys_error());
+      if (rc == 0) return {};  // idle: for UDP the normal way to end
+      if (want_stdin && fds[0].revents != 0) {
+        if (auto st = on_stdin(); !st) return st;
+      }
+      if ((fds[sock_slot].revents & (POLLIN | POLLERR)) != 0) {
+        if (auto st = on_datagram(); !st) return st;
+      }
+    }
+  }
+
+ private:
+  Status on_stdin() {
+    std::string chunk(kMaxPayload, '\0');
+    const ssize_t n = ::read(kStdin, chunk.data(), chunk.size());
+    if (n < 0) return errno == EINTR ? Status{} : fail(sys_error());
+    if (n == 0) {
+      stdin_open_ = false;
+      return {};
+    }
+    chunk.resize(static_cast<std::size_t>(n));
+    const std::string wire = encoder_.encode(chunk, false);
+    if (o_.hex) std::fputs(out_dump_.rows(wire).c_str(), stderr);
+    const auto bytes = std::as_bytes(std::span(wire));
+    auto sent = connected_ ? sock_.send(bytes) : sock_.send_to(bytes, *peer_);
+    trace(connected_ ? "send" : "send_to", wire.size(),
+          sent ? std::to_string(*sent) : sent.error().message());
+    return sent ? Status{} : fail(sent.error());
+  }
+
+  Status on_datagram() {
+    std::vector<std::byte> buffer(kMaxPayload);
+    auto got = sock_.recv_from(buffer);
+    trace("recv_from", buffer.size(), got ? std::to_string(got->size) : got.error().message());
+    if (!got) return fail(got.error());  // connection_refused: ICMP port unreachable
+    if (got->truncated) {
+      warn(fmt::format("datagram of {} bytes cut to {}", got->real_size, got->size));
+    }
+    if (!connected_) remember_sender(got->from);
+    const std::string_view data(reinterpret_cast<const char*>(buffer.data()), got->size);
+    if (o_.hex) std::fputs(in_dump_.rows(data).c_str(), stderr);
+    return write_all_fd(kStdout, data);
+  }
+
+  void remember_sender(const Endpoint& from) {
+    if (o_.verbose && (!peer_ || !(*peer_ == from))) note("datagram from " + from.to_string());
+    peer_ = from;
+  }
+
+  void trace(std::string_view call, std::size_t asked, const std::string& result) const {
+    if (!o_.trace) return;
+    std::fputs(
+        fmt::format("sockit: trace: {}(fd {}, {} bytes) = {}\n", call, sock_.fd(), asked, result)
+            .c_str(),
+        stderr);
+  }
+
+  UdpSocket& sock_;
+  bool connected_;
+  const BridgeOptions& o_;
+  FrameEncoder encoder_;
+  HexDump out_dump_{'>'};
+  HexDump in_dump_{'<'};
+  std::optional<Endpoint> peer_;  // listen -u: the last sender, who gets our replies
+  bool stdin_open_ = true;
+};
+
+}  // namespace
+
+Status bridge_datagram(UdpSocket& sock, bool connected, const BridgeOptions& options) {
+  return DatagramBridge(sock, connected, options).run();
+}
+
+}  // namespace sockit::cli

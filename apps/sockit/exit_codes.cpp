@@ -1,0 +1,56 @@
+#include "exit_codes.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "sockit/error.hpp"
+
+namespace sockit::cli {
+
+int exit_code_for(std::error_code ec) noexcept {
+  if (!ec) return kExitOk;
+  // A resolver deadline is both a DNS failure and a timeout; the timeout is the more useful
+  // answer (the name may well exist), so it is tested first.
+  if (is_timeout(ec)) return kExitTimeout;
+  if (is_dns_error(ec)) return kExitDns;
+  if (is_refused(ec)) return kExitRefused;
+  return kExitNetwork;
+}
+
+int report_error(std::error_code ec, std::string_view what, int port) {
+  const std::string line = "sockit: " + explain(ec, what, port) + "\n";
+  std::fputs(line.c_str(), stderr);
+  return exit_code_for(ec);
+}
+
+int usage_error(std::string_view message) {
+  std::fprintf(stderr, "sockit: %.*s\n", static_cast<int>(message.size()), message.data());
+  return kExitUsage;
+}
+
+void warn(std::string_view message) {
+  std::fprintf(stderr, "sockit: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+void note(std::string_view message) {
+  std::fprintf(stderr, "sockit: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+void finish(int code) {
+  std::fflush(stdout);
+  if (code != kExitOk) throw CLI::RuntimeError(code);
+}
+
+std::string_view exit_codes_help() noexcept {
+  return "Exit codes:\n"
+         "  0  success\n"
+         "  1  other network or I/O error\n"
+         "  2  usage error (bad option, invalid address, port or range)\n"
+         "  3  name resolution (DNS) failed\n"
+         "  4  connection refused (nothing listens on that port)\n"
+         "  5  timeout (connect, idle or resolve)\n";
+}
+
+}  // namespace sockit::cli

@@ -1,0 +1,151 @@
+// sockit listen [HOST] PORT: a netcat-style server. Accepts one client (-k: one after another)
+// and bridges it to stdin/stdout; -u for UDP (replies go to the last sender), -U for Unix.
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bridge.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+#include "sockit/resolver.hpp"
+#include "sockit/socket.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
+
+namespace sockit::cli {
+namespace {
+
+struct ListenArgs {
+  std::vector<std::string> positionals;  // [HOST] PORT
+  std::string host = "127.0.0.1";
+  std::string port_text;
+  std::string unix_path;
+  bool udp = false;
+  bool keep = false;
+  bool dash_l = false;
+  bool verbose = false;
+  double idle_timeout_s = 0.0;
+  FamilyFlags family;
+  BridgeFlags bridge;
+};
+
+/// Where to bind, from [HOST] PORT; wildcard addresses only when asked for by name.
+Result<Endpoint> bind_endpoint(const ListenArgs& a) {
+  ResolveOptions options;
+  options.family = a.family.hint();
+  options.transport = a.udp ? Transport::udp : Transport::tcp;
+  options.deadline = Deadline::after(Millis(10000));
+  auto endpoints = resolve(a.host, a.port_text, options);
+  if (!endpoints) return fail(endpoints.error());
+  return endpoints->front();
+}
+
+void announce(const Endpoint& at) {
+  const bool wildcard = at.is_ip() && classify(at.address()) == AddressClass::unspecified;
+  if (wildcard) {
+    warn(fmt::format("listening on all interfaces ({}): other machines can connect",
+                     at.address().to_string()));
+  }
+  note("listening on " + at.to_string());
+}
+
+int serve_tcp(const ListenArgs& a, const Endpoint& at, const BridgeOptions& bridge) {
+  auto listener = TcpListener::bind(at);
+  if (!listener)
+    return report_error(listener.error(), "cannot listen on " + at.to_string(), at.port());
+  announce(listener->local_endpoint().value_or(at));
+  for (;;) {
+    auto client = listener->accept();
+    if (!client) return report_error(client.error(), "cannot accept on " + at.to_string());
+    if (a.verbose) note("connection from " + client->peer.to_string());
+    const Status done = bridge_stream(client->stream.fd(), bridge);
+    const std::string what = "connection from " + client->peer.to_string();
+    if (!a.keep) return done ? kExitOk : report_error(done.error(), what);
+    if (!done) report_error(done.error(), what);
+    if (a.verbose) note("closed " + what);
+  }
+}
+
+int serve_udp(const Endpoint& at, const BridgeOptions& bridge) {
+  auto sock = UdpSocket::bind(at, UdpOptions{.reuse_addr = true});
+  if (!sock) return report_error(sock.error(), "cannot listen on " + at.to_string(), at.port());
+  announce(sock->local_endpoint().value_or(at));
+  const Status done = bridge_datagram(*sock, false, bridge);
+  return done ? kExitOk : report_error(done.error(), "UDP on " + at.to_string());
+}
+
+int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
+  auto listener = UnixListener::bind(UnixPath{a.unix_path});
+  if (!listener) return report_error(listener.error(), "cannot listen on " + a.unix_path);
+  note("listening on " + a.unix_path);
+  const std::string what = "connection on " + a.unix_path;
+  for (;;) {
+    auto client = listener->accept();
+    if (!client) return report_error(client.error(), "cannot accept on " + a.unix_path);
+    if (a.verbose) note(what);
+    const Status done = bridge_stream(client->fd(), bridge);
+    if (!a.keep) return done ? kExitOk : report_error(done.error(), what);
+    if (!done) report_error(done.error(), what);
+  }
+}
+
+int run_listen(ListenArgs a) {
+  if (!a.unix_path.empty()) {
+    if (!a.positionals.empty()) return usage_error("-U PATH takes no HOST or PORT");
+    if (a.udp)
+      return usage_error("-U listens on a Unix stream socket; -u cannot be combined with it");
+  } else if (a.positionals.empty() || a.positionals.size() > 2) {
+    return usage_error("listen needs [HOST] PORT (or -U PATH)");
+  } else {
+    a.port_text = a.positionals.back();
+    if (a.positionals.size() == 2) a.host = a.positionals.front();
+    std::string why;
+    if (!parse_port(a.port_text, &why)) return usage_error(fmt::format("{}: {}", a.port_text, why));
+  }
+  auto bridge = a.bridge.options();
+  if (!bridge) return usage_error(bridge.error());
+  bridge->idle = to_millis(a.idle_timeout_s);
+  bridge->verbose = a.verbose;
+  if (!a.unix_path.empty()) return serve_unix(a, *bridge);
+  auto at = bind_endpoint(a);
+  if (!at) return report_error(at.error(), "cannot resolve " + a.host);
+  return a.udp ? serve_udp(*at, *bridge) : serve_tcp(a, *at, *bridge);
+}
+
+}  // namespace
+
+void add_listen_command(CLI::App& app) {
+  auto args = std::make_shared<ListenArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "listen", "Wait for a client on [HOST] PORT and bridge it to stdin/stdout (like nc -l)");
+  cmd->add_option("address", args->positionals, "[HOST] PORT (HOST defaults to 127.0.0.1)")
+      ->expected(0, 2);
+  cmd->add_flag("-l", args->dash_l, "Accepted for netcat habits; listening is what this does");
+  cmd->add_flag("-k,--keep-open", args->keep, "After a client leaves, accept the next one");
+  cmd->add_flag("-u,--udp", args->udp, "UDP: print datagrams, send stdin to the last sender");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH");
+  cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
+                  "End a session after this many seconds without traffic (0 = never)")
+      ->check(CLI::NonNegativeNumber);
+  args->family.add_to(*cmd);
+  cmd->add_flag("-v,--verbose", args->verbose, "Say who connected or sent");
+  args->bridge.add_to(*cmd);
+  cmd->footer(
+      "Always prints 'sockit: listening on ADDRESS:PORT' to stderr (the real port for port 0).\n"
+      "Binds 127.0.0.1 unless told otherwise; 0.0.0.0 or :: must be named and print a warning.\n\n"
+      "Examples:\n"
+      "  sockit listen 12345                  one client on 127.0.0.1:12345\n"
+      "  sockit listen -k 0                   any free port, one client after another\n"
+      "  sockit listen 0.0.0.0 8080           all IPv4 interfaces (warns)\n"
+      "  sockit listen -u 12345 -i 5          UDP; reply to the last sender\n"
+      "  sockit listen -U /tmp/app.sock");
+  cmd->callback([args] { finish(run_listen(*args)); });
+}
+
+}  // namespace sockit::cli
