@@ -1,5 +1,27 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+// Counts every global allocation in this test program, so a test can assert that steady-state
+// decoding allocates nothing.
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
 #include <string>
 #include <vector>
 
@@ -181,6 +203,31 @@ TEST(LengthPrefixCodec, RoundTrip) {
     EXPECT_EQ(o.frames, payloads) << chunk;
     EXPECT_FALSE(o.error);
   }
+}
+
+TEST(LengthPrefixDecoder, NoAllocationPerFrameAfterWarmUp) {
+  std::string wire;
+  for (std::size_t i = 0; i < 50; ++i) {
+    ASSERT_TRUE(encode_frame(wire, std::string(64 + 61 * i, 'f')));
+  }
+  LengthPrefixDecoder d(1u << 20);
+  auto run = [&](int rounds, std::size_t chunk) {
+    std::size_t frames = 0;
+    for (int i = 0; i < rounds; ++i) {
+      for (std::size_t at = 0; at < wire.size(); at += chunk) {
+        d.feed(std::string_view(wire).substr(at, chunk));
+        for (Decoded r = d.next(); r.is_frame(); r = d.next())
+          ++frames;
+      }
+    }
+    return frames;
+  };
+  EXPECT_EQ(run(3, 1000), 150u);
+  std::size_t before = g_allocations.load();
+  ASSERT_GT(before, 0u);  // the counting operator new is in effect
+  EXPECT_EQ(run(200, 1000), 10000u);
+  EXPECT_EQ(run(200, 7), 10000u);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
 }
 
 }  // namespace

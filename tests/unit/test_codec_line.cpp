@@ -1,5 +1,27 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+// Counts every global allocation in this test program, so a test can assert that steady-state
+// decoding allocates nothing.
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
 #include <string>
 #include <vector>
 
@@ -200,6 +222,29 @@ TEST(LineCodec, RoundTripEveryMode) {
     EXPECT_EQ(o.frames, lines) << static_cast<int>(mode);
     EXPECT_FALSE(o.error);
   }
+}
+
+TEST(LineDecoder, NoAllocationPerFrameAfterWarmUp) {
+  // Each chunk ends mid-line, so every feed also carries a partial line over.
+  std::string chunk = "tial\r\n";
+  for (int i = 0; i < 100; ++i)
+    chunk += "line number " + std::to_string(i) + "\r\n";
+  chunk += "par";
+  LineDecoder d(128, LineMode::crlf);
+  auto run = [&](int rounds) {
+    std::size_t frames = 0;
+    for (int i = 0; i < rounds; ++i) {
+      d.feed(chunk);
+      for (Decoded r = d.next(); r.is_frame(); r = d.next())
+        ++frames;
+    }
+    return frames;
+  };
+  EXPECT_EQ(run(3), 303u);
+  std::size_t before = g_allocations.load();
+  ASSERT_GT(before, 0u);  // the counting operator new is in effect
+  EXPECT_EQ(run(1000), 101000u);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
 }
 
 }  // namespace
