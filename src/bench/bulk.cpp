@@ -1,0 +1,176 @@
+// The bulk loop: each connection streams the Pattern as fast as the kernel takes it and reads
+// the echo back at the same time; the figure is echoed bytes per second. Every received byte is
+// compared with the pattern at its stream offset (unless verify is off).
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "internal.hpp"
+
+namespace sockit::bench::detail {
+namespace {
+
+struct Stream {
+  int fd = -1;
+  bool dead = false;
+  bool writing = true;  // still sending; registered for kPollWrite
+  std::uint64_t sent = 0, received = 0;
+};
+
+class BulkLoop {
+ public:
+  BulkLoop(Shared& shared, Slot& slot, Poller& poller, Ticker& ticker)
+      : sh_(shared),
+        o_(*shared.options),
+        slot_(slot),
+        poller_(poller),
+        ticker_(ticker),
+        chunk_(std::min(o_.size, Pattern::kPeriod)),
+        // --requests in bulk mode means requests * size bytes per connection set.
+        limit_(o_.requests == 0 ? 0 : o_.requests * o_.size / slot.fds.size() + 1) {}
+
+  void run();
+
+ private:
+  void on_write(Stream& s);
+  void on_read(Stream& s, std::uint64_t now);
+  void stop_writing(Stream& s);
+  void kill(Stream& s, std::uint64_t ErrorCounts::*kind);
+
+  Shared& sh_;
+  const Options& o_;
+  Slot& slot_;
+  Poller& poller_;
+  Ticker& ticker_;
+  const std::size_t chunk_;
+  const std::uint64_t limit_;  // bytes per stream to send (0: until the end time)
+  Pattern pattern_;
+  std::vector<Stream> streams_;
+  std::vector<std::byte> in_ = std::vector<std::byte>(256 * 1024);
+  std::uint64_t total_received_ = 0;
+  std::uint64_t last_progress_ = 0;  // time bytes last came back (or the start)
+  bool stopping_ = false;
+};
+
+void BulkLoop::kill(Stream& s, std::uint64_t ErrorCounts::*kind) {
+  if (s.dead) return;
+  s.dead = true;
+  if (kind != nullptr) ++(slot_.report.errors.*kind);
+  (void)poller_.remove(s.fd);
+}
+
+void BulkLoop::stop_writing(Stream& s) {
+  if (!s.writing || s.dead) return;
+  s.writing = false;
+  if (!poller_.modify(s.fd, kPollRead, &s)) kill(s, &ErrorCounts::io);
+}
+
+void BulkLoop::on_write(Stream& s) {
+  if (!s.writing || s.dead) return;
+  std::size_t want = chunk_;
+  if (limit_ != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, limit_ - s.sent));
+  const ssize_t n = ::send(s.fd, pattern_.at(s.sent), want, MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    count_io_error(errno, slot_.report.errors);
+    kill(s, nullptr);
+    return;
+  }
+  s.sent += static_cast<std::size_t>(n);
+  if (limit_ != 0 && s.sent >= limit_) stop_writing(s);
+}
+
+void BulkLoop::on_read(Stream& s, std::uint64_t now) {
+  const ssize_t n = ::recv(s.fd, in_.data(), in_.size(), 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    count_io_error(errno, slot_.report.errors);
+    kill(s, nullptr);
+    return;
+  }
+  if (n == 0) {
+    kill(s, &ErrorCounts::closed);
+    return;
+  }
+  const auto got = static_cast<std::size_t>(n);
+  if (s.received + got > s.sent) {
+    kill(s, &ErrorCounts::unexpected);  // more came back than was sent
+    return;
+  }
+  if (o_.verify) {
+    for (std::size_t pos = 0; pos < got;) {  // compare in windows of at most one period
+      const std::size_t take = std::min(got - pos, Pattern::kPeriod);
+      if (std::memcmp(in_.data() + pos, pattern_.at(s.received + pos), take) != 0) {
+        kill(s, &ErrorCounts::mismatch);
+        return;
+      }
+      pos += take;
+    }
+  }
+  s.received += got;
+  total_received_ += got;
+  last_progress_ = now;
+  if (now >= sh_.measure_ns && (sh_.end_ns == 0 || now <= sh_.end_ns)) {
+    slot_.report.bytes_received += got;
+    slot_.last_ns = now;
+    if (slot_.first_ns == 0) slot_.first_ns = now;
+  }
+}
+
+void BulkLoop::run() {
+  streams_.resize(slot_.fds.size());
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    streams_[i].fd = slot_.fds[i].get();
+    if (!poller_.add(streams_[i].fd, kPollRead | kPollWrite, &streams_[i])) {
+      kill(streams_[i], &ErrorCounts::io);
+    }
+  }
+  std::uint64_t drain_deadline = 0;
+  last_progress_ = now_ns();
+  PollEvent events[64];
+  for (;;) {
+    const std::uint64_t now = now_ns();
+    if (!stopping_ && sh_.end_ns != 0 && now >= sh_.end_ns) {
+      stopping_ = true;
+      for (Stream& s : streams_)
+        stop_writing(s);
+    }
+    bool busy = false, writing = false;
+    for (const Stream& s : streams_) {
+      busy = busy || (!s.dead && (s.writing || s.received < s.sent));
+      writing = writing || (!s.dead && s.writing);
+    }
+    if (!busy) break;
+    if (!writing) stopping_ = true;  // --requests: every byte is out; drain the echo
+    if (!stopping_ && now > last_progress_ + kStallNs) stopping_ = true;
+    if (stopping_ && drain_deadline == 0) {
+      drain_deadline = now + static_cast<std::uint64_t>(o_.drain_timeout.count());
+    }
+    if (stopping_ && now >= drain_deadline) {
+      slot_.report.errors.timeout += 1;
+      break;
+    }
+    ticker_.tick(now, total_received_);
+    auto n = poller_.wait(events, 50);
+    if (!n) break;
+    const std::uint64_t after = now_ns();
+    for (std::size_t i = 0; i < *n; ++i) {
+      Stream& s = *static_cast<Stream*>(events[i].token);
+      if ((events[i].events & (kPollRead | kPollHangup | kPollError)) != 0) on_read(s, after);
+      if ((events[i].events & kPollWrite) != 0) on_write(s);
+    }
+  }
+  for (const Stream& s : streams_)
+    slot_.report.bytes_sent += s.sent;
+}
+
+}  // namespace
+
+void run_bulk(Shared& shared, Slot& slot, Poller& poller, Ticker& ticker) {
+  BulkLoop loop(shared, slot, poller, ticker);
+  loop.run();
+}
+
+}  // namespace sockit::bench::detail
