@@ -129,7 +129,8 @@ class Race {
     for (auto& a : live_)
       finish(a.endpoint, sys_error(ETIMEDOUT), a.started);
     live_.clear();
-    if (rank(best_) < rank(sys_error(ETIMEDOUT))) best_ = sys_error(ETIMEDOUT);
+    const auto timed_out = sys_error(ETIMEDOUT);
+    if (!best_ || rank(best_) < rank(timed_out)) best_ = timed_out;
     return fail(best_);
   }
 
