@@ -1,4 +1,5 @@
-// Strict text parsing and formatting for IPv4/IPv6 addresses, plus classification.
+// Strict text parsing and formatting for IPv4/IPv6 addresses (views and classification are in
+// address_class.cpp).
 // Parsers take string_view only and index within its size: they must survive fuzzing.
 #include "sockit/address.hpp"
 
@@ -9,32 +10,15 @@
 #include <string>
 #include <string_view>
 
+#include "text_detail.hpp"
+
 namespace sockit {
 namespace {
 
-void set_why(std::string* why, std::string text) {
-  if (why != nullptr) *why = std::move(text);
-}
-
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// 'x' for printable characters, otherwise the byte in hex, so a reason never carries control
-// characters into a terminal.
-std::string quote_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7f) return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string{"byte 0x"} + kHex[u >> 4] + kHex[u & 0xf];
-}
+using detail::hex_value;
+using detail::is_digit;
+using detail::quote_char;
+using detail::set_why;
 
 std::string ordinal_octet(int n) {
   return "octet " + std::to_string(n);
@@ -130,24 +114,6 @@ std::string IPv4Address::to_string() const {
   return out;
 }
 
-std::string to_hex(IPv4Address a) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4)
-    out.push_back(kHex[(a.to_uint() >> shift) & 0xf]);
-  return out;
-}
-
-std::string to_binary(IPv4Address a) {
-  std::string out;
-  out.reserve(35);
-  for (int bit = 31; bit >= 0; --bit) {
-    out.push_back(((a.to_uint() >> bit) & 1U) != 0 ? '1' : '0');
-    if (bit % 8 == 0 && bit != 0) out.push_back('.');
-  }
-  return out;
-}
-
 // ---- IPv6 ------------------------------------------------------------------------------------
 
 namespace {
@@ -196,101 +162,120 @@ bool parse_zone(std::string_view zone, std::uint32_t& out, std::string* why) {
   return true;
 }
 
-std::string group_name(std::size_t n) {
-  return "group " + std::to_string(n + 1);
+// Groups as written, before "::" is expanded.
+struct Groups {
+  std::uint16_t value[8] = {};
+  std::size_t count = 0;
+  int gap = -1;  // how many groups precede "::", or -1 without one
+};
+
+// A dotted quad ending the address ("::ffff:1.2.3.4") fills the last two groups.
+bool read_v4_tail(std::string_view tail, Groups& g, std::string* why) {
+  if (g.count > 6) {
+    set_why(why,
+            "no room for an embedded IPv4 address after " + std::to_string(g.count) + " groups");
+    return false;
+  }
+  std::string v4_why;
+  auto v4 = IPv4Address::parse(tail, &v4_why);
+  if (!v4) {
+    set_why(why, "embedded IPv4 address: " + v4_why);
+    return false;
+  }
+  g.value[g.count++] = static_cast<std::uint16_t>(v4->to_uint() >> 16);
+  g.value[g.count++] = static_cast<std::uint16_t>(v4->to_uint() & 0xffff);
+  return true;
 }
 
-// The address part (no zone) into 8 groups; "::" marks where the missing zero groups go.
-bool parse_groups(std::string_view text, IPv6Address::Bytes& out, std::string* why) {
-  std::uint16_t groups[8] = {};
-  std::size_t n = 0;
-  int gap = -1;
+// The hex digits text[start, end) as the next group.
+bool store_group(std::string_view text, std::size_t start, std::size_t end, Groups& g,
+                 std::string* why) {
+  const std::string name = "group " + std::to_string(g.count + 1);
+  if (start == end) {
+    if (end >= text.size()) {
+      set_why(why, "address ends with a single ':'");
+    } else if (text[end] == ':') {
+      set_why(why, "more than one '::'");
+    } else {
+      set_why(why, "unexpected " + quote_char(text[end]) + " in " + name);
+    }
+    return false;
+  }
+  if (end - start > 4) {
+    set_why(why, name + " has more than 4 hex digits (\"" +
+                     std::string(text.substr(start, end - start)) + "\")");
+    return false;
+  }
+  std::uint16_t value = 0;
+  for (std::size_t i = start; i < end; ++i) {
+    value = static_cast<std::uint16_t>((value << 4) | hex_value(text[i]));
+  }
+  g.value[g.count++] = value;
+  return true;
+}
+
+// After a group, at text[pos]: ":" before the next group, or "::". Advances pos.
+bool read_separator(std::string_view text, std::size_t& pos, Groups& g, std::string* why) {
+  if (text[pos] != ':') {
+    set_why(why, "unexpected " + quote_char(text[pos]) + " after group " + std::to_string(g.count));
+    return false;
+  }
+  ++pos;
+  if (pos < text.size() && text[pos] == ':') {
+    if (g.gap >= 0) {
+      set_why(why, "more than one '::'");
+      return false;
+    }
+    g.gap = static_cast<int>(g.count);
+    ++pos;
+  } else if (pos >= text.size()) {
+    set_why(why, "address ends with a single ':'");
+    return false;
+  }
+  return true;
+}
+
+// The address part (no zone) as groups and the position of "::".
+bool read_groups(std::string_view text, Groups& g, std::string* why) {
   std::size_t pos = 0;
-  if (text.size() >= 2 && text[0] == ':' && text[1] == ':') {
-    gap = 0;
+  if (text.starts_with("::")) {
+    g.gap = 0;
     pos = 2;
-  } else if (!text.empty() && text[0] == ':') {
+  } else if (text.starts_with(':')) {
     set_why(why, "address starts with a single ':'");
     return false;
   }
   while (pos < text.size()) {
-    if (n == 8) {
+    if (g.count == 8) {
       set_why(why, "more than 8 groups");
       return false;
     }
     const std::size_t start = pos;
     while (pos < text.size() && hex_value(text[pos]) >= 0)
       ++pos;
-    if (pos < text.size() && text[pos] == '.') {
-      if (n > 6) {
-        set_why(why, "no room for an embedded IPv4 address after " + std::to_string(n) + " groups");
-        return false;
-      }
-      std::string v4_why;
-      auto v4 = IPv4Address::parse(text.substr(start), &v4_why);
-      if (!v4) {
-        set_why(why, "embedded IPv4 address: " + v4_why);
-        return false;
-      }
-      groups[n++] = static_cast<std::uint16_t>(v4->to_uint() >> 16);
-      groups[n++] = static_cast<std::uint16_t>(v4->to_uint() & 0xffff);
-      pos = text.size();
-      break;
-    }
-    const std::size_t digits = pos - start;
-    if (digits == 0) {
-      if (pos >= text.size()) {
-        set_why(why, "address ends with a single ':'");
-      } else if (text[pos] == ':') {
-        set_why(why, "more than one '::'");
-      } else {
-        set_why(why, "unexpected " + quote_char(text[pos]) + " in " + group_name(n));
-      }
-      return false;
-    }
-    if (digits > 4) {
-      set_why(why, group_name(n) + " has more than 4 hex digits (\"" +
-                       std::string(text.substr(start, digits)) + "\")");
-      return false;
-    }
-    std::uint16_t value = 0;
-    for (std::size_t i = start; i < pos; ++i) {
-      value = static_cast<std::uint16_t>((value << 4) | hex_value(text[i]));
-    }
-    groups[n++] = value;
-    if (pos >= text.size()) break;
-    if (text[pos] != ':') {
-      set_why(why, "unexpected " + quote_char(text[pos]) + " after " + group_name(n - 1));
-      return false;
-    }
-    ++pos;
-    if (pos < text.size() && text[pos] == ':') {
-      if (gap >= 0) {
-        set_why(why, "more than one '::'");
-        return false;
-      }
-      gap = static_cast<int>(n);
-      ++pos;
-    } else if (pos >= text.size()) {
-      set_why(why, "address ends with a single ':'");
-      return false;
-    }
+    if (pos < text.size() && text[pos] == '.') return read_v4_tail(text.substr(start), g, why);
+    if (!store_group(text, start, pos, g, why)) return false;
+    if (pos < text.size() && !read_separator(text, pos, g, why)) return false;
   }
-  if (gap < 0 && n != 8) {
-    set_why(why, "expected 8 groups, found " + std::to_string(n));
+  return true;
+}
+
+// Expands "::" into the missing zero groups.
+bool expand_groups(const Groups& g, IPv6Address::Bytes& out, std::string* why) {
+  if (g.gap < 0 && g.count != 8) {
+    set_why(why, "expected 8 groups, found " + std::to_string(g.count));
     return false;
   }
-  if (gap >= 0 && n == 8) {
+  if (g.gap >= 0 && g.count == 8) {
     set_why(why, "'::' stands for no group: the address already has 8 groups");
     return false;
   }
-  // Place groups before the gap at the front, the rest at the back, zeros in between.
   std::uint16_t full[8] = {};
-  const std::size_t head = gap < 0 ? n : static_cast<std::size_t>(gap);
+  const std::size_t head = g.gap < 0 ? g.count : static_cast<std::size_t>(g.gap);
   for (std::size_t i = 0; i < head; ++i)
-    full[i] = groups[i];
-  for (std::size_t i = head; i < n; ++i)
-    full[8 - (n - i)] = groups[i];
+    full[i] = g.value[i];
+  for (std::size_t i = head; i < g.count; ++i)
+    full[8 - (g.count - i)] = g.value[i];
   for (std::size_t i = 0; i < 8; ++i) {
     out[2 * i] = static_cast<std::uint8_t>(full[i] >> 8);
     out[2 * i + 1] = static_cast<std::uint8_t>(full[i] & 0xff);
@@ -323,8 +308,11 @@ Result<IPv6Address> IPv6Address::parse(std::string_view text, std::string* why) 
     set_why(why, "empty address before the zone id");
     return fail(Errc::invalid_address);
   }
+  Groups groups;
   Bytes bytes{};
-  if (!parse_groups(addr, bytes, why)) return fail(Errc::invalid_address);
+  if (!read_groups(addr, groups, why) || !expand_groups(groups, bytes, why)) {
+    return fail(Errc::invalid_address);
+  }
   std::uint32_t scope = 0;
   if (pct != std::string_view::npos && !parse_zone(text.substr(pct + 1), scope, why)) {
     return fail(Errc::invalid_address);
@@ -398,98 +386,6 @@ Result<IpAddress> IpAddress::parse(std::string_view text, std::string* why) {
 
 std::string IpAddress::to_string() const {
   return is_v4() ? v4().to_string() : v6().to_string();
-}
-
-// ---- classification --------------------------------------------------------------------------
-
-namespace {
-
-constexpr bool in_v4(std::uint32_t a, std::uint32_t net, int prefix) noexcept {
-  const std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-  return (a & mask) == net;
-}
-
-}  // namespace
-
-AddressClass classify(IPv4Address addr) noexcept {
-  const std::uint32_t a = addr.to_uint();
-  if (a == 0) return AddressClass::unspecified;
-  if (in_v4(a, 0x00000000, 8)) return AddressClass::this_network;
-  if (in_v4(a, 0x7f000000, 8)) return AddressClass::loopback;
-  if (in_v4(a, 0x0a000000, 8) || in_v4(a, 0xac100000, 12) || in_v4(a, 0xc0a80000, 16)) {
-    return AddressClass::private_use;
-  }
-  if (in_v4(a, 0x64400000, 10)) return AddressClass::shared;
-  if (in_v4(a, 0xa9fe0000, 16)) return AddressClass::link_local;
-  if (in_v4(a, 0xe0000000, 4)) return AddressClass::multicast;
-  if (a == 0xffffffff) return AddressClass::broadcast;
-  if (in_v4(a, 0xc0000200, 24) || in_v4(a, 0xc6336400, 24) || in_v4(a, 0xcb007100, 24)) {
-    return AddressClass::documentation;
-  }
-  if (in_v4(a, 0xc6120000, 15)) return AddressClass::benchmarking;
-  if (in_v4(a, 0xf0000000, 4) || in_v4(a, 0xc0000000, 24)) return AddressClass::reserved;
-  return AddressClass::global;
-}
-
-AddressClass classify(const IPv6Address& addr) noexcept {
-  const auto& b = addr.bytes();
-  if (addr.bytes() == IPv6Address::any().bytes()) return AddressClass::unspecified;
-  if (addr.bytes() == IPv6Address::loopback().bytes()) return AddressClass::loopback;
-  if (addr.is_v4_mapped()) return AddressClass::v4_mapped;
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::unique_local;
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::link_local;
-  if (b[0] == 0xff) return AddressClass::multicast;
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) {
-    return AddressClass::documentation;
-  }
-  return AddressClass::global;
-}
-
-AddressClass classify(const IpAddress& a) noexcept {
-  return a.is_v4() ? classify(a.v4()) : classify(a.v6());
-}
-
-std::string_view address_class_name(AddressClass c) noexcept {
-  switch (c) {
-    case AddressClass::unspecified:
-      return "unspecified";
-    case AddressClass::this_network:
-      return "this network";
-    case AddressClass::loopback:
-      return "loopback";
-    case AddressClass::private_use:
-      return "private";
-    case AddressClass::shared:
-      return "shared (CGNAT)";
-    case AddressClass::link_local:
-      return "link-local";
-    case AddressClass::multicast:
-      return "multicast";
-    case AddressClass::broadcast:
-      return "broadcast";
-    case AddressClass::documentation:
-      return "documentation";
-    case AddressClass::benchmarking:
-      return "benchmarking";
-    case AddressClass::reserved:
-      return "reserved";
-    case AddressClass::unique_local:
-      return "unique local";
-    case AddressClass::v4_mapped:
-      return "IPv4-mapped";
-    case AddressClass::global:
-      return "global";
-  }
-  return "unknown";
-}
-
-char legacy_class(IPv4Address a) noexcept {
-  const unsigned first = a.bytes()[0];
-  if (first < 128) return 'A';
-  if (first < 192) return 'B';
-  if (first < 224) return 'C';
-  if (first < 240) return 'D';
-  return 'E';
 }
 
 }  // namespace sockit

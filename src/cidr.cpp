@@ -7,22 +7,15 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "text_detail.hpp"
 
 namespace sockit {
 namespace {
 
+using detail::quote_char;
+using detail::set_why;
+
 __extension__ typedef unsigned __int128 U128;
-
-void set_why(std::string* why, std::string text) {
-  if (why != nullptr) *why = std::move(text);
-}
-
-std::string quote_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7f) return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string{"byte 0x"} + kHex[u >> 4] + kHex[u & 0xf];
-}
 
 // 2^n in decimal, for any n a count can need (0..128).
 std::string pow2_decimal(int n) {

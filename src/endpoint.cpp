@@ -9,20 +9,13 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include "text_detail.hpp"
 
 namespace sockit {
 namespace {
 
-void set_why(std::string* why, std::string text) {
-  if (why != nullptr) *why = std::move(text);
-}
-
-std::string quote_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7f) return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string{"byte 0x"} + kHex[u >> 4] + kHex[u & 0xf];
-}
+using detail::quote_char;
+using detail::set_why;
 
 // sun_path holds 108 bytes on Linux. A filesystem path needs its terminating NUL; an abstract
 // name spends the first byte on the leading NUL that marks it abstract.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sockit/fd.hpp"
+#include "text_detail.hpp"
 
 namespace sockit {
 namespace {
@@ -58,10 +59,7 @@ bool parse_hex(std::string_view t, std::size_t digits, bool exact, std::uint64_t
   if (t.empty() || t.size() > digits || (exact && t.size() != digits)) return false;
   std::uint64_t v = 0;
   for (const char c : t) {
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    const int d = detail::hex_value(c);
     if (d < 0) return false;
     v = (v << 4) | static_cast<std::uint64_t>(d);
   }

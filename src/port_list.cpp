@@ -10,15 +10,14 @@
 #include <string_view>
 
 #include "sockit/endpoint.hpp"
+#include "text_detail.hpp"
 
 namespace sockit {
 namespace {
 
-constexpr std::size_t kMaxItemEcho = 32;  // keep reasons short even for fuzzed megabyte input
+using detail::set_why;
 
-void set_why(std::string* why, std::string text) {
-  if (why != nullptr) *why = std::move(text);
-}
+constexpr std::size_t kMaxItemEcho = 32;  // keep reasons short even for fuzzed megabyte input
 
 std::string item_label(std::size_t n, std::string_view item) {
   std::string shown(item.substr(0, kMaxItemEcho));
