@@ -169,6 +169,18 @@ Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline
   }
 }
 
+namespace {
+
+// Linux reports an unbound AF_UNIX sender with an address length of 0; that is still a sender,
+// just one without a name.
+Endpoint sender_of(int fd, const SockAddr& from, socklen_t len) {
+  if (auto sender = Endpoint::from_sockaddr(from.get(), len)) return *sender;
+  if (len == 0 && get_int(fd, SOL_SOCKET, SO_DOMAIN) == AF_UNIX) return Endpoint(UnixPath{});
+  return Endpoint{};
+}
+
+}  // namespace
+
 Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline) {
   for (;;) {
     SockAddr from;
@@ -185,7 +197,7 @@ Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline dea
       d.real_size = static_cast<std::size_t>(n);
       d.size = d.real_size < buffer.size() ? d.real_size : buffer.size();
       d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-      if (auto sender = Endpoint::from_sockaddr(from.get(), msg.msg_namelen)) d.from = *sender;
+      d.from = sender_of(fd, from, msg.msg_namelen);
       return d;
     }
     if (errno == EINTR) continue;
