@@ -110,20 +110,21 @@ class StreamBridge {
     auto chunk = read_stdin();
     if (!chunk) return fail(chunk.error());
     if (chunk->empty()) stdin_open_ = false;
-    const std::string wire = encoder_.encode(*chunk, !stdin_open_);
-    if (o_.hex) std::fputs(out_dump_.rows(wire).c_str(), stderr);
-    out_.append(wire);
+    auto wire = encoder_.encode(*chunk, !stdin_open_);
+    if (!wire) return fail(wire.error());
+    if (o_.hex) std::fputs(out_dump_.rows(*wire).c_str(), stderr);
+    out_.append(*wire);
     return {};
   }
 
   Status on_writable() {
-    auto sent = write_some(sock_, out_, trace_);
+    auto sent = write_from(sock_, out_, trace_);
     if (!sent && !would_block(sent.error())) return fail(sent.error());
     return {};
   }
 
   Status on_readable() {
-    auto got = read_some(sock_, in_, trace_);
+    auto got = read_into(sock_, in_, trace_);
     if (!got) return would_block(got.error()) ? Status{} : fail(got.error());
     if (*got == 0) {
       finished_ = true;

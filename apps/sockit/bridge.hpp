@@ -20,7 +20,7 @@ class UdpSocket;
 
 namespace sockit::cli {
 
-enum class Frame { none };
+enum class Frame { none, line, len32 };
 
 struct BridgeOptions {
   bool crlf = false;         ///< -C: send "\r\n" for every "\n" read from stdin
@@ -38,10 +38,10 @@ struct BridgeOptions {
 struct BridgeFlags {
   bool crlf = false, hex = false, trace = false;
   bool send_only = false, recv_only = false, no_shutdown = false;
-  std::string frame = "none";
+  std::string frame = "none";  ///< --frame none|line|len32
   void add_to(CLI::App& cmd);
-  /// The options, or a usage message for a contradictory combination.
-  std::expected<BridgeOptions, std::string> options() const;
+  /// The options, or a usage message for a contradictory combination (`datagram`: for -u).
+  std::expected<BridgeOptions, std::string> options(bool datagram) const;
 };
 
 /// Bridges a connected stream socket (TCP or Unix) until the peer closes. On stdin EOF the

@@ -13,11 +13,18 @@ void BridgeFlags::add_to(CLI::App& cmd) {
   auto* send = cmd.add_flag("--send-only", send_only, "Only send stdin; ignore received data");
   auto* recv = cmd.add_flag("--recv-only", recv_only, "Only print received data; ignore stdin");
   send->excludes(recv);
+  cmd.add_option("--frame", frame,
+                 "Send each stdin line as a frame and print each received frame as a line: "
+                 "line (LF, or CRLF with -C) or len32 (4-byte big-endian length + payload)")
+      ->check(CLI::IsMember({"none", "line", "len32"}));
   cmd.add_flag("--no-shutdown", no_shutdown,
                "Keep the write side open after stdin ends (no half-close)");
 }
 
-std::expected<BridgeOptions, std::string> BridgeFlags::options() const {
+std::expected<BridgeOptions, std::string> BridgeFlags::options(bool datagram) const {
+  if (datagram && frame != "none") {
+    return std::unexpected(std::string("--frame is for streams; UDP keeps each datagram whole"));
+  }
   BridgeOptions o;
   o.crlf = crlf;
   o.hex = hex;
@@ -25,8 +32,7 @@ std::expected<BridgeOptions, std::string> BridgeFlags::options() const {
   o.send_only = send_only;
   o.recv_only = recv_only;
   o.no_shutdown = no_shutdown;
-  if (frame != "none") return std::unexpected("unknown frame kind '" + frame + "'");
-  o.frame = Frame::none;
+  o.frame = frame == "line" ? Frame::line : frame == "len32" ? Frame::len32 : Frame::none;
   return o;
 }
 

@@ -136,7 +136,7 @@ int run_connect(const ConnectArgs& a) {
   } else if (a.udp) {
     return usage_error("-U connects to Unix stream sockets; -u cannot be combined with it");
   }
-  auto bridge = a.bridge.options();
+  auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;

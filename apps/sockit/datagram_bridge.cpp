@@ -68,7 +68,9 @@ class DatagramBridge {
       return {};
     }
     chunk.resize(static_cast<std::size_t>(n));
-    const std::string wire = encoder_.encode(chunk, false);
+    auto encoded = encoder_.encode(chunk, false);
+    if (!encoded) return fail(encoded.error());
+    const std::string& wire = *encoded;
     if (o_.hex) std::fputs(out_dump_.rows(wire).c_str(), stderr);
     const auto bytes = std::as_bytes(std::span(wire));
     auto sent = connected_ ? sock_.send(bytes) : sock_.send_to(bytes, *peer_);

@@ -108,7 +108,7 @@ int run_listen(ListenArgs a) {
     std::string why;
     if (!parse_port(a.port_text, &why)) return usage_error(fmt::format("{}: {}", a.port_text, why));
   }
-  auto bridge = a.bridge.options();
+  auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
