@@ -1,0 +1,507 @@
+// The coroutine API over real sockets on 127.0.0.1: results, exact error codes, deadlines,
+// cancellation on teardown, 200 concurrent clients, and no heap allocation per read or write.
+#include "sockit/async.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sockit/async_server.hpp"
+#include "sockit/tcp.hpp"
+
+// ---- a counting global operator new ----------------------------------------------------------
+// Counts allocations made while g_counting is set; the allocation test sets it on the loop
+// thread around its measured round trips (other threads of this binary are idle then).
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  if (void* p = std::malloc(size != 0 ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace sockit {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<EventLoop> make_loop() {
+  auto loop = EventLoop::create();
+  if (!loop) ADD_FAILURE() << loop.error().message();
+  return loop ? std::move(*loop) : nullptr;
+}
+
+Endpoint any_loopback_port() {
+  return *Endpoint::parse("127.0.0.1:0");
+}
+
+// Two connected AF_UNIX stream sockets: `ours` for the loop, `theirs` driven with plain calls.
+struct Pair {
+  AsyncStream ours;
+  UniqueFd theirs;
+};
+Pair make_pair(EventLoop& loop) {
+  int sv[2] = {-1, -1};
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto ours = AsyncStream::adopt(loop, UniqueFd(sv[0]));
+  EXPECT_TRUE(ours);
+  return Pair{std::move(*ours), UniqueFd(sv[1])};
+}
+void send_raw(int fd, std::string_view text) {
+  ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), static_cast<ssize_t>(text.size()));
+}
+std::string text_of(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+Task<void> echo_handler(AsyncStream s) {
+  std::array<std::byte, 4096> buf;
+  for (;;) {
+    auto n = co_await s.read_some(buf, Deadline::after(10s));
+    if (!n || *n == 0) co_return;
+    if (!co_await s.write_all(std::span(buf).first(*n), Deadline::after(10s))) co_return;
+  }
+}
+
+// ---- tasks and sleep on the loop ---------------------------------------------------------------
+
+Task<Result<int>> slow_add(EventLoop& loop, int a, int b) {
+  co_await sleep(loop, 2ms);
+  if (a < 0) co_return fail(Errc::cancelled);
+  co_return a + b;
+}
+
+Task<Result<int>> sum_of_three(EventLoop& loop, int a, int b, int c) {
+  auto ab = co_await slow_add(loop, a, b);
+  if (!ab) co_return fail(ab.error());
+  co_return co_await slow_add(loop, *ab, c);
+}
+
+TEST(AsyncTask, ComposesAcrossSuspensionsAndPassesErrors) {
+  auto loop = make_loop();
+  auto good = run_until_complete(*loop, sum_of_three(*loop, 1, 2, 3));
+  ASSERT_TRUE(good.has_value());
+  ASSERT_TRUE(good->has_value());
+  EXPECT_EQ(**good, 6);
+  auto bad = run_until_complete(*loop, sum_of_three(*loop, -5, 2, 3));
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_FALSE(bad->has_value());
+  EXPECT_EQ(bad->error(), make_error_code(Errc::cancelled));
+}
+
+TEST(AsyncSleep, WakesInDeadlineOrder) {
+  auto loop = make_loop();
+  std::vector<int> order;
+  TaskSet set;
+  auto sleeper = [](EventLoop& l, std::vector<int>& o, int ms) -> Task<void> {
+    co_await sleep(l, Millis(ms));
+    o.push_back(ms);
+  };
+  for (int ms : {60, 20, 40, 0})
+    set.spawn(sleeper(*loop, order, ms));
+  EXPECT_EQ(order, std::vector<int>{0});  // a zero sleep does not suspend
+  const auto start = Clock::now();
+  ASSERT_TRUE(run_until_complete(
+      *loop, [](EventLoop& l) -> Task<void> { co_await sleep(l, 100ms); }(*loop)));
+  const auto elapsed = Clock::now() - start;
+  EXPECT_EQ(order, (std::vector<int>{0, 20, 40, 60}));
+  EXPECT_TRUE(set.empty());
+  EXPECT_GE(elapsed, 100ms);
+  EXPECT_LT(elapsed, 5s);
+}
+
+// ---- connect ----------------------------------------------------------------------------------
+
+TEST(AsyncConnect, ClosedPortIsConnectionRefused) {
+  Endpoint closed;
+  {
+    auto listener = TcpListener::bind(any_loopback_port());
+    ASSERT_TRUE(listener);
+    closed = *listener->local_endpoint();
+  }  // closed again: nothing listens on that port now
+  auto loop = make_loop();
+  auto result =
+      run_until_complete(*loop, [](EventLoop& l, Endpoint to) -> Task<Result<AsyncStream>> {
+        co_return co_await AsyncStream::connect(l, to, Deadline::after(5s));
+      }(*loop, closed));
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->has_value());
+  EXPECT_EQ(result->error(), sys_error(ECONNREFUSED));
+  EXPECT_TRUE(is_refused(result->error()));
+}
+
+// ---- reads: deadlines, limits, early close ----------------------------------------------------
+
+TEST(AsyncRead, DeadlineGivesTimedOut) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  const auto start = Clock::now();
+  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::size_t>> {
+    std::array<std::byte, 16> buf;
+    co_return co_await s.read_some(buf, Deadline::after(50ms));
+  }(p.ours));
+  const auto elapsed = Clock::now() - start;
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->has_value());
+  EXPECT_EQ(got->error(), std::errc::timed_out);
+  EXPECT_GE(elapsed, 50ms);
+  EXPECT_LT(elapsed, 5s);
+}
+
+TEST(AsyncWrite, DeadlineGivesTimedOutWhenThePeerDoesNotRead) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Status> {
+    std::vector<std::byte> big(8 << 20, std::byte{'x'});  // far more than the socket buffers
+    co_return co_await s.write_all(big, Deadline::after(50ms));
+  }(p.ours));
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->has_value());
+  EXPECT_EQ(got->error(), std::errc::timed_out);
+}
+
+TEST(AsyncRead, ReadUntilOverMaxIsLineTooLong) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  send_raw(p.theirs.get(), "123456789012345\n" + std::string(100, 'x'));
+  std::string first;
+  std::error_code second;
+  ASSERT_TRUE(run_until_complete(
+      *loop, [](AsyncStream& s, std::string& a, std::error_code& b) -> Task<void> {
+        auto line = co_await s.read_until("\n", 16);  // exactly 16 bytes with its delimiter: fits
+        if (line) a = std::string(*line);
+        auto next = co_await s.read_until("\n", 16);
+        if (!next) b = next.error();
+      }(p.ours, first, second)));
+  EXPECT_EQ(first, "123456789012345\n");
+  EXPECT_EQ(second, make_error_code(Errc::line_too_long));
+}
+
+TEST(AsyncRead, DelimiterPastMaxIsLineTooLongEvenWhenPresent) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  send_raw(p.theirs.get(), "1234567890123456\n");  // 17 bytes with the delimiter
+  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::string_view>> {
+    co_return co_await s.read_until("\n", 16);
+  }(p.ours));
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->has_value());
+  EXPECT_EQ(got->error(), make_error_code(Errc::line_too_long));
+}
+
+TEST(AsyncRead, EarlyCloseIsClosedEarlyAndCleanEofIsEmpty) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  send_raw(p.theirs.get(), "whole line\r\nab");
+  p.theirs.reset();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(
+      run_until_complete(*loop, [](AsyncStream& s, std::vector<std::string>& out) -> Task<void> {
+        auto line = co_await s.read_until("\r\n", 64, Deadline::after(5s));
+        out.push_back(line ? std::string(*line) : line.error().message());
+        auto partial = co_await s.read_until("\r\n", 64, Deadline::after(5s));
+        out.push_back(partial ? "value:" + std::string(*partial) : partial.error().message());
+      }(p.ours, seen)));
+  EXPECT_EQ(seen, (std::vector<std::string>{"whole line\r\n",
+                                            make_error_code(Errc::closed_early).message()}));
+
+  Pair q = make_pair(*loop);
+  send_raw(q.theirs.get(), "last\n");
+  q.theirs.reset();
+  auto eof = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::string_view>> {
+    (void)co_await s.read_until("\n", 64);
+    co_return co_await s.read_until("\n", 64);
+  }(q.ours));
+  ASSERT_TRUE(eof.has_value() && eof->has_value());
+  EXPECT_TRUE((*eof)->empty());
+
+  Pair r = make_pair(*loop);
+  send_raw(r.theirs.get(), "four");
+  r.theirs.reset();
+  auto exact = run_until_complete(*loop, [](AsyncStream& s) -> Task<Status> {
+    std::array<std::byte, 10> buf;
+    co_return co_await s.read_exact(buf, Deadline::after(5s));
+  }(r.ours));
+  ASSERT_TRUE(exact.has_value());
+  ASSERT_FALSE(exact->has_value());
+  EXPECT_EQ(exact->error(), make_error_code(Errc::closed_early));
+}
+
+TEST(AsyncRead, ReadAheadIsServedToLaterReads) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  send_raw(p.theirs.get(), "a\nbcdef");
+  std::vector<std::string> seen;
+  ASSERT_TRUE(
+      run_until_complete(*loop, [](AsyncStream& s, std::vector<std::string>& out) -> Task<void> {
+        auto line = co_await s.read_until("\n", 64);
+        out.emplace_back(line ? *line : "?");
+        std::array<std::byte, 3> three;
+        // (g++ 12 mishandles a co_await inside ?: with class temporaries: await first.)
+        auto exact = co_await s.read_exact(three);
+        out.emplace_back(exact ? text_of(three) : "?");
+        std::array<std::byte, 16> rest;
+        auto n = co_await s.read_some(rest);
+        out.emplace_back(n ? text_of(std::span(rest).first(*n)) : "?");
+      }(p.ours, seen)));
+  EXPECT_EQ(seen, (std::vector<std::string>{"a\n", "bcd", "ef"}));
+}
+
+// ---- start_server: 200 concurrent coroutine clients -------------------------------------------
+
+// Sends `chunks` chunks of a pattern unique to `id` and checks every echoed byte.
+Task<Status> echo_client(EventLoop& loop, Endpoint to, int id, int chunks) {
+  auto s = co_await AsyncStream::connect(loop, to, Deadline::after(10s));
+  if (!s) co_return fail(s.error());
+  std::array<std::byte, 1500> out, in;
+  for (int c = 0; c < chunks; ++c) {
+    const std::size_t size = 500 + static_cast<std::size_t>((id * 37 + c * 11) % 1000);
+    for (std::size_t k = 0; k < size; ++k) {
+      out[k] = static_cast<std::byte>(
+          (static_cast<std::size_t>(id) * 31 + k * 7 + static_cast<std::size_t>(c)) & 0xff);
+    }
+    if (auto st = co_await s->write_all(std::span(out).first(size), Deadline::after(10s)); !st)
+      co_return st;
+    if (auto st = co_await s->read_exact(std::span(in).first(size), Deadline::after(10s)); !st)
+      co_return st;
+    if (!std::equal(out.begin(), out.begin() + static_cast<long>(size), in.begin()))
+      co_return fail(Errc::malformed_frame);
+  }
+  co_return Status{};
+}
+
+TEST(AsyncServer, EchoesEveryByteTo200ConcurrentClients) {
+  constexpr int kClients = 200;
+  constexpr int kChunks = 8;
+  auto server_loop = make_loop();
+  auto server = start_server(*server_loop, any_loopback_port(), echo_handler);
+  ASSERT_TRUE(server) << server.error().message();
+  const Endpoint at = server->local_endpoint();
+  std::thread server_thread([&] { (void)server_loop->run(); });
+
+  auto client_loop = make_loop();
+  std::vector<Status> results(kClients, fail(Errc::cancelled));
+  TaskSet clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.spawn([](EventLoop& l, Endpoint to, int id, Status& out) -> Task<void> {
+      out = co_await echo_client(l, to, id, kChunks);
+    }(*client_loop, at, i, results[static_cast<std::size_t>(i)]));
+  }
+  const auto start = Clock::now();
+  ASSERT_TRUE(run_until_complete(*client_loop, [](EventLoop& l, TaskSet& set) -> Task<void> {
+    for (int i = 0; i < 3000 && !set.empty(); ++i)
+      co_await sleep(l, 10ms);
+  }(*client_loop, clients)));
+  EXPECT_TRUE(clients.empty());
+  EXPECT_LT(Clock::now() - start, 30s);
+  int ok = 0;
+  for (const auto& r : results)
+    ok += r.has_value() ? 1 : 0;
+  EXPECT_EQ(ok, kClients) << "first failure: " << [&] {
+    for (const auto& r : results)
+      if (!r) return r.error().message();
+    return std::string();
+  }();
+
+  // On the server's own thread: wait (bounded) until every handler has seen EOF, then stop.
+  std::size_t left = 1;
+  TaskSet watcher;  // used only on the server thread once spawned, destroyed after the join
+  co_spawn(*server_loop, watcher, [](EventLoop& l, AsyncServer& srv, std::size_t& n) -> Task<void> {
+    for (int i = 0; i < 500 && srv.connections() != 0; ++i)
+      co_await sleep(l, 10ms);
+    n = srv.connections();
+    l.stop();
+  }(*server_loop, *server, left));
+  server_thread.join();
+  EXPECT_EQ(left, 0U);
+  EXPECT_EQ(server->accepted(), static_cast<std::uint64_t>(kClients));
+}
+
+TEST(AsyncServer, ClientOverTheCapGetsOneLineAndIsClosed) {
+  auto loop = make_loop();
+  AsyncServerOptions options;
+  options.max_connections = 1;
+  auto server = start_server(*loop, any_loopback_port(), echo_handler, options);
+  ASSERT_TRUE(server);
+  auto seen =
+      run_until_complete(*loop, [](EventLoop& l, Endpoint to) -> Task<std::vector<std::string>> {
+        std::vector<std::string> out;
+        auto first = co_await AsyncStream::connect(l, to, Deadline::after(5s));
+        if (!first) co_return out;
+        (void)co_await first->write_all("ping\n");
+        auto echo =
+            co_await first->read_until("\n", 64, Deadline::after(5s));  // handler is running
+        out.emplace_back(echo ? *echo : "?");
+        auto second = co_await AsyncStream::connect(l, to, Deadline::after(5s));
+        if (!second) co_return out;
+        auto refusal = co_await second->read_until("\n", 64, Deadline::after(5s));
+        out.emplace_back(refusal ? *refusal : "?");
+        auto eof = co_await second->read_until("\n", 64, Deadline::after(5s));
+        out.emplace_back(eof ? (eof->empty() ? "EOF" : "data") : eof.error().message());
+        co_return out;
+      }(*loop, server->local_endpoint()));
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(*seen, (std::vector<std::string>{"ping\n", "ERR server full\n", "EOF"}));
+  EXPECT_EQ(server->accepted(), 2U);
+}
+
+// ---- cancellation and teardown ----------------------------------------------------------------
+
+struct Guard {
+  int* count;
+  explicit Guard(int* c) : count(c) {}
+  Guard(const Guard&) = delete;
+  ~Guard() { ++*count; }
+};
+
+TEST(AsyncCancel, StoppingTheLoopThenDestroyingTasksReleasesEverything) {
+  const auto fds_before = count_open_fds();
+  ASSERT_TRUE(fds_before);
+  int destroyed = 0;
+  {
+    auto loop = make_loop();
+    auto server = start_server(*loop, any_loopback_port(), echo_handler);
+    ASSERT_TRUE(server);
+    TaskSet tasks;
+    for (int i = 0; i < 10; ++i) {
+      // Connected, then waiting for bytes that never come (no deadline: only cancellation).
+      tasks.spawn([](EventLoop& l, Endpoint to, int* d) -> Task<void> {
+        Guard g(d);
+        auto s = co_await AsyncStream::connect(l, to, Deadline::after(5s));
+        if (!s) co_return;
+        std::array<std::byte, 64> buf;
+        (void)co_await s->read_some(buf);
+      }(*loop, server->local_endpoint(), &destroyed));
+      tasks.spawn([](EventLoop& l, int* d) -> Task<void> {
+        Guard g(d);
+        co_await sleep(l, 1h);
+      }(*loop, &destroyed));
+    }
+    ASSERT_TRUE(run_until_complete(*loop, [](EventLoop& l, AsyncServer& srv) -> Task<void> {
+      for (int i = 0; i < 500 && srv.connections() < 10; ++i)
+        co_await sleep(l, 5ms);
+    }(*loop, *server)));
+    EXPECT_EQ(server->connections(), 10U);
+    EXPECT_EQ(tasks.size(), 20U);
+    EXPECT_EQ(destroyed, 0);
+    tasks.cancel_all();
+    EXPECT_EQ(destroyed, 20);
+    // The loop keeps running fine after the cancellation (no dangling waits or timers).
+    ASSERT_TRUE(run_until_complete(
+        *loop, [](EventLoop& l) -> Task<void> { co_await sleep(l, 30ms); }(*loop)));
+  }
+  EXPECT_EQ(count_open_fds(), fds_before);
+}
+
+TEST(AsyncCancel, ClosingAStreamCancelsAnotherTasksPendingRead) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  Result<std::size_t> got = 0;
+  TaskSet set;
+  set.spawn([](AsyncStream& s, Result<std::size_t>& out) -> Task<void> {
+    std::array<std::byte, 8> buf;
+    out = co_await s.read_some(buf, Deadline::after(10s));
+  }(p.ours, got));
+  EXPECT_EQ(set.size(), 1U);
+  p.ours.close();
+  EXPECT_TRUE(set.empty());
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error(), make_error_code(Errc::cancelled));
+}
+
+TEST(AsyncStream, ConcurrentWritersAreServedWholeAndInOrder) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  const std::string a(300000, 'a'), b(300000, 'b');  // each bigger than the socket buffer
+  TaskSet writers;
+  for (const std::string* msg : {&a, &b}) {
+    writers.spawn([](AsyncStream& s, const std::string& m) -> Task<void> {
+      (void)co_await s.write_all(m, Deadline::after(10s));
+    }(p.ours, *msg));
+  }
+  std::string received;
+  std::thread reader([&] {
+    char buf[65536];
+    while (received.size() < a.size() + b.size()) {
+      const ssize_t n = ::recv(p.theirs.get(), buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received.append(buf, static_cast<std::size_t>(n));
+    }
+  });
+  ASSERT_TRUE(run_until_complete(*loop, [](EventLoop& l, TaskSet& set) -> Task<void> {
+    for (int i = 0; i < 1000 && !set.empty(); ++i)
+      co_await sleep(l, 5ms);
+  }(*loop, writers)));
+  reader.join();
+  EXPECT_EQ(received, a + b);
+}
+
+// ---- allocation-freedom -----------------------------------------------------------------------
+
+Task<void> line_echo_handler(AsyncStream s) {
+  for (;;) {
+    auto line = co_await s.read_until("\n", 256, Deadline::after(10s));
+    if (!line || line->empty()) co_return;
+    if (!co_await s.write_all(*line, Deadline::after(10s))) co_return;
+  }
+}
+
+// `rounds` request/response exchanges against a line server and a byte echo server, counting
+// heap allocations from the 11th round on (the first ten warm buffers and timers up).
+Task<long> count_allocations(EventLoop& l, Endpoint lines, Endpoint bytes, int rounds) {
+  auto a = co_await AsyncStream::connect(l, lines, Deadline::after(5s));
+  auto b = co_await AsyncStream::connect(l, bytes, Deadline::after(5s));
+  if (!a || !b) co_return -1;
+  const std::string_view request = "the same line, over and over again\n";
+  std::array<std::byte, 35> reply;
+  for (int i = 0; i < rounds + 10; ++i) {
+    if (i == 10) g_counting = true;
+    auto ok = co_await a->write_all(request, Deadline::after(5s));
+    auto line = co_await a->read_until("\n", 256, Deadline::after(5s));
+    auto ok2 = co_await b->write_all(std::as_bytes(std::span(request)).first(35));
+    auto ok3 = co_await b->read_exact(reply, Deadline::after(5s));
+    if (!ok || !line || *line != request || !ok2 || !ok3) {
+      g_counting = false;
+      co_return -2;
+    }
+  }
+  g_counting = false;
+  co_return g_allocations.load();
+}
+
+TEST(AsyncAllocation, NoHeapAllocationPerReadOrWrite) {
+  auto loop = make_loop();
+  auto lines = start_server(*loop, any_loopback_port(), line_echo_handler);
+  auto bytes = start_server(*loop, any_loopback_port(), echo_handler);
+  ASSERT_TRUE(lines && bytes);
+  // The counter itself works (so a zero below means something).
+  g_allocations = 0;
+  g_counting = true;
+  delete new int(1);
+  g_counting = false;
+  ASSERT_EQ(g_allocations.load(), 1);
+  g_allocations = 0;
+  auto counted = run_until_complete(
+      *loop, count_allocations(*loop, lines->local_endpoint(), bytes->local_endpoint(), 1000));
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, 0) << "heap allocations during 1000 rounds of 8 awaited operations";
+}
+
+}  // namespace
+}  // namespace sockit
