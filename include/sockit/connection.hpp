@@ -1,0 +1,144 @@
+// Connection: one TCP (or Unix stream) connection driven by an EventLoop, owned by that loop for
+// its whole life: input and output Buffers, writes that go straight to the kernel when nothing is
+// queued, backpressure, half-close in both directions, and idle / partial-message deadlines.
+//
+// Data path: readable -> recv straight into the input Buffer (plus a per-thread 64 KiB overflow
+// area, muduo's readv trick, so idle connections keep small buffers) -> Events::on_data, which
+// consumes what it used; whatever stays in the input buffer is a partial message.
+// send() -> writev() at once if the output buffer is empty; only the unsent rest is buffered and
+// only then is the descriptor watched for writability.
+//
+// Backpressure: while the output buffer holds more than high_water bytes the connection stops
+// reading from its peer (so a client that sends but does not read is slowed by TCP itself, and
+// nothing is lost); beyond output_limit bytes the peer is a slow reader and is disconnected with
+// Errc::output_limit (that only happens to output the peer did not ask for, e.g. chat traffic).
+//
+// Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
+// (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
+// including a last error line (closing with unread input would send RST and could destroy it).
+// on_close is reported exactly once, from a posted task, never from inside send() or on_data.
+//
+// Thread-safety: loop thread only, every member (asserted).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+#include "sockit/buffer.hpp"
+#include "sockit/deadline.hpp"
+#include "sockit/fd.hpp"
+#include "sockit/loop.hpp"
+
+namespace sockit {
+
+struct ConnectionOptions {
+  std::size_t high_water = std::size_t{1} << 20;           ///< stop reading above this much output
+  std::size_t output_limit = std::size_t{4} << 20;         ///< disconnect a slow reader above this
+  Clock::duration idle_timeout = std::chrono::minutes(5);  ///< zero: no idle deadline
+  Clock::duration partial_timeout = std::chrono::seconds(30);  ///< zero: none
+  Clock::duration linger = std::chrono::seconds(2);  ///< wait for the peer's EOF when closing
+};
+
+/// Byte and message counts, written by the threads that serve connections and read by a stats
+/// reporter on another thread (relaxed atomics: totals, no ordering).
+struct alignas(64) TrafficCounters {
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> messages{0};
+  void add_in(std::size_t n) noexcept { bytes_in.fetch_add(n, std::memory_order_relaxed); }
+  void add_out(std::size_t n) noexcept { bytes_out.fetch_add(n, std::memory_order_relaxed); }
+  void add_message() noexcept { messages.fetch_add(1, std::memory_order_relaxed); }
+};
+
+class Connection final : public EventLoop::Handler {
+ public:
+  /// What the owner hears. All calls on the loop thread.
+  class Events {
+   public:
+    /// New bytes are in `input`; consume() what was used. Returns true while a message is
+    /// incomplete (left in `input` or held by the owner's decoder): that starts or keeps the
+    /// partial-message deadline running.
+    virtual bool on_data(Connection& c, Buffer& input) = 0;
+    /// The peer shut down its writing side (EOF). We may still send; call close() when done.
+    virtual void on_eof(Connection& c) = 0;
+    /// The descriptor is closed; `why` is empty for an orderly close. Called once, from a posted
+    /// task (not at all if the owner destroys the connection first); the owner may destroy the
+    /// connection from here.
+    virtual void on_close(Connection& c, std::error_code why) = 0;
+
+   protected:
+    ~Events() = default;
+  };
+
+  /// Takes ownership of a connected, non-blocking socket. Loop thread only. `counters` must
+  /// outlive the connection.
+  Connection(EventLoop& loop, UniqueFd fd, Events& events, const ConnectionOptions& options,
+             TrafficCounters& counters);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Starts reading. Loop thread only.
+  Status start();
+
+  /// Queues `a` then `b` (one writev when nothing is queued). Ignored once closing. May start
+  /// a close with Errc::output_limit. Loop thread only.
+  void send(std::string_view a, std::string_view b = {});
+  /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
+  /// Loop thread only.
+  void close(std::error_code why = {});
+  /// Closes at once, discarding queued output. Loop thread only.
+  void abort(std::error_code why);
+
+  /// The deadline this connection has passed at `now` (Errc::idle_timeout or partial_timeout),
+  /// or an empty code. A closing connection past its linger time is aborted here. Meant for a
+  /// coarse periodic sweep, so that no timer is touched per message. Loop thread only.
+  std::error_code check_deadlines(Clock::time_point now);
+
+  /// Reads what the kernel already holds, without waiting: a draining server answers the input
+  /// that arrived before it decided to stop. Loop thread only.
+  void poll_input();
+
+  bool closing() const noexcept { return closing_; }
+  bool closed() const noexcept { return !fd_.valid(); }
+  bool peer_eof() const noexcept { return read_eof_; }
+  /// Nothing partial in, nothing queued out: a point where a draining server may close.
+  bool quiet() const noexcept { return input_.empty() && output_.empty(); }
+  std::size_t output_bytes() const noexcept { return output_.readable_bytes(); }
+  EventLoop& loop() const noexcept { return loop_; }
+
+ private:
+  void on_ready(std::uint32_t events) override;
+  void handle_read();
+  void handle_write();
+  void after_output_change();
+  void update_interest();
+  void finish(std::error_code why);
+  std::size_t write_now(std::string_view a, std::string_view b);
+
+  EventLoop& loop_;
+  UniqueFd fd_;
+  Events& events_;
+  const ConnectionOptions& options_;
+  TrafficCounters& counters_;
+  Buffer input_;
+  Buffer output_;
+  std::uint32_t interest_ = 0;
+  bool watching_ = false;
+  bool read_eof_ = false;
+  bool write_shut_ = false;
+  bool closing_ = false;
+  bool paused_ = false;  // reading stopped by backpressure
+  std::error_code close_reason_;
+  Clock::time_point last_input_;
+  Clock::time_point partial_since_;
+  bool partial_ = false;        // the owner holds an incomplete message
+  std::shared_ptr<char> life_;  // expires with the connection; guards the posted on_close
+  Clock::time_point linger_until_;
+};
+
+}  // namespace sockit

@@ -1,0 +1,254 @@
+#include "sockit/connection.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cassert>
+#include <cerrno>
+
+#include "sockit/socket.hpp"
+
+namespace sockit {
+namespace {
+
+// Overflow area for the readv trick: a read can take up to 64 KiB more than the input buffer
+// currently has room for, without every connection keeping a 64 KiB buffer. One per thread
+// because every loop runs on its own thread.
+constexpr std::size_t kOverflowSize = 64 * 1024;
+thread_local std::array<std::byte, kOverflowSize> t_overflow;
+
+iovec iov_of(std::string_view s) {
+  return iovec{const_cast<char*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
+                       const ConnectionOptions& options, TrafficCounters& counters)
+    : loop_(loop),
+      fd_(std::move(fd)),
+      events_(events),
+      options_(options),
+      counters_(counters),
+      last_input_(loop.now()),
+      partial_since_(last_input_) {}
+
+Connection::~Connection() {
+  assert(loop_.in_loop_thread());
+  if (watching_ && fd_) (void)loop_.unwatch(fd_.get());
+}
+
+Status Connection::start() {
+  assert(loop_.in_loop_thread());
+  interest_ = kPollRead;
+  if (auto st = loop_.watch(fd_.get(), interest_, *this); !st) return st;
+  watching_ = true;
+  return {};
+}
+
+void Connection::on_ready(std::uint32_t events) {
+  if (closed()) return;  // a stale event of the batch in which this connection closed
+  if ((interest_ & kPollRead) != 0 && (events & (kPollRead | kPollError | kPollHangup)) != 0) {
+    handle_read();
+  }
+  if (!closed() && (events & kPollWrite) != 0) handle_write();
+  // EPOLLHUP/EPOLLERR are reported even without interest; with reading stopped nothing else
+  // would consume them and a level-triggered loop would spin on this descriptor.
+  if (!closed() && (interest_ & kPollRead) == 0 && (events & (kPollError | kPollHangup)) != 0) {
+    auto pending = pending_error(fd_.get());
+    abort(pending && *pending ? *pending : sys_error(EPIPE));
+  }
+}
+
+void Connection::poll_input() {
+  assert(loop_.in_loop_thread());
+  if (!closed() && !closing_ && !read_eof_) handle_read();
+}
+
+void Connection::handle_read() {
+  const bool was_partial = partial_;
+  auto room = input_.writable();
+  if (closing_) room = {};  // input is no longer wanted: read only to find the peer's EOF
+  std::array<iovec, 2> iov{iovec{room.data(), room.size()},
+                           iovec{t_overflow.data(), t_overflow.size()}};
+  ssize_t n = 0;
+  do {
+    n = ::readv(fd_.get(), iov.data(), 2);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return;
+  }
+  if (n == 0) {
+    read_eof_ = true;
+    update_interest();
+    if (closing_) {
+      if (output_.empty()) finish(close_reason_);
+    } else {
+      events_.on_eof(*this);
+    }
+    return;
+  }
+  const auto got = static_cast<std::size_t>(n);
+  counters_.add_in(got);
+  last_input_ = loop_.now();
+  if (closing_) return;
+  if (got <= room.size()) {
+    input_.commit(got);
+  } else {
+    input_.commit(room.size());
+    input_.append(std::span<const std::byte>(t_overflow.data(), got - room.size()));
+  }
+  const std::size_t before = input_.readable_bytes();
+  const std::uint64_t messages_before = counters_.messages.load(std::memory_order_relaxed);
+  partial_ = events_.on_data(*this, input_);
+  if (closed()) return;
+  // The partial-message clock restarts whenever a message completes, so only a message that
+  // itself stays incomplete for too long trips it (not a busy pipelining client).
+  const bool progress = input_.readable_bytes() < before ||
+                        counters_.messages.load(std::memory_order_relaxed) != messages_before;
+  if (partial_ && (!was_partial || progress)) partial_since_ = last_input_;
+  // Keep small buffers small: room for the next read comes from the overflow area anyway.
+  if (input_.writable_bytes() < 512) input_.ensure_writable(512);
+}
+
+std::size_t Connection::write_now(std::string_view a, std::string_view b) {
+  std::array<iovec, 2> iov{iov_of(a), iov_of(b)};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = b.empty() ? 1 : 2;
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return 0;
+  }
+  counters_.add_out(static_cast<std::size_t>(n));
+  return static_cast<std::size_t>(n);
+}
+
+void Connection::send(std::string_view a, std::string_view b) {
+  assert(loop_.in_loop_thread());
+  if (closing_ || closed() || write_shut_) return;
+  std::size_t written = 0;
+  if (output_.empty()) {
+    written = write_now(a, b);  // the common case: the kernel takes it all, nothing is copied
+    if (closed()) return;
+    if (written == a.size() + b.size()) return;
+  }
+  if (written < a.size()) {
+    output_.append(a.substr(written));
+    output_.append(b);
+  } else {
+    output_.append(b.substr(written - a.size()));
+  }
+  after_output_change();
+}
+
+void Connection::handle_write() {
+  if (output_.empty()) {
+    update_interest();
+    return;
+  }
+  const auto data = output_.view();
+  ssize_t n = 0;
+  do {
+    n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return;
+  }
+  counters_.add_out(static_cast<std::size_t>(n));
+  output_.consume(static_cast<std::size_t>(n));
+  after_output_change();
+}
+
+void Connection::after_output_change() {
+  const std::size_t queued = output_.readable_bytes();
+  if (queued > options_.output_limit) {
+    abort(make_error_code(Errc::output_limit));
+    return;
+  }
+  // Hysteresis: resume only once half the high-water mark has drained, so a connection near
+  // the mark does not flip its epoll interest on every write.
+  if (queued > options_.high_water) {
+    paused_ = true;
+  } else if (queued <= options_.high_water / 2) {
+    paused_ = false;
+  }
+  if (closing_ && queued == 0) {
+    if (!write_shut_) {
+      write_shut_ = true;
+      (void)shutdown(fd_.get(), ShutdownHow::write);
+    }
+    if (read_eof_) {
+      finish(close_reason_);
+      return;
+    }
+  }
+  update_interest();
+}
+
+void Connection::update_interest() {
+  if (!watching_ || closed()) return;
+  std::uint32_t want = 0;
+  if (!read_eof_ && !paused_) want |= kPollRead;
+  if (!output_.empty() && !write_shut_) want |= kPollWrite;
+  if (want == interest_) return;
+  interest_ = want;
+  if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
+}
+
+void Connection::close(std::error_code why) {
+  assert(loop_.in_loop_thread());
+  if (closing_ || closed()) return;
+  closing_ = true;
+  close_reason_ = why;
+  linger_until_ = loop_.now() + options_.linger;
+  input_.consume_all();
+  partial_ = false;
+  paused_ = false;
+  after_output_change();
+}
+
+void Connection::abort(std::error_code why) {
+  assert(loop_.in_loop_thread());
+  finish(why);
+}
+
+void Connection::finish(std::error_code why) {
+  if (closed()) return;
+  if (watching_) (void)loop_.unwatch(fd_.get());
+  watching_ = false;
+  fd_.reset();
+  output_.consume_all();
+  input_.consume_all();
+  // Reported from a posted task so that the owner never sees on_close (and never destroys the
+  // connection) in the middle of send(), on_data or the event batch. The weak token turns the
+  // task into a no-op if the owner destroys the connection first (server teardown).
+  life_ = std::make_shared<char>();
+  loop_.post([this, why, alive = std::weak_ptr<char>(life_)] {
+    if (!alive.expired()) events_.on_close(*this, why);
+  });
+}
+
+std::error_code Connection::check_deadlines(Clock::time_point now) {
+  assert(loop_.in_loop_thread());
+  if (closed()) return {};
+  if (closing_) {
+    if (now >= linger_until_) finish(close_reason_);
+    return {};
+  }
+  const auto partial = options_.partial_timeout;
+  if (partial.count() > 0 && partial_ && now - partial_since_ >= partial)
+    return make_error_code(Errc::partial_timeout);
+  const auto idle = options_.idle_timeout;
+  if (idle.count() > 0 && now - last_input_ >= idle) return make_error_code(Errc::idle_timeout);
+  return {};
+}
+
+}  // namespace sockit

@@ -1,0 +1,47 @@
+// The seam between Server (accepting, admission, draining) and a concurrency model (who drives
+// an admitted connection). Internal to the library.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sockit/server.hpp"
+
+namespace sockit {
+
+/// What every model shares with the server. Lives as long as the Server.
+struct ServeContext {
+  Service& service;
+  const ServerOptions& options;
+  Framing framing;
+  std::atomic<std::size_t> live{0};  ///< admitted and not yet closed (the cap counts these)
+  std::atomic<std::uint64_t> next_id{1};
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// Starts the model's threads. Base loop thread.
+  virtual Status start() = 0;
+  /// Takes an admitted connection; ctx.live already counts it and the backend decrements it
+  /// when the connection is gone. Base loop thread.
+  virtual void adopt(UniqueFd fd, std::string remote) = 0;
+  /// Every connection finishes what it has received, then closes. Base loop thread.
+  virtual void drain() = 0;
+  /// Closes what is still open, stops and joins threads; returns how many connections were cut.
+  /// Base loop thread.
+  virtual std::size_t stop() = 0;
+  /// Adds traffic counters and thread counts. Thread-safe.
+  virtual void add_stats(ServerStats& stats) const = 0;
+  /// True when no thread but the base loop's opens descriptors while serving, which is what
+  /// makes the reserved-descriptor EMFILE trick race-free.
+  virtual bool only_acceptor_opens_fds() const = 0;
+};
+
+std::unique_ptr<Backend> make_loop_backend(EventLoop& base, ServeContext& ctx, unsigned loops);
+std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads);
+
+}  // namespace sockit

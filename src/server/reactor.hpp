@@ -1,0 +1,82 @@
+// Reactor: one EventLoop and the connections it drives, as every model uses it. The loop and
+// reactors models run one or N of them for all connections; the thread and pool models give
+// each serving thread its own (with one connection at a time), so the code that turns bytes into
+// service calls is the same in all four models. Internal to the library.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "backend.hpp"
+
+namespace sockit {
+
+struct Reactor;
+
+// One served connection: the Connection (bytes), the Framer (messages), the Session (service),
+// and the Peer face the session sees. Loop thread only.
+class LoopConn final : public Connection::Events,
+                       public Peer,
+                       public std::enable_shared_from_this<LoopConn> {
+ public:
+  LoopConn(Reactor& reactor, UniqueFd fd, std::uint64_t id, std::string remote);
+  Status open();
+  Connection& connection() { return conn_; }
+  /// Sends the explanation line for `why` (if it has one) unframed, then closes.
+  void send_error_and_close(std::error_code why);
+  /// Answers what has already arrived, then closes once no message is half-received.
+  void drain_now();
+  /// Ends the session and releases its place under the cap, once.
+  void finalize();
+
+  bool on_data(Connection& c, Buffer& input) override;
+  void on_eof(Connection& c) override;
+  void on_close(Connection& c, std::error_code why) override;
+
+  void send(std::string_view message) override {
+    framer_.encode(message, [this](std::string_view a, std::string_view b) { conn_.send(a, b); });
+  }
+  void close() override { conn_.close(); }
+  bool closing() const override { return conn_.closing() || conn_.closed(); }
+  std::uint64_t id() const override { return id_; }
+  const std::string& remote() const override { return remote_; }
+  std::shared_ptr<Mailbox> mailbox() override;
+
+ private:
+  Reactor& reactor_;
+  std::uint64_t id_;
+  std::string remote_;
+  Connection conn_;
+  Framer framer_;
+  std::unique_ptr<Session> session_;
+  std::shared_ptr<Mailbox> mailbox_;
+  bool opened_ = false;
+  bool finalized_ = false;
+};
+
+struct Reactor {
+  Reactor(ServeContext& c, EventLoop& l) : ctx(c), loop(l) {}
+  ServeContext& ctx;
+  EventLoop& loop;
+  std::unordered_map<std::uint64_t, std::shared_ptr<LoopConn>> conns;  // loop thread only
+  TrafficCounters counters;
+  bool draining = false;
+  bool stop_when_empty = false;  // thread/pool models: the loop serves one connection
+  EventLoop::TimerId sweep = 0;
+
+  /// Starts the periodic deadline sweep. Loop thread only.
+  void start_sweep();
+  /// Serves a new connection on this loop. Loop thread only.
+  void adopt(UniqueFd fd, std::string remote);
+  /// Closes every connection once it has answered what it received. Loop thread only.
+  void drain();
+  /// Closes everything at once; returns how many were open. Loop thread only.
+  std::size_t abort_all();
+  /// Ends sessions whose on_close never ran and drops every connection. Loop thread only.
+  void clear();
+  void check_deadlines();
+  void remove(std::uint64_t id);
+};
+
+}  // namespace sockit

@@ -1,0 +1,206 @@
+// The thread and pool models. Each serving thread drives one connection at a time on a private
+// EventLoop (a Reactor with one connection): it sleeps in epoll_wait on its socket and on the
+// loop's eventfd, so it wakes for the client's bytes and for messages other threads deliver to
+// it (chat). A blocking recv() could not do the second; this keeps the per-connection code
+// identical to the loop models. The cost is two extra descriptors per connection.
+//
+//   thread: one joinable thread per connection, started on accept and reaped after it ends.
+//   pool:   a fixed set of threads taking accepted connections from a queue.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "reactor.hpp"
+
+namespace sockit {
+namespace {
+
+struct Pending {
+  UniqueFd fd;
+  std::string remote;
+};
+
+class ThreadBackend final : public Backend {
+ public:
+  ThreadBackend(ServeContext& ctx, bool pool, unsigned threads)
+      : ctx_(ctx), pool_(pool), pool_size_(threads == 0 ? 1 : threads) {}
+  ~ThreadBackend() override { (void)stop(); }
+
+  Status start() override {
+    if (pool_) {
+      for (unsigned i = 0; i < pool_size_; ++i)
+        pool_threads_.emplace_back([this] { work(); });
+    }
+    return {};
+  }
+
+  void adopt(UniqueFd fd, std::string remote) override {
+    if (pool_) {
+      {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(Pending{std::move(fd), std::move(remote)});
+      }
+      queued_.notify_one();
+      return;
+    }
+    reap();
+    std::lock_guard lock(mutex_);
+    const std::uint64_t key = next_key_++;
+    auto thread = std::thread([this, key, p = Pending{std::move(fd), std::move(remote)}]() mutable {
+      serve(std::move(p));
+      std::lock_guard done_lock(mutex_);
+      finished_.push_back(key);
+    });
+    threads_.emplace(key, std::move(thread));
+  }
+
+  void drain() override {
+    std::lock_guard lock(mutex_);
+    draining_ = true;
+    for (auto* r : active_)
+      r->loop.post([r] { r->drain(); });
+  }
+
+  std::size_t stop() override;
+
+  void add_stats(ServerStats& stats) const override {
+    std::lock_guard lock(mutex_);
+    stats.threads += serving_;
+    stats.messages += retired_.messages;
+    stats.bytes_in += retired_.bytes_in;
+    stats.bytes_out += retired_.bytes_out;
+    for (const auto* r : active_) {
+      stats.messages += r->counters.messages.load(std::memory_order_relaxed);
+      stats.bytes_in += r->counters.bytes_in.load(std::memory_order_relaxed);
+      stats.bytes_out += r->counters.bytes_out.load(std::memory_order_relaxed);
+    }
+  }
+
+  // Every serving thread opens an epoll and an eventfd: the reserved-descriptor trick would race.
+  bool only_acceptor_opens_fds() const override { return false; }
+
+ private:
+  void serve(Pending p);
+  void work();
+  void reap();
+
+  ServeContext& ctx_;
+  const bool pool_;
+  const unsigned pool_size_;
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::deque<Pending> queue_;                               // pool: waiting connections
+  std::vector<std::thread> pool_threads_;                   // pool
+  std::unordered_map<std::uint64_t, std::thread> threads_;  // thread model, by key
+  std::vector<std::uint64_t> finished_;                     // thread model: ready to join
+  std::uint64_t next_key_ = 0;
+  std::vector<Reactor*> active_;  // reactors serving a connection now
+  std::uint64_t serving_ = 0;
+  bool draining_ = false;
+  bool stopping_ = false;
+  std::size_t cut_ = 0;
+  struct {
+    std::uint64_t messages = 0, bytes_in = 0, bytes_out = 0;
+  } retired_;
+};
+
+void ThreadBackend::serve(Pending p) {
+  auto loop = EventLoop::create();
+  if (!loop) {  // out of descriptors: the connection is dropped, its place under the cap freed
+    ctx_.live.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  Reactor r(ctx_, **loop);
+  r.stop_when_empty = true;
+  r.start_sweep();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      ++cut_;
+      ctx_.live.fetch_sub(1, std::memory_order_relaxed);
+      r.clear();
+      return;
+    }
+    r.draining = draining_;
+    active_.push_back(&r);
+    ++serving_;
+  }
+  r.adopt(std::move(p.fd), std::move(p.remote));
+  if (!r.conns.empty()) (void)(*loop)->run();
+  r.clear();
+  std::lock_guard lock(mutex_);
+  std::erase(active_, &r);
+  --serving_;
+  retired_.messages += r.counters.messages.load(std::memory_order_relaxed);
+  retired_.bytes_in += r.counters.bytes_in.load(std::memory_order_relaxed);
+  retired_.bytes_out += r.counters.bytes_out.load(std::memory_order_relaxed);
+}
+
+void ThreadBackend::work() {
+  for (;;) {
+    Pending p;
+    {
+      std::unique_lock lock(mutex_);
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      p = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    serve(std::move(p));
+  }
+}
+
+void ThreadBackend::reap() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto key : finished_) {
+      done.push_back(std::move(threads_[key]));
+      threads_.erase(key);
+    }
+    finished_.clear();
+  }
+  for (auto& t : done)
+    t.join();
+}
+
+std::size_t ThreadBackend::stop() {
+  std::vector<std::thread> all;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return 0;
+    stopping_ = true;
+    cut_ += queue_.size();
+    ctx_.live.fetch_sub(queue_.size(), std::memory_order_relaxed);
+    queue_.clear();
+    for (auto* r : active_) {
+      r->loop.post([this, r] {
+        const std::size_t n = r->abort_all();
+        std::lock_guard inner(mutex_);
+        cut_ += n;
+      });
+    }
+    for (auto& [key, t] : threads_)
+      all.push_back(std::move(t));
+    threads_.clear();
+    for (auto& t : pool_threads_)
+      all.push_back(std::move(t));
+    pool_threads_.clear();
+  }
+  queued_.notify_all();
+  for (auto& t : all)
+    t.join();
+  std::lock_guard lock(mutex_);
+  return cut_;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads) {
+  return std::make_unique<ThreadBackend>(ctx, pool, threads);
+}
+
+}  // namespace sockit
