@@ -312,7 +312,8 @@ Result<std::vector<IPv6Network>> IPv6Network::split(int new_prefix, std::size_t 
   if (!count) return fail(Errc::invalid_prefix);
   std::vector<IPv6Network> out;
   out.reserve(*count);
-  const U128 step = U128{1} << (128 - new_prefix);  // new_prefix >= 0, so shift <= 128 - 0
+  // A /0 "split" into /0 is the one network; 1 << 128 would be undefined.
+  const U128 step = new_prefix == 0 ? 0 : U128{1} << (128 - new_prefix);
   const U128 base = to_u128(network().bytes());
   for (std::size_t i = 0; i < *count; ++i) {
     out.push_back(IPv6Network(from_u128(base + step * i, address_.scope_id()), new_prefix));

@@ -143,6 +143,7 @@ TEST(IPv4Network, Split) {
   EXPECT_EQ((*parts)[3].to_string(), "192.168.0.192/26");
   EXPECT_EQ(net4("10.0.0.0/8").split(8, 1)->size(), 1u);
   EXPECT_EQ(net4("0.0.0.0/0").split(1, 2)->back().to_string(), "128.0.0.0/1");
+  EXPECT_EQ(net4("0.0.0.0/0").split(0, 1)->front().to_string(), "0.0.0.0/0");
   auto hosts = net4("10.0.0.0/30").split(32, 4);
   ASSERT_TRUE(hosts.has_value());
   EXPECT_EQ(hosts->back().to_string(), "10.0.0.3/32");
@@ -229,6 +230,10 @@ TEST(IPv6Network, ContainsAndSplit) {
   ASSERT_EQ(parts->size(), 4u);
   EXPECT_EQ((*parts)[1].to_string(), "2001:db8:0:1::/64");
   EXPECT_EQ((*parts)[3].to_string(), "2001:db8:0:3::/64");
+  auto whole = net6("::/0").split(0, 1);  // step would be 2^128: must not be computed
+  ASSERT_TRUE(whole.has_value());
+  ASSERT_EQ(whole->size(), 1u);
+  EXPECT_EQ(whole->front().to_string(), "::/0");
   auto last = net6("::/127").split(128, 2);
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(last->back().to_string(), "::1/128");
