@@ -75,6 +75,7 @@ class EchoLoop {
   std::uint64_t issued_ = 0;       // measured requests issued (quota)
   bool stopping_ = false;
   bool measuring_ = false;
+  std::size_t live_ = 0;           // connections not failed
   std::uint64_t last_answer_ = 0;  // time of the last answer (or of the start)  // past the warmup
                                    // (updated once per loop turn)
 };
@@ -83,6 +84,7 @@ bool EchoLoop::setup() {
   const std::size_t n = slot_.fds.size();
   const std::size_t out_cap = pipeline_ * wire_.request.size();
   conns_.resize(n);
+  live_ = n;
   stamp_arena_.resize(n * pipeline_);
   out_arena_.resize(n * out_cap);
   in_.resize(std::max<std::size_t>(64 * 1024, 4 * wire_.response.size()));
@@ -257,6 +259,7 @@ void EchoLoop::dispatch_due(std::uint64_t now) {
 void EchoLoop::kill(Conn& c, std::uint64_t ErrorCounts::*kind) {
   if (c.dead) return;
   c.dead = true;
+  --live_;
   if (kind != nullptr) ++(slot_.report.errors.*kind);
   (void)poller_.remove(c.fd);
   outstanding_ -= c.inflight + c.backlog;
@@ -294,11 +297,14 @@ void EchoLoop::run() {
   for (;;) {
     const std::uint64_t now = now_ns();
     measuring_ = now >= sh_.measure_ns;
+    // Open loop: send what fell due up to now first, so that the last events before the end
+    // time still leave (dispatch_due stops at the first event at or past the end).
+    if (open_loop() && !stopping_) dispatch_due(now);
     if (!stopping_ && sh_.end_ns != 0 && now >= sh_.end_ns) stopping_ = true;
     if (!stopping_ && !open_loop() && sh_.end_ns == 0 && issued_ >= slot_.quota) stopping_ = true;
     // Nothing answered for a long time: give up rather than wait forever (counted as timeouts).
     if (!stopping_ && outstanding_ > 0 && now > last_answer_ + kStallNs) stopping_ = true;
-    if (open_loop() && !stopping_) dispatch_due(now);
+    if (live_ == 0) stopping_ = true;  // every connection failed
     if (stopping_ && drain_deadline == 0)
       drain_deadline = now + static_cast<std::uint64_t>(o_.drain_timeout.count());
     if (stopping_ && (outstanding_ == 0 || now >= drain_deadline)) break;

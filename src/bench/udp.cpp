@@ -62,12 +62,14 @@ class UdpLoop {
   std::vector<Flight> flight_arena_;
   std::vector<std::byte> out_, in_;
   std::uint64_t outstanding_ = 0, issued_ = 0;
+  std::size_t live_ = 0;  // sockets not failed
   bool stopping_ = false;
 };
 
 void UdpLoop::kill(Sock& s, int err) {
   if (s.dead) return;
   s.dead = true;
+  --live_;
   count_io_error(err, slot_.report.errors);
   (void)poller_.remove(s.fd);
   for (std::uint64_t j = 0; j < pipeline_; ++j) {
@@ -150,6 +152,7 @@ void UdpLoop::expire(std::uint64_t now) {
 
 void UdpLoop::run() {
   socks_.resize(slot_.fds.size());
+  live_ = socks_.size();
   flight_arena_.resize(socks_.size() * pipeline_);
   out_.resize(wire_.request.size());
   in_.resize(65536);
@@ -172,6 +175,7 @@ void UdpLoop::run() {
     const std::uint64_t now = now_ns();
     if (!stopping_ && sh_.end_ns != 0 && now >= sh_.end_ns) stopping_ = true;
     if (!stopping_ && sh_.end_ns == 0 && issued_ >= slot_.quota) stopping_ = true;
+    if (live_ == 0) stopping_ = true;
     if (now >= next_expiry) {
       expire(now);  // also bounds the drain: everything in flight expires within udp_timeout
       next_expiry = now + 10'000'000;
