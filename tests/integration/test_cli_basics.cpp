@@ -1,0 +1,257 @@
+// sockit's interface: help, version, usage errors and their exit code, `ip`, `resolve`, and
+// every error class of `connect` with its exact message and exit code.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli_peers.hpp"
+#include "support/process.hpp"
+
+namespace sockit::test {
+namespace {
+
+RunResult sockit(std::vector<std::string> args, std::string_view input = {}) {
+  args.insert(args.begin(), sockit_bin());
+  return run(std::move(args), input);
+}
+
+TEST(CliHelp, ListsCommandsAndExitCodes) {
+  auto r = sockit({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* cmd : {"ip", "resolve", "connect", "scan", "listen"}) {
+    EXPECT_NE(r.out.find(std::string("\n  ") + cmd + " "), std::string::npos) << cmd;
+  }
+  EXPECT_NE(r.out.find("  2  usage error"), std::string::npos);
+  EXPECT_NE(r.out.find("  3  name resolution (DNS) failed"), std::string::npos);
+  EXPECT_NE(r.out.find("  4  connection refused"), std::string::npos);
+  EXPECT_NE(r.out.find("  5  timeout"), std::string::npos);
+}
+
+TEST(CliHelp, EveryCommandHasExamples) {
+  for (const char* cmd : {"ip", "resolve", "connect", "scan", "listen"}) {
+    auto r = sockit({cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Examples:\n  sockit " + std::string(cmd)), std::string::npos) << cmd;
+  }
+}
+
+TEST(CliHelp, Version) {
+  auto r = sockit({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "sockit 0.1.0\n");
+}
+
+TEST(CliUsage, UnknownOptionIsUsageError) {
+  auto r = sockit({"connect", "--no-such-flag", "127.0.0.1", "80"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("sockit: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(CliUsage, UnknownCommandIsUsageError) {
+  EXPECT_EQ(sockit({"frobnicate"}).exit_code, 2);
+}
+
+TEST(CliUsage, BadPortIsUsageError) {
+  auto r = sockit({"connect", "127.0.0.1", "99999"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: 99999: port 99999 is above 65535\n");
+}
+
+TEST(CliUsage, ConnectWithoutPortIsUsageError) {
+  auto r = sockit({"connect", "127.0.0.1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: connect needs HOST and PORT (or -U PATH)\n");
+}
+
+TEST(CliUsage, ContradictoryFlagsAreUsageErrors) {
+  EXPECT_EQ(sockit({"connect", "--send-only", "--recv-only", "127.0.0.1", "1"}).exit_code, 2);
+  EXPECT_EQ(sockit({"resolve", "-4", "-6", "localhost"}).exit_code, 2);
+  auto r = sockit({"connect", "-u", "--frame", "line", "127.0.0.1", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: --frame is for streams; UDP keeps each datagram whole\n");
+}
+
+TEST(CliIp, Ipv4Address) {
+  auto r = sockit({"ip", "10.1.2.3"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "address:    10.1.2.3\n"
+            "decimal:    167838211\n"
+            "hex:        0x0A010203\n"
+            "binary:     00001010.00000001.00000010.00000011\n"
+            "class:      private (legacy class A)\n");
+}
+
+TEST(CliIp, Ipv4NetworkWithSplit) {
+  auto r = sockit({"ip", "192.168.1.0/24", "--split", "26"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "address:    192.168.1.0\n"
+            "decimal:    3232235776\n"
+            "hex:        0xC0A80100\n"
+            "binary:     11000000.10101000.00000001.00000000\n"
+            "class:      private (legacy class C)\n"
+            "network:    192.168.1.0/24\n"
+            "netmask:    255.255.255.0 = 24\n"
+            "wildcard:   0.0.0.255\n"
+            "broadcast:  192.168.1.255\n"
+            "hosts:      192.168.1.1 - 192.168.1.254\n"
+            "host count: 254\n"
+            "subnets:    4 x /26\n"
+            "  192.168.1.0/26       192.168.1.1 - 192.168.1.62\n"
+            "  192.168.1.64/26      192.168.1.65 - 192.168.1.126\n"
+            "  192.168.1.128/26     192.168.1.129 - 192.168.1.190\n"
+            "  192.168.1.192/26     192.168.1.193 - 192.168.1.254\n");
+}
+
+TEST(CliIp, AddressWithNetmask) {
+  auto r = sockit({"ip", "172.16.5.4", "255.255.0.0"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("network:    172.16.0.0/16\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("broadcast:  172.16.255.255\n"), std::string::npos);
+  EXPECT_NE(r.out.find("hosts:      172.16.0.1 - 172.16.255.254\n"), std::string::npos);
+  EXPECT_NE(r.out.find("host count: 65534\n"), std::string::npos);
+}
+
+TEST(CliIp, Ipv6Network) {
+  auto r = sockit({"ip", "2001:db8::1/64"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "address:    2001:db8::1\n"
+            "expanded:   2001:0db8:0000:0000:0000:0000:0000:0001\n"
+            "class:      documentation\n"
+            "network:    2001:db8::/64\n"
+            "netmask:    ffff:ffff:ffff:ffff:: = 64\n"
+            "hosts:      2001:db8:: - 2001:db8::ffff:ffff:ffff:ffff\n"
+            "addresses:  18446744073709551616\n");
+}
+
+TEST(CliIp, InvalidOctetSaysWhich) {
+  auto r = sockit({"ip", "192.168.1.300"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "sockit: 192.168.1.300: octet 4 is 300, above 255\n");
+}
+
+TEST(CliIp, SplitOfAnAddressIsUsageError) {
+  auto r = sockit({"ip", "10.1.2.3", "--split", "26"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: --split needs a network (ADDRESS/PREFIX)\n");
+}
+
+TEST(CliIp, Json) {
+  auto r = sockit({"ip", "--json", "10.0.0.0/8"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["network"], "10.0.0.0/8");
+  EXPECT_EQ(doc["broadcast"], "10.255.255.255");
+  EXPECT_EQ(doc["host_count"], 16777214);
+  EXPECT_EQ(doc["class"], "private");
+  EXPECT_EQ(doc["hex"], "0x0A000000");
+}
+
+TEST(CliIp, InterfacesIncludeLoopback) {
+  auto r = sockit({"ip"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find(": lo  <up running loopback>\n    inet 127.0.0.1/8  loopback\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("default gateway (IPv4): "), std::string::npos);
+  auto j = sockit({"ip", "--json"});
+  ASSERT_EQ(j.exit_code, 0);
+  auto doc = nlohmann::json::parse(j.out);
+  bool found = false;
+  for (const auto& i : doc["interfaces"]) {
+    for (const auto& a : i["addresses"])
+      found = found || a["address"] == "127.0.0.1";
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(CliResolve, LocalhostIpv4Only) {
+  auto r = sockit({"resolve", "-4", "localhost"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("localhost: 1 address in ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\n  127.0.0.1  IPv4  loopback\n"), std::string::npos) << r.out;
+}
+
+TEST(CliResolve, Json) {
+  auto r = sockit({"resolve", "--json", "-4", "localhost"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["addresses"].size(), 1u);
+  EXPECT_EQ(doc["addresses"][0]["address"], "127.0.0.1");
+  EXPECT_EQ(doc["addresses"][0]["class"], "loopback");
+}
+
+TEST(CliResolve, UnknownNameIsDnsError) {
+  auto r = sockit({"resolve", "www.abc.invalid"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err,
+            "sockit: cannot resolve www.abc.invalid: Name or service not known (the name does not "
+            "exist in DNS)\n");
+}
+
+TEST(CliErrors, DnsFailure) {
+  auto r = sockit({"connect", "www.abc.invalid", "80"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err,
+            "sockit: cannot connect to www.abc.invalid port 80: Name or service not known (the "
+            "name does not exist in DNS)\n");
+}
+
+TEST(CliErrors, Refused) {
+  const int port = free_port();
+  auto r = sockit({"connect", "127.0.0.1", std::to_string(port)});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err, "sockit: cannot connect to 127.0.0.1 port " + std::to_string(port) +
+                       ": Connection refused (nothing listens on that port)\n");
+}
+
+// A listener with a backlog of 0 whose queue is already full drops further SYNs, so a
+// connect to it times out: a deterministic timeout on loopback.
+TEST(CliErrors, ConnectTimeout) {
+  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    (void)::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    fillers.push_back(c);
+  }
+  const std::string port = std::to_string(ntohs(sa.sin_port));
+  auto r = sockit({"connect", "-w", "0.5", "127.0.0.1", port});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_EQ(r.err, "sockit: cannot connect to 127.0.0.1 port " + port +
+                       ": Connection timed out (host down, or a firewall drops the packets)\n");
+  for (int c : fillers)
+    ::close(c);
+  ::close(lfd);
+}
+
+TEST(CliErrors, CheckJsonReportsRefusal) {
+  const int port = free_port();
+  auto r = sockit({"connect", "--check", "--json", "127.0.0.1", std::to_string(port)});
+  EXPECT_EQ(r.exit_code, 4);
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["connected"], false);
+  EXPECT_EQ(doc["port"], port);
+  ASSERT_EQ(doc["attempts"].size(), 1u);
+  EXPECT_EQ(doc["attempts"][0]["result"], "Connection refused");
+}
+
+}  // namespace
+}  // namespace sockit::test
