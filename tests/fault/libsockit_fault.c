@@ -17,6 +17,8 @@
 //   SOCKIT_FAULT_SEED   seed of the decision sequence (default 1)
 //   SOCKIT_FAULT_RATE   probability that an eligible call gets a fault, 0..1 (default 0.2)
 //   SOCKIT_FAULT_KINDS  comma list of short,eintr,eagain (default all three)
+//   SOCKIT_FAULT_FIRST  the first N eligible calls (default 6) are always faulted, cycling
+//                       through the allowed kinds, so that even a short run meets every kind
 //   SOCKIT_FAULT_ALL_FDS=1  also fault non-socket descriptors (short/eintr only on pipes)
 //   SOCKIT_FAULT_STATS  path of a file that receives shared counters (struct FaultStats below:
 //                       six little-endian uint64: calls seen, eligible, short, eintr, eagain,
@@ -56,6 +58,7 @@ struct FaultStats {
 static struct {
   uint64_t seed;
   double rate;
+  uint64_t first;
   int kinds;
   int all_fds;
   struct FaultStats* stats;
@@ -110,6 +113,8 @@ static void init(void) {
   const char* all = getenv("SOCKIT_FAULT_ALL_FDS");
   g.seed = seed != NULL ? strtoull(seed, NULL, 0) : 1;
   g.rate = rate != NULL ? strtod(rate, NULL) : 0.2;
+  const char* first = getenv("SOCKIT_FAULT_FIRST");
+  g.first = first != NULL ? strtoull(first, NULL, 0) : 6;
   g.kinds = parse_kinds(getenv("SOCKIT_FAULT_KINDS"));
   g.all_fds = all != NULL && strcmp(all, "1") == 0;
   g.stats = map_stats(getenv("SOCKIT_FAULT_STATS"));
@@ -170,20 +175,24 @@ static int allowed_kinds(int fd, int flags, int is_accept) {
 }
 
 // 0 = no fault, else one of kShort/kEintr/kEagain, chosen among `allowed`.
-static int decide(int fd, int flags, int is_accept) {
+// `len` is the byte count asked for: a 1-byte call cannot be cut shorter.
+static int decide(int fd, int flags, int is_accept, size_t len) {
   ensure_init();
   atomic_fetch_add(&g.stats->calls, 1);
   int allowed = allowed_kinds(fd, flags, is_accept);
+  if (len <= 1) allowed &= ~kShort;
   if (allowed == 0) return 0;
   atomic_fetch_add(&g.stats->eligible, 1);
-  uint64_t r = splitmix64(g.seed * 0x100000001b3ULL + atomic_fetch_add(&g_counter, 1));
-  if ((double)(r >> 11) * 0x1p-53 >= g.rate) return 0;
+  uint64_t call = atomic_fetch_add(&g_counter, 1);
+  uint64_t r = splitmix64(g.seed * 0x100000001b3ULL + call);
+  int warmup = call < g.first;
+  if (!warmup && (double)(r >> 11) * 0x1p-53 >= g.rate) return 0;
   int choices[3];
   int n = 0;
   if (allowed & kShort) choices[n++] = kShort;
   if (allowed & kEintr) choices[n++] = kEintr;
   if (allowed & kEagain) choices[n++] = kEagain;
-  int kind = choices[(r & 0xff) % (uint64_t)n];
+  int kind = choices[(warmup ? call : (r & 0xff)) % (uint64_t)n];
   if (kind == kShort) atomic_fetch_add(&g.stats->shorts, 1);
   if (kind == kEintr) atomic_fetch_add(&g.stats->eintrs, 1);
   if (kind == kEagain) atomic_fetch_add(&g.stats->eagains, 1);
@@ -216,8 +225,8 @@ static size_t total_len(const struct iovec* iov, int iovcnt) {
 
 ssize_t send(int fd, const void* buf, size_t len, int flags) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, flags, 0) : 0;
-  if (kind == kShort && len > 1) return g.send(fd, buf, 1, flags);
+  int kind = len > 0 ? decide(fd, flags, 0, len) : 0;
+  if (kind == kShort) return g.send(fd, buf, 1, flags);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.send(fd, buf, len, flags);
 }
@@ -225,18 +234,17 @@ ssize_t send(int fd, const void* buf, size_t len, int flags) {
 ssize_t sendto(int fd, const void* buf, size_t len, int flags, const struct sockaddr* addr,
                socklen_t addrlen) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, flags, 0) : 0;
-  if (kind == kShort && len > 1) return g.sendto(fd, buf, 1, flags, addr, addrlen);
+  int kind = len > 0 ? decide(fd, flags, 0, len) : 0;
+  if (kind == kShort) return g.sendto(fd, buf, 1, flags, addr, addrlen);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.sendto(fd, buf, len, flags, addr, addrlen);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
   ensure_init();
-  int kind = decide(fd, flags, 0);
+  int kind = decide(fd, flags, 0, total_len(msg->msg_iov, (int)msg->msg_iovlen));
   struct iovec one;
-  if (kind == kShort && total_len(msg->msg_iov, (int)msg->msg_iovlen) > 1 &&
-      first_byte(msg->msg_iov, (int)msg->msg_iovlen, &one)) {
+  if (kind == kShort && first_byte(msg->msg_iov, (int)msg->msg_iovlen, &one)) {
     struct msghdr copy = *msg;
     copy.msg_iov = &one;
     copy.msg_iovlen = 1;
@@ -248,17 +256,17 @@ ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
 
 ssize_t write(int fd, const void* buf, size_t len) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, 0, 0) : 0;
-  if (kind == kShort && len > 1) return g.write(fd, buf, 1);
+  int kind = len > 0 ? decide(fd, 0, 0, len) : 0;
+  if (kind == kShort) return g.write(fd, buf, 1);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.write(fd, buf, len);
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
   ensure_init();
-  int kind = decide(fd, 0, 0);
+  int kind = decide(fd, 0, 0, total_len(iov, iovcnt));
   struct iovec one;
-  if (kind == kShort && total_len(iov, iovcnt) > 1 && first_byte(iov, iovcnt, &one)) {
+  if (kind == kShort && first_byte(iov, iovcnt, &one)) {
     return g.writev(fd, &one, 1);
   }
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
@@ -267,8 +275,8 @@ ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
 
 ssize_t recv(int fd, void* buf, size_t len, int flags) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, flags, 0) : 0;
-  if (kind == kShort && len > 1) return g.recv(fd, buf, 1, flags);
+  int kind = len > 0 ? decide(fd, flags, 0, len) : 0;
+  if (kind == kShort) return g.recv(fd, buf, 1, flags);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.recv(fd, buf, len, flags);
 }
@@ -276,18 +284,17 @@ ssize_t recv(int fd, void* buf, size_t len, int flags) {
 ssize_t recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* addr,
                  socklen_t* addrlen) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, flags, 0) : 0;
-  if (kind == kShort && len > 1) return g.recvfrom(fd, buf, 1, flags, addr, addrlen);
+  int kind = len > 0 ? decide(fd, flags, 0, len) : 0;
+  if (kind == kShort) return g.recvfrom(fd, buf, 1, flags, addr, addrlen);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.recvfrom(fd, buf, len, flags, addr, addrlen);
 }
 
 ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
   ensure_init();
-  int kind = decide(fd, flags, 0);
+  int kind = decide(fd, flags, 0, total_len(msg->msg_iov, (int)msg->msg_iovlen));
   struct iovec one;
-  if (kind == kShort && total_len(msg->msg_iov, (int)msg->msg_iovlen) > 1 &&
-      first_byte(msg->msg_iov, (int)msg->msg_iovlen, &one)) {
+  if (kind == kShort && first_byte(msg->msg_iov, (int)msg->msg_iovlen, &one)) {
     struct msghdr copy = *msg;
     copy.msg_iov = &one;
     copy.msg_iovlen = 1;
@@ -303,17 +310,17 @@ ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
 
 ssize_t read(int fd, void* buf, size_t len) {
   ensure_init();
-  int kind = len > 0 ? decide(fd, 0, 0) : 0;
-  if (kind == kShort && len > 1) return g.read(fd, buf, 1);
+  int kind = len > 0 ? decide(fd, 0, 0, len) : 0;
+  if (kind == kShort) return g.read(fd, buf, 1);
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.read(fd, buf, len);
 }
 
 ssize_t readv(int fd, const struct iovec* iov, int iovcnt) {
   ensure_init();
-  int kind = decide(fd, 0, 0);
+  int kind = decide(fd, 0, 0, total_len(iov, iovcnt));
   struct iovec one;
-  if (kind == kShort && total_len(iov, iovcnt) > 1 && first_byte(iov, iovcnt, &one)) {
+  if (kind == kShort && first_byte(iov, iovcnt, &one)) {
     return g.readv(fd, &one, 1);
   }
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
@@ -322,14 +329,14 @@ ssize_t readv(int fd, const struct iovec* iov, int iovcnt) {
 
 int accept(int fd, struct sockaddr* addr, socklen_t* addrlen) {
   ensure_init();
-  int kind = decide(fd, 0, 1);
+  int kind = decide(fd, 0, 1, 0);
   if (kind == kEintr || kind == kEagain) return (int)fail_with(kind);
   return g.accept(fd, addr, addrlen);
 }
 
 int accept4(int fd, struct sockaddr* addr, socklen_t* addrlen, int flags) {
   ensure_init();
-  int kind = decide(fd, 0, 1);
+  int kind = decide(fd, 0, 1, 0);
   if (kind == kEintr || kind == kEagain) return (int)fail_with(kind);
   return g.accept4(fd, addr, addrlen, flags);
 }
