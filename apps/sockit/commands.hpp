@@ -15,5 +15,6 @@ void add_connect_command(CLI::App& app);  // connect.cpp
 void add_scan_command(CLI::App& app);     // scan.cpp
 void add_listen_command(CLI::App& app);   // listen.cpp
 void add_bench_command(CLI::App& app);    // bench.cpp
+void add_serve_command(CLI::App& app);    // serve.cpp
 
 }  // namespace sockit::cli

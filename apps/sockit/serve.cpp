@@ -1,0 +1,313 @@
+// sockit serve SERVICE [HOST] [PORT]: echo, greet, discard or chat under a chosen concurrency
+// model, with every server limit as an option. The logic lives in the library (Server,
+// UdpServer, services); this file parses options, wires signals, stats and the chat operator's
+// terminal to the loop, and turns errors into messages and exit codes.
+#include <signal.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "sockit/resolver.hpp"
+#include "sockit/server.hpp"
+#include "sockit/udp_server.hpp"
+
+namespace sockit::cli {
+namespace {
+
+struct ServeArgs {
+  std::vector<std::string> positionals;  // SERVICE [HOST] [PORT]
+  std::string unix_path;
+  bool udp = false;
+  std::string framing, model = "loop";
+  unsigned threads = 0;
+  std::size_t max_conns = 10000;
+  double idle_timeout_s = 300, partial_timeout_s = 30, drain_timeout_s = 5, stats_s = 0;
+  std::size_t max_line = 64 * 1024, max_frame = 1024 * 1024;
+  std::size_t output_limit = std::size_t{4} << 20;
+  std::vector<std::string> allow, deny;
+};
+
+Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& texts,
+                                              std::string* why) {
+  std::vector<IpNetwork> out;
+  for (const auto& text : texts) {
+    // A bare address is a network of one.
+    auto net =
+        text.find('/') == std::string::npos
+            ? IpNetwork::parse(text + (text.find(':') == std::string::npos ? "/32" : "/128"), why)
+            : IpNetwork::parse(text, why);
+    if (!net) return fail(net.error());
+    out.push_back(*net);
+  }
+  return out;
+}
+
+/// Fills server options from the arguments; a usage error message on failure.
+std::string build_options(const ServeArgs& a, const Service& service, ServerOptions& o) {
+  auto model = parse_model(a.model);
+  if (!model) return "--model must be thread, pool, loop or reactors, not '" + a.model + "'";
+  o.model = *model;
+  o.threads = a.threads;
+  if (!a.framing.empty()) {
+    auto framing = parse_framing(a.framing);
+    if (!framing) return "--framing must be raw, line or len32, not '" + a.framing + "'";
+    o.framing = *framing;
+  }
+  o.max_conns = a.max_conns;
+  o.max_message =
+      o.framing.value_or(service.default_framing()) == Framing::len32 ? a.max_frame : a.max_line;
+  o.connection.idle_timeout = to_millis(a.idle_timeout_s);
+  o.connection.partial_timeout = to_millis(a.partial_timeout_s);
+  o.connection.output_limit = a.output_limit;
+  o.connection.high_water = std::max<std::size_t>(a.output_limit / 4, 1);
+  std::string why;
+  auto allow = parse_networks(a.allow, &why);
+  if (!allow) return "--allow: " + why;
+  auto deny = parse_networks(a.deny, &why);
+  if (!deny) return "--deny: " + why;
+  o.allow = std::move(*allow);
+  o.deny = std::move(*deny);
+  return {};
+}
+
+/// Where to bind, from [HOST] [PORT] after the service name.
+Result<Endpoint> bind_endpoint(const ServeArgs& a, std::string* usage) {
+  std::string host = "127.0.0.1", port = "12345";
+  const auto& p = a.positionals;
+  if (p.size() == 3) {
+    host = p[1];
+    port = p[2];
+  } else if (p.size() == 2) {
+    (parse_port(p[1]) ? port : host) = p[1];
+  }
+  if (!parse_port(port)) {
+    *usage = "invalid port '" + port + "' (0..65535)";
+    return fail(Errc::invalid_port);
+  }
+  ResolveOptions options;
+  options.transport = a.udp ? Transport::udp : Transport::tcp;
+  options.deadline = Deadline::after(Millis(10000));
+  auto endpoints = resolve(host, port, options);
+  if (!endpoints) return fail(endpoints.error());
+  return endpoints->front();
+}
+
+void warn_if_wildcard(const Endpoint& at) {
+  if (at.is_ip() && classify(at.address()) == AddressClass::unspecified) {
+    warn(fmt::format("serving on all interfaces ({}): other machines can connect",
+                     at.address().to_string()));
+  }
+}
+
+// Prints connections, messages/s and bytes/s since the previous report.
+class StatsReporter {
+ public:
+  explicit StatsReporter(const Server& server) : server_(server), last_at_(Clock::now()) {}
+  void report() {
+    const ServerStats now = server_.stats();
+    const auto at = Clock::now();
+    const double secs = std::max(std::chrono::duration<double>(at - last_at_).count(), 1e-3);
+    auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - b) / secs; };
+    note(fmt::format(
+        "stats: {} connections ({} accepted, {} refused){}, {:.0f} msg/s, {:.0f} B/s in, "
+        "{:.0f} B/s out",
+        now.connections, now.accepted, now.refused,
+        now.threads != 0 ? fmt::format(", {} threads", now.threads) : std::string(),
+        rate(now.messages, last_.messages), rate(now.bytes_in, last_.bytes_in),
+        rate(now.bytes_out, last_.bytes_out)));
+    last_ = now;
+    last_at_ = at;
+  }
+
+ private:
+  const Server& server_;
+  ServerStats last_;
+  Clock::time_point last_at_;
+};
+
+// The chat operator's terminal: lines typed on stdin go to every client as "server: text".
+// One read() per readiness never blocks, so stdin keeps its blocking mode (it may be shared).
+class OperatorInput final : public EventLoop::Handler {
+ public:
+  OperatorInput(EventLoop& loop, ChatService& chat) : loop_(loop), chat_(chat) {}
+  bool start() {
+    return watching_ = static_cast<bool>(loop_.watch(STDIN_FILENO, kPollRead, *this));
+  }
+  ~OperatorInput() {
+    if (watching_) (void)loop_.unwatch(STDIN_FILENO);
+  }
+  void on_ready(std::uint32_t) override {
+    char buf[4096];
+    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) {  // the operator closed stdin: the server goes on without them
+      if (n == 0 || errno != EINTR) (void)loop_.unwatch(STDIN_FILENO);
+      watching_ = watching_ && n < 0 && errno == EINTR;
+      return;
+    }
+    pending_.append(buf, static_cast<std::size_t>(n));
+    for (auto eol = pending_.find('\n'); eol != std::string::npos; eol = pending_.find('\n')) {
+      std::string line = pending_.substr(0, eol);
+      pending_.erase(0, eol + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) chat_.say(line);
+    }
+  }
+
+ private:
+  EventLoop& loop_;
+  ChatService& chat_;
+  std::string pending_;
+  bool watching_ = false;
+};
+
+int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std::string& name) {
+  auto server = UdpServer::bind(loop, at, UdpServerOptions{.echo = name == "echo"});
+  if (!server) return report_error(server.error(), "cannot serve on " + at.to_string(), at.port());
+  if (auto st = (*server)->start(); !st) return report_error(st.error(), "cannot serve");
+  warn_if_wildcard(at);
+  note(fmt::format("serving {} on {} (udp)", name, (*server)->local_endpoint().to_string()));
+  auto stop = [&loop](int) { loop.stop(); };
+  (void)loop.on_signal(SIGINT, stop);
+  (void)loop.on_signal(SIGTERM, stop);
+  (void)a;
+  (void)loop.run();
+  const UdpServerStats s = (*server)->stats();
+  note(fmt::format("udp: {} datagrams, {} truncated and dropped, {} B in, {} B out", s.datagrams,
+                   s.truncated, s.bytes_in, s.bytes_out));
+  return kExitOk;
+}
+
+// Signals first, threads second: the model's threads inherit the blocked mask, so SIGINT,
+// SIGTERM and SIGUSR1 arrive only through the loop's signalfd.
+int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Service& service,
+                 ServerOptions options) {
+  auto server = Server::listen(loop, at, service, std::move(options));
+  const std::string where = at.is_unix() ? at.unix_path().path : at.to_string();
+  if (!server)
+    return report_error(server.error(), "cannot serve on " + where, at.is_ip() ? at.port() : -1);
+  StatsReporter stats(**server);
+  bool draining = false;
+  auto on_stop = [&](int signo) {
+    if (draining) return;
+    draining = true;
+    note(fmt::format("{}: draining (up to {} s)", signo == SIGINT ? "SIGINT" : "SIGTERM",
+                     a.drain_timeout_s));
+    (*server)->drain(to_millis(a.drain_timeout_s), [&](DrainReport report) {
+      if (report.cut != 0) {
+        note(fmt::format("drain deadline passed: cut {} connection(s)", report.cut));
+      } else {
+        note("drained: every connection finished");
+      }
+      loop.stop();
+    });
+  };
+  (void)loop.on_signal(SIGINT, on_stop);
+  (void)loop.on_signal(SIGTERM, on_stop);
+  (void)loop.on_signal(SIGUSR1, [&](int) { stats.report(); });
+  if (auto st = (*server)->start(); !st)
+    return report_error(st.error(), "cannot serve on " + where);
+  if (a.stats_s > 0) loop.run_every(to_millis(a.stats_s), [&] { stats.report(); });
+  warn_if_wildcard(at);
+  const Endpoint& local = (*server)->local_endpoint();
+  note(fmt::format("serving {} on {} ({}, model {})", service.name(),
+                   local.is_unix() ? local.unix_path().path : local.to_string(),
+                   at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
+  std::unique_ptr<OperatorInput> input;
+  if (auto* chat = dynamic_cast<ChatService*>(&service)) {
+    chat->set_observer(
+        [](std::string_view line) { (void)write_all_fd(STDOUT_FILENO, std::string(line) + "\n"); });
+    input = std::make_unique<OperatorInput>(loop, *chat);
+    (void)input->start();  // stdin may be a file or closed: then nobody types, nothing breaks
+  }
+  if (auto st = loop.run(); !st) return report_error(st.error(), "event loop failed");
+  input.reset();
+  server->reset();
+  return kExitOk;
+}
+
+int run_serve(const ServeArgs& a) {
+  if (a.positionals.empty() || a.positionals.size() > 3)
+    return usage_error("serve needs SERVICE [HOST] [PORT]");
+  const std::string& name = a.positionals[0];
+  auto service = make_service(name);
+  if (!service) return usage_error("unknown service '" + name + "' (echo, greet, discard, chat)");
+  if (a.udp && name != "echo" && name != "discard")
+    return usage_error("-u serves echo or discard only");
+  if (a.udp && !a.unix_path.empty()) return usage_error("-u and -U cannot be combined");
+  if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
+    return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
+  ServerOptions options;
+  if (auto why = build_options(a, **service, options); !why.empty()) return usage_error(why);
+  ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
+  auto loop = EventLoop::create();
+  if (!loop) return report_error(loop.error(), "cannot create the event loop");
+  if (!a.unix_path.empty()) {
+    return serve_stream(**loop, a, Endpoint(UnixPath{a.unix_path}), **service, std::move(options));
+  }
+  std::string usage;
+  auto at = bind_endpoint(a, &usage);
+  if (!at)
+    return usage.empty() ? report_error(at.error(), "cannot resolve the address")
+                         : usage_error(usage);
+  if (a.udp) return serve_udp(**loop, a, *at, name);
+  return serve_stream(**loop, a, *at, **service, std::move(options));
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve echo, greet, discard or chat on [HOST] [PORT] (default 127.0.0.1:12345)");
+  cmd->add_option("service", args->positionals, "SERVICE [HOST] [PORT]")->expected(1, 3);
+  cmd->add_flag("-u,--udp", args->udp, "UDP (echo or discard)");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH");
+  cmd->add_option("--framing", args->framing, "raw, line or len32 (default: the service's)");
+  cmd->add_option("--model", args->model, "thread, pool, loop or reactors")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Pool size / reactor count (0 = one per core)");
+  cmd->add_option("--max-conns", args->max_conns, "Connection cap")->capture_default_str();
+  cmd->add_option("--idle-timeout", args->idle_timeout_s,
+                  "Close after SECONDS without input (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--partial-timeout", args->partial_timeout_s,
+                  "Close when a message stays incomplete for SECONDS (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-line", args->max_line, "Longest line (line framing)")
+      ->capture_default_str();
+  cmd->add_option("--max-frame", args->max_frame, "Largest len32 payload")->capture_default_str();
+  cmd->add_option("--output-limit", args->output_limit,
+                  "Disconnect a client whose unsent output passes BYTES")
+      ->capture_default_str();
+  cmd->add_option("--allow", args->allow, "Only these CIDR networks (repeat or comma-separate)")
+      ->delimiter(',');
+  cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');
+  cmd->add_option("--stats", args->stats_s, "Print connections, msg/s and B/s every SECONDS")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--drain-timeout", args->drain_timeout_s,
+                  "On SIGINT/SIGTERM, let clients finish for up to SECONDS")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->footer(
+      "Prints 'sockit: serving SERVICE on ADDRESS:PORT (tcp, model M)' to stderr once bound.\n"
+      "SIGUSR1 prints the stats once; SIGINT/SIGTERM stop accepting and drain, then exit 0.\n\n"
+      "Examples:\n"
+      "  sockit serve echo                       127.0.0.1:12345, one event loop\n"
+      "  sockit serve greet --model thread       the lecture's thread-per-client server\n"
+      "  sockit serve chat 0 --framing line      chat on a free port; type to talk as 'server'\n"
+      "  sockit serve echo -u 9000               UDP echo\n"
+      "  sockit serve echo --model reactors --threads 4 --max-conns 20000");
+  cmd->callback([args] { finish(run_serve(*args)); });
+}
+
+}  // namespace sockit::cli
