@@ -103,6 +103,13 @@ class Race {
     for (const auto& a : live_)
       fds.push_back(pollfd{a.fd.get(), POLLOUT, 0});
     const int n = ::poll(fds.data(), fds.size(), wake.poll_timeout_ms());
+    if (n < 0 && errno != EINTR) {  // cannot watch them at all: fail every live attempt
+      const auto error = sys_error();
+      for (auto& a : live_)
+        finish(a.endpoint, error, a.started);
+      live_.clear();
+      failed = true;
+    }
     if (n <= 0) return std::nullopt;  // timeout or EINTR: the caller's loop decides
     for (std::size_t i = fds.size(); i-- > 0;) {
       if (fds[i].revents == 0) continue;
