@@ -3,6 +3,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <vector>
+
+#include "sockit/codec/length_prefix.hpp"
 
 // Counts every global allocation in this test program, so a test can assert that steady-state
 // decoding allocates nothing.
@@ -10,6 +14,11 @@ namespace {
 std::atomic<std::size_t> g_allocations{0};
 }  // namespace
 
+// GCC's -Wmismatched-new-delete cannot see that these replacements pair malloc with free.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
@@ -21,11 +30,9 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, std::size_t) noexcept {
   std::free(p);
 }
-
-#include <string>
-#include <vector>
-
-#include "sockit/codec/length_prefix.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace sockit {
 namespace {
