@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "sockit/port_list.hpp"
 #include "sockit/resolver.hpp"
 #include "sockit/socket.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -40,8 +42,10 @@ struct ScanArgs {
 
 struct Probe {
   std::uint16_t port = 0;
-  UniqueFd fd;
+  UniqueFd tcp;                  // a connect in progress, or
+  std::optional<UdpSocket> udp;  // a connected UDP socket that has sent its probe
   Deadline deadline;
+  int fd() const { return udp ? udp->fd() : tcp.get(); }
 };
 
 /// What one probe found out, from its socket's error (empty: connected / answered).
@@ -71,27 +75,43 @@ class Scanner {
 
  private:
   Status start(std::uint16_t port) {
-    Endpoint to(target_.address(), port);
-    auto fd = open_socket(to.domain(), args_.udp ? SOCK_DGRAM : SOCK_STREAM);
-    if (!fd) return fail(fd.error());  // out of descriptors or the like: the scan cannot go on
+    Probe probe{port, UniqueFd(), std::nullopt, Deadline::after(to_millis(args_.timeout_s))};
+    const Endpoint to(target_.address(), port);
+    auto started = args_.udp ? start_udp(to, probe) : start_tcp(to, probe);
+    if (!started) {
+      // Out of descriptors or memory is the scan's problem, not the port's.
+      const std::error_code ec = started.error();
+      if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+          ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory) {
+        return fail(ec);
+      }
+      states_[port] = verdict(ec, args_.udp);
+    } else if (*started) {
+      states_[port] = "open";
+    } else {
+      active_.push_back(std::move(probe));
+    }
+    return {};
+  }
+
+  /// true: connected at once; false: in progress.
+  static Result<bool> start_tcp(const Endpoint& to, Probe& probe) {
+    auto fd = open_socket(to.domain(), SOCK_STREAM);
+    if (!fd) return fail(fd.error());
     auto sa = to.to_sockaddr();
     if (!sa) return fail(sa.error());
-    auto started = start_connect(fd->get(), *sa);
-    if (started && args_.udp) {
-      static constexpr std::byte kEmpty[1] = {};
-      auto sent = write_some(fd->get(), std::span(kEmpty, 0));
-      if (!sent) started = fail(sent.error());
-    }
-    if (!started) {
-      states_[port] = verdict(started.error(), args_.udp);
-      return {};
-    }
-    if (*started && !args_.udp) {
-      states_[port] = "open";
-      return {};
-    }
-    active_.push_back({port, std::move(*fd), Deadline::after(to_millis(args_.timeout_s))});
-    return {};
+    probe.tcp = std::move(*fd);
+    return start_connect(probe.tcp.get(), *sa);
+  }
+
+  // An empty datagram is the conventional probe: no service is sent a request it may act on.
+  static Result<bool> start_udp(const Endpoint& to, Probe& probe) {
+    auto sock = UdpSocket::open(to.address().family());
+    if (!sock) return fail(sock.error());
+    if (auto st = sock->connect(to); !st) return fail(st.error());
+    if (auto sent = sock->send({}); !sent) return fail(sent.error());
+    probe.udp = std::move(*sock);
+    return false;
   }
 
   // One poll() over every probe in flight, then settle those that answered or timed out.
@@ -99,7 +119,7 @@ class Scanner {
     std::vector<pollfd> fds;
     Deadline soonest = Deadline::never();
     for (const auto& p : active_) {
-      fds.push_back({p.fd.get(), static_cast<short>(args_.udp ? POLLIN : POLLOUT), 0});
+      fds.push_back({p.fd(), static_cast<short>(args_.udp ? POLLIN : POLLOUT), 0});
       soonest = earliest(soonest, p.deadline);
     }
     const int rc = ::poll(fds.data(), fds.size(), soonest.poll_timeout_ms());
@@ -108,7 +128,7 @@ class Scanner {
     for (std::size_t i = 0; i < active_.size(); ++i) {
       Probe& p = active_[i];
       if (rc > 0 && fds[i].revents != 0) {
-        states_[p.port] = verdict(outcome(p.fd.get()), args_.udp);
+        states_[p.port] = verdict(outcome(p), args_.udp);
       } else if (p.deadline.expired()) {
         states_[p.port] = verdict(std::make_error_code(std::errc::timed_out), args_.udp);
       } else {
@@ -119,13 +139,13 @@ class Scanner {
     return {};
   }
 
-  std::error_code outcome(int fd) const {
-    if (args_.udp) {
+  static std::error_code outcome(Probe& p) {
+    if (p.udp) {
       std::byte reply[512];
-      auto got = read_some(fd, std::span(reply), Deadline::after(Millis(0)));
+      auto got = p.udp->recv(reply, Deadline::after(Millis(0)));
       return got ? std::error_code{} : got.error();
     }
-    auto pending = pending_error(fd);
+    auto pending = pending_error(p.tcp.get());
     return pending ? *pending : pending.error();
   }
 
