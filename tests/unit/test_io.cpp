@@ -204,6 +204,23 @@ TEST(Io, RecvUntilKeepsBytesAfterDelimiterBuffered) {
   EXPECT_EQ(buf.view(), "ccc");
 }
 
+TEST(Io, RecvUntilOnBlockingPipeUsesReadv) {
+  Pair p = make_pipe();
+  ASSERT_TRUE(send_all(p.b.get(), std::string_view("first\nsecond\n"), Deadline::never()));
+  std::vector<std::string> calls;
+  auto hook = [&](const IoEvent& e) { calls.emplace_back(e.call); };
+  Buffer buf(0);  // nothing allocated yet: the whole read lands in the stack overflow area
+  auto first = recv_until(p.a.get(), buf, "\n", 100, Deadline::after(Millis(5000)), hook);
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(*first, "first");
+  EXPECT_EQ(buf.view(), "second\n");
+  EXPECT_EQ(calls, (std::vector<std::string>{"recvmsg", "readv"}));
+  auto timed = recv_until(p.a.get(), buf, "\r\n", 100, Deadline::after(Millis(30)));
+  ASSERT_FALSE(timed);
+  EXPECT_EQ(timed.error(), std::errc::timed_out);
+  EXPECT_EQ(buf.view(), "second\n");
+}
+
 TEST(Io, RecvUntilMaxBoundary) {
   Pair p = make_socketpair();
   auto dl = Deadline::after(Millis(5000));
