@@ -18,6 +18,7 @@ void register_commands(CLI::App& app) {
   sockit::cli::add_scan_command(app);
   sockit::cli::add_listen_command(app);
   sockit::cli::add_serve_command(app);
+  sockit::cli::add_bench_command(app);
 }
 
 }  // namespace
