@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config make git
-  clang clang-format libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev clang-16 libclang-rt-16-dev
   # libraries
   libfmt-dev libcli11-dev liburing-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
