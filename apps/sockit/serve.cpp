@@ -247,6 +247,13 @@ int run_serve(const ServeArgs& a) {
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
   if (auto why = build_options(a, **service, options); !why.empty()) return usage_error(why);
+  // Block the loop's signals before any thread exists (the resolver may start some): a thread
+  // that had them unblocked would take SIGUSR1's default action and end the process.
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signo : {SIGINT, SIGTERM, SIGUSR1})
+    sigaddset(&mask, signo);
+  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
   auto loop = EventLoop::create();
   if (!loop) return report_error(loop.error(), "cannot create the event loop");

@@ -9,10 +9,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int connect_loopback(std::uint16_t port, bool nonblocking) {
+int connect_loopback(std::uint16_t port, bool nonblocking, const char* source = nullptr,
+                     int rcvbuf = 0) {
   const int type = SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
   const int fd = ::socket(AF_INET, type, 0);
   if (fd < 0) return -1;
+  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
@@ -169,7 +180,8 @@ LoadOutcome run_clients(std::uint16_t port, const std::vector<Script>& scripts, 
 
 // ---- Client ----------------------------------------------------------------------------------
 
-Client::Client(std::uint16_t port) : fd_(connect_loopback(port, false)) {}
+Client::Client(std::uint16_t port, const char* source, int rcvbuf)
+    : fd_(connect_loopback(port, false, source, rcvbuf)) {}
 Client::~Client() {
   if (fd_ >= 0) ::close(fd_);
 }

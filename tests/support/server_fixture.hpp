@@ -95,7 +95,9 @@ LoadOutcome run_clients(std::uint16_t port, const std::vector<Script>& scripts,
 /// A blocking client connection for scripted checks (send, read until, expect EOF).
 class Client {
  public:
-  explicit Client(std::uint16_t port);
+  /// Connects to 127.0.0.1:port, from `source` (e.g. "127.0.0.2") when given, with a receive
+  /// buffer of `rcvbuf` bytes when nonzero (set before connecting, so the window stays small).
+  explicit Client(std::uint16_t port, const char* source = nullptr, int rcvbuf = 0);
   ~Client();
   bool connected() const { return fd_ >= 0; }
   bool send(std::string_view data);
