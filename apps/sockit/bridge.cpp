@@ -134,7 +134,12 @@ class StreamBridge {
     if (o_.hex) std::fputs(in_dump_.rows(raw).c_str(), stderr);
     auto text = decoder_.decode(raw);
     if (!text) return fail(text.error());
-    return write_all_fd(kStdout, *text);
+    auto written = write_all_fd(kStdout, *text);
+    if (!written && written.error() == std::errc::broken_pipe) {
+      finished_ = true;  // whoever read our output has gone (`| head`): a normal end
+      return {};
+    }
+    return written;
   }
 
   // Once stdin has ended and everything is sent: half-close, so the peer sees EOF and can

@@ -54,6 +54,7 @@ class DatagramBridge {
       }
       if ((fds[sock_slot].revents & (POLLIN | POLLERR)) != 0) {
         if (auto st = on_datagram(); !st) return st;
+        if (reader_gone_) return {};
       }
     }
   }
@@ -90,7 +91,12 @@ class DatagramBridge {
     if (!connected_) remember_sender(got->from);
     const std::string_view data(reinterpret_cast<const char*>(buffer.data()), got->size);
     if (o_.hex) std::fputs(in_dump_.rows(data).c_str(), stderr);
-    return write_all_fd(kStdout, data);
+    auto written = write_all_fd(kStdout, data);
+    if (!written && written.error() == std::errc::broken_pipe) {
+      reader_gone_ = true;  // whoever read our output has gone (`| head`): a normal end
+      return {};
+    }
+    return written;
   }
 
   void remember_sender(const Endpoint& from) {
@@ -114,6 +120,7 @@ class DatagramBridge {
   HexDump in_dump_{'<'};
   std::optional<Endpoint> peer_;  // listen -u: the last sender, who gets our replies
   bool stdin_open_ = true;
+  bool reader_gone_ = false;
 };
 
 }  // namespace

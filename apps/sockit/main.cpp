@@ -1,6 +1,7 @@
 // sockit: one binary, one subcommand per file in this directory (see commands.hpp).
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -24,6 +25,9 @@ void register_commands(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stdout (`sockit connect ... | head`) must show up as EPIPE from write(), which the
+  // bridge treats as the end of the session, not as a signal that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"sockit: build, test and debug TCP/UDP clients and servers"};
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(0, 1);

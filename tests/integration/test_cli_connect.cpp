@@ -110,6 +110,17 @@ TEST(CliConnect, TraceAccountsForEveryByte) {
             data.size());
 }
 
+// Endless input echoed back into `head -c 5`: the only way out is the EPIPE on stdout.
+TEST(CliConnect, ClosedStdoutEndsTheSessionQuietly) {
+  SocatEcho echo;
+  const std::string script = "'" + sockit_bin() + "' connect 127.0.0.1 " + echo.port_text() +
+                             " < /dev/zero | head -c 5 | wc -c; echo \"status ${PIPESTATUS[0]}\"";
+  auto r = run({"/bin/bash", "-c", script});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "5\nstatus 0\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST(CliConnect, NoShutdownKeepsWriteSideOpenUntilIdle) {
   SocatEcho echo;
   auto r = sockit({"connect", "--no-shutdown", "-i", "0.5", "127.0.0.1", echo.port_text()},
