@@ -100,14 +100,13 @@ void Connection::handle_read() {
     input_.commit(room.size());
     input_.append(std::span<const std::byte>(t_overflow.data(), got - room.size()));
   }
-  const std::size_t before = input_.readable_bytes();
   const std::uint64_t messages_before = counters_.messages.load(std::memory_order_relaxed);
   partial_ = events_.on_data(*this, input_);
   if (closed()) return;
-  // The partial-message clock restarts whenever a message completes, so only a message that
-  // itself stays incomplete for too long trips it (not a busy pipelining client).
-  const bool progress = input_.readable_bytes() < before ||
-                        counters_.messages.load(std::memory_order_relaxed) != messages_before;
+  // The partial-message clock restarts whenever a message completes (the owner counts it), so
+  // only a message that itself stays incomplete too long trips it, not a busy pipelining
+  // client, and not a slowloris whose every byte "makes progress" into the decoder.
+  const bool progress = counters_.messages.load(std::memory_order_relaxed) != messages_before;
   if (partial_ && (!was_partial || progress)) partial_since_ = last_input_;
   // Keep small buffers small: room for the next read comes from the overflow area anyway.
   if (input_.writable_bytes() < 512) input_.ensure_writable(512);
@@ -185,7 +184,7 @@ void Connection::after_output_change() {
       write_shut_ = true;
       (void)shutdown(fd_.get(), ShutdownHow::write);
     }
-    if (read_eof_) {
+    if (read_eof_ || linger_ <= Clock::duration::zero()) {
       finish(close_reason_);
       return;
     }
@@ -203,12 +202,13 @@ void Connection::update_interest() {
   if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
 }
 
-void Connection::close(std::error_code why) {
+void Connection::close(std::error_code why, Clock::duration linger) {
   assert(loop_.in_loop_thread());
   if (closing_ || closed()) return;
   closing_ = true;
   close_reason_ = why;
-  linger_until_ = loop_.now() + options_.linger;
+  linger_ = linger;
+  linger_until_ = loop_.now() + linger;
   input_.consume_all();
   partial_ = false;
   paused_ = false;

@@ -61,7 +61,8 @@ class Connection final : public EventLoop::Handler {
    public:
     /// New bytes are in `input`; consume() what was used. Returns true while a message is
     /// incomplete (left in `input` or held by the owner's decoder): that starts or keeps the
-    /// partial-message deadline running.
+    /// partial-message deadline running, until a completed message (counted in the
+    /// connection's TrafficCounters::messages) restarts it.
     virtual bool on_data(Connection& c, Buffer& input) = 0;
     /// The peer shut down its writing side (EOF). We may still send; call close() when done.
     virtual void on_eof(Connection& c) = 0;
@@ -90,7 +91,10 @@ class Connection final : public EventLoop::Handler {
   void send(std::string_view a, std::string_view b = {});
   /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
   /// Loop thread only.
-  void close(std::error_code why = {});
+  void close(std::error_code why = {}) { close(why, options_.linger); }
+  /// The same with another wait for the peer's EOF; zero closes as soon as the output is
+  /// flushed (a draining server, which has just read everything the peer sent).
+  void close(std::error_code why, Clock::duration linger);
   /// Closes at once, discarding queued output. Loop thread only.
   void abort(std::error_code why);
 
@@ -139,6 +143,7 @@ class Connection final : public EventLoop::Handler {
   bool partial_ = false;        // the owner holds an incomplete message
   std::shared_ptr<char> life_;  // expires with the connection; guards the posted on_close
   Clock::time_point linger_until_;
+  Clock::duration linger_{};
 };
 
 }  // namespace sockit

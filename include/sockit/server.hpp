@@ -106,6 +106,7 @@ class Server {
   class Acceptor;
   Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options);
   void on_acceptable();
+  void accept_some(int max);
   void admit(UniqueFd fd, const Endpoint& peer);
   void refuse_full(UniqueFd fd);
   void on_descriptors_exhausted();

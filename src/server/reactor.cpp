@@ -59,9 +59,12 @@ void LoopConn::send_error_and_close(std::error_code why) {
   conn_.close(why);
 }
 
+// Draining closes without lingering for the peer's EOF: everything the peer sent has just been
+// read and answered, and in the pool model a lingering connection would hold a worker that
+// queued connections are waiting for.
 void LoopConn::drain_now() {
   conn_.poll_input();
-  if (!conn_.closed() && !framer_.partial()) conn_.close();
+  if (!conn_.closed() && !framer_.partial()) conn_.close({}, Clock::duration::zero());
 }
 
 bool LoopConn::on_data(Connection&, Buffer& input) {
@@ -72,7 +75,7 @@ bool LoopConn::on_data(Connection&, Buffer& input) {
     return false;
   }
   const bool partial = framer_.partial();
-  if (reactor_.draining && !partial) conn_.close();
+  if (reactor_.draining && !partial) conn_.close({}, Clock::duration::zero());
   return partial;
 }
 

@@ -26,6 +26,8 @@ constexpr int kAcceptBatch = 64;
 // out of epoll meanwhile (level-triggered, it would otherwise wake the loop in a tight spin).
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
+// More than any listen backlog the kernel allows (somaxconn is 4096 by default).
+constexpr int kBacklogLimit = 65536;
 
 UniqueFd open_reserve() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -172,7 +174,11 @@ Status Server::start() {
 }
 
 void Server::on_acceptable() {
-  for (int i = 0; i < kAcceptBatch && listener_; ++i) {
+  accept_some(kAcceptBatch);
+}
+
+void Server::accept_some(int max) {
+  for (int i = 0; i < max && listener_; ++i) {
     SockAddr peer;
     peer.len = sizeof peer.storage;
     const int fd = ::accept4(listener_.get(), peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -259,6 +265,9 @@ void Server::drain(Clock::duration deadline, std::function<void(DrainReport)> do
   if (draining_) return;
   draining_ = true;
   drain_done_ = std::move(done);
+  // Clients whose connections the kernel completed before we decided to stop may already
+  // have sent requests: take them and answer, rather than reset them by closing the listener.
+  accept_some(kBacklogLimit);
   stop_listening();
   backend_->drain();
   drain_poll_ = base_.run_every(kDrainPoll, [this] {
