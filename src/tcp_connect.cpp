@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <utility>
@@ -14,6 +15,8 @@
 
 namespace sockit {
 namespace {
+
+constexpr Millis kMinAttemptDelay{10};  // RFC 8305 section 5
 
 /// Higher is more informative when every attempt failed.
 int rank(std::error_code ec) {
@@ -61,7 +64,7 @@ class Race {
           live_.empty() || (options_.happy_eyeballs && Clock::now() >= next_start);
       if (next < order.size() && may_start) {
         if (auto won = start(order[next++])) return std::move(*won);
-        next_start = Clock::now() + options_.attempt_delay;
+        next_start = Clock::now() + std::max(options_.attempt_delay, kMinAttemptDelay);
         continue;
       }
       if (live_.empty()) break;  // every address tried and failed

@@ -43,7 +43,9 @@ struct ConnectOptions {
   /// connect wins and the rest are closed. Off: one address at a time, in resolver order, each
   /// until it fails (all under the one deadline).
   bool happy_eyeballs = true;
-  Millis attempt_delay{250};  ///< RFC 8305's recommended "Connection Attempt Delay"
+  /// RFC 8305's "Connection Attempt Delay" (250 ms recommended). Values below 10 ms are raised
+  /// to 10 ms, the lower bound the RFC requires so that a burst of SYNs cannot be sent at once.
+  Millis attempt_delay{250};
   /// Called on the calling thread once per address tried, when its outcome is known. Must not
   /// throw.
   ConnectObserver observer{};

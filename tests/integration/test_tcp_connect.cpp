@@ -118,6 +118,21 @@ TEST_F(TcpConnect, SilentFirstAddressLosesAfterTheAttemptDelay) {
   EXPECT_EQ(attempts_[1].result, Errc::cancelled);
 }
 
+// RFC 8305 requires a lower bound on the attempt delay: 0 ms is raised to 10 ms.
+TEST_F(TcpConnect, AttemptDelayHasATenMillisecondFloor) {
+  auto v6 = silent(kV6).value();
+  auto l = TcpListener::bind(kV4).value();
+  const std::vector<Endpoint> candidates{v6.endpoint, l.local_endpoint().value()};
+  options_.deadline = Deadline::after(3s);
+  options_.attempt_delay = 0ms;
+  auto s = TcpStream::connect(candidates, options_);
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_EQ(attempts_.size(), 2u);
+  EXPECT_EQ(attempts_[1].endpoint, candidates[0]);
+  EXPECT_EQ(attempts_[1].result, Errc::cancelled);
+  EXPECT_GE(attempts_[1].elapsed, 10ms);  // the silent attempt ran alone for the floor
+}
+
 // Without Happy Eyeballs the silent first address uses up the one deadline.
 TEST_F(TcpConnect, SequentialModeSpendsTheDeadlineOnASilentAddress) {
   auto v6 = silent(kV6).value();
