@@ -40,7 +40,9 @@ int run_resolve(const ResolveArgs& args) {
   // A literal address also gets its name, when the resolver knows one.
   std::string name;
   if (auto literal = IpAddress::parse(args.host)) {
-    if (auto found = reverse_lookup(*literal, options.deadline)) name = *found;
+    // The name is a bonus: a slow PTR lookup must not hold up the answer for long.
+    const Deadline bonus = earliest(options.deadline, Deadline::after(Millis(2000)));
+    if (auto found = reverse_lookup(*literal, bonus)) name = *found;
   }
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
   if (args.json) {
