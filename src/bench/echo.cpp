@@ -57,7 +57,7 @@ class EchoLoop {
   void answered(Conn& c, std::uint64_t n, std::uint64_t now);
   void dispatch_due(std::uint64_t now);
   void kill(Conn& c, std::uint64_t ErrorCounts::*kind);
-  int wait_timeout(std::uint64_t now) const;
+  int wait_timeout(std::uint64_t now);
 
   Shared& sh_;
   const Options& o_;
@@ -67,6 +67,7 @@ class EchoLoop {
   const Wire& wire_;
   const std::uint32_t pipeline_;
   RateSchedule schedule_;
+  SendTimer timer_;  // open loop only: wakes the loop at the next intended send time
   std::vector<Conn> conns_;
   std::vector<std::uint64_t> stamp_arena_;
   std::vector<std::byte> out_arena_;
@@ -96,6 +97,12 @@ bool EchoLoop::setup() {
     c.out = out_arena_.data() + i * out_cap;
     if (!poller_.add(c.fd, kPollRead, &c)) {
       kill(c, &ErrorCounts::io);
+    }
+  }
+  if (open_loop()) {
+    if (auto opened = timer_.open(poller_, &timer_); !opened) {
+      slot_.fatal = opened.error();
+      return false;
     }
   }
   return true;
@@ -267,21 +274,20 @@ void EchoLoop::kill(Conn& c, std::uint64_t ErrorCounts::*kind) {
   c.backlog = 0;
 }
 
-int EchoLoop::wait_timeout(std::uint64_t now) const {
+int EchoLoop::wait_timeout(std::uint64_t now) {
   std::uint64_t until = now + 100'000'000;  // wake at least every 100 ms for progress
-  if (!stopping_ && sh_.end_ns != 0) until = std::min(until, std::max(now, sh_.end_ns));
+  // The end of the window, rounded up: the open loop's last sends are timed by the timer.
+  if (!stopping_ && sh_.end_ns != 0) until = std::min(until, std::max(now, sh_.end_ns) + 999'999);
   if (open_loop() && !stopping_) {
     const std::uint64_t next = schedule_.next_time();
-    // epoll waits in whole milliseconds: sleep to just before the next send, then poll with a
-    // zero timeout, so that sends leave on time and latency is not padded by timer slack.
-    if (next <= now + 1'000'000) return 0;
-    until = std::min(until, next - 1'000'000);
+    if (next <= now) return 0;
+    timer_.arm(next);
   }
   return static_cast<int>((until - std::min(until, now)) / 1'000'000);
 }
 
 void EchoLoop::run() {
-  setup();
+  if (!setup()) return;
   last_answer_ = now_ns();
   measuring_ = last_answer_ >= sh_.measure_ns;
   if (!open_loop()) {
@@ -312,6 +318,10 @@ void EchoLoop::run() {
     auto n = poller_.wait(events, wait_timeout(now));
     if (!n) break;
     for (std::size_t i = 0; i < *n; ++i) {
+      if (events[i].token == &timer_) {
+        timer_.consume();  // the loop's next turn dispatches what fell due
+        continue;
+      }
       Conn& c = *static_cast<Conn*>(events[i].token);
       if ((events[i].events & (kPollRead | kPollHangup | kPollError)) != 0) on_readable(c);
       if ((events[i].events & kPollWrite) != 0) flush(c);

@@ -101,6 +101,21 @@ class Ticker {
   std::uint64_t last_report_ns_ = 0, last_total_ = 0;
 };
 
+/// A timerfd on the loop's Poller that fires at an absolute CLOCK_MONOTONIC time (timer.cpp).
+class SendTimer {
+ public:
+  /// Creates the timer and registers it with `poller` under `token`.
+  Status open(Poller& poller, void* token);
+  /// Fires once at `at_ns` (re-arming for the time already armed costs nothing).
+  void arm(std::uint64_t at_ns) noexcept;
+  /// Reads the expiration after the poller reported the timer readable.
+  void consume() noexcept;
+
+ private:
+  UniqueFd fd_;
+  std::uint64_t armed_ = 0;
+};
+
 /// Opens `count` connections to `to` (SOCK_STREAM with TCP_NODELAY, or connected SOCK_DGRAM),
 /// at most a few hundred handshakes at a time so that the server's listen backlog is not
 /// overrun. Failures are counted in errors.connect; the survivors are returned.
