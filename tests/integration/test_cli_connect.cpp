@@ -169,6 +169,21 @@ TEST(CliConnect, VerboseCheckShowsTheAttempt) {
   EXPECT_EQ(r.err.rfind("sockit: 127.0.0.1:" + echo.port_text() + ": connected (", 0), 0u) << r.err;
 }
 
+// localhost is ::1 and 127.0.0.1; only the IPv4 one listens. Happy Eyeballs tries ::1 first,
+// is refused, and connects over IPv4; -v shows both outcomes.
+TEST(CliConnect, VerboseShowsEveryAddressTried) {
+  if (sockit({"resolve", "-6", "localhost"}).exit_code != 0) GTEST_SKIP() << "no IPv6 loopback";
+  SocatEcho echo;
+  auto r = sockit({"connect", "--check", "-v", "localhost", echo.port_text()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("sockit: [::1]:" + echo.port_text() + ": Connection refused ("),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("sockit: 127.0.0.1:" + echo.port_text() + ": connected ("),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CliConnect, FrameLineSplitsAndJoinsLines) {
   SocatEcho echo;
   auto r = sockit({"connect", "--frame", "line", "127.0.0.1", echo.port_text()}, "one\ntwo");
@@ -216,6 +231,17 @@ TEST(CliConnect, RecvOnlyPrintsWithoutReadingStdin) {
   EXPECT_EQ(r.out, "news\n");
   ncat.wait();
   EXPECT_EQ(ncat.out(), "");
+}
+
+TEST(CliConnect, SendOnlyExitsOnceStdinIsSent) {
+  const int port = free_port();
+  Process ncat({"ncat", "-l", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(wait_bound(port));
+  ncat.write_stdin("never read\n");  // ncat keeps its stdin open: the connection stays up
+  auto r = sockit({"connect", "--send-only", "127.0.0.1", std::to_string(port)}, "one way\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(ncat.wait_stdout("one way\n"));
 }
 
 constexpr const char* kUdpServer = R"(
