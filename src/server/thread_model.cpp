@@ -6,6 +6,8 @@
 //
 //   thread: one joinable thread per connection, started on accept and reaped after it ends.
 //   pool:   a fixed set of threads taking accepted connections from a queue.
+#include <sys/socket.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -109,7 +111,9 @@ class ThreadBackend final : public Backend {
 
 void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
-  if (!loop) {  // out of descriptors: the connection is dropped, its place under the cap freed
+  if (!loop) {  // out of descriptors: say so, and free the connection's place under the cap
+    const std::string_view line = error_line(make_error_code(Errc::server_full));
+    (void)::send(p.fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }

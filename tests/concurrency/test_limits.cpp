@@ -5,6 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -237,6 +240,64 @@ TEST(Udp, TruncatedDatagramIsCountedAndNeverEchoed) {
   EXPECT_EQ(stats.bytes_out, 1000u);
   server->reset();
 }
+
+// CPU time (user + system) of a process, in clock ticks, from /proc/PID/stat.
+long cpu_ticks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i)
+    fields >> skip;  // state .. cmajflt
+  long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return utime + stime;
+}
+
+class FdModels : public ::testing::TestWithParam<std::string> {};
+
+// With 40 descriptors the server runs out long before 60 clients have connected. It must not
+// spin on the listener meanwhile, must turn the excess away (loop: the reserved-descriptor
+// trick answers "ERR server full") or leave it queued (thread: accepting pauses), and must
+// serve again once descriptors are free.
+TEST_P(FdModels, DescriptorExhaustionNeitherSpinsNorCrashesAndRecovers) {
+  const std::string cmd = test::sockit_bin() + " serve echo 0 --framing line --model " + GetParam();
+  Process server({"/bin/sh", "-c", "ulimit -n 40 && exec " + cmd});
+  ASSERT_TRUE(server.wait_stderr(" on 127.0.0.1:")) << server.err();
+  const auto port = static_cast<std::uint16_t>(test::port_after(server.err(), " on "));
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 60; ++i)
+    clients.push_back(std::make_unique<Client>(port));
+  std::this_thread::sleep_for(300ms);
+  const long before = cpu_ticks(server.pid());
+  std::this_thread::sleep_for(1s);
+  const long used = cpu_ticks(server.pid()) - before;
+  EXPECT_LE(used, 10) << "ticks of CPU in one second while out of descriptors";
+
+  int served = 0, refused = 0;
+  for (auto& c : clients) {
+    if (!c->send("x\n")) continue;
+    const std::string reply = c->read_until("\n", 300ms);
+    served += reply == "x\n";
+    refused += reply == "ERR server full\n";
+  }
+  EXPECT_GE(served, 5);  // each thread-model connection costs three descriptors
+  EXPECT_LT(served, 40);
+  if (GetParam() == "loop") {
+    EXPECT_EQ(served + refused, 60);
+  }
+  clients.clear();  // descriptors come back
+  std::this_thread::sleep_for(300ms);
+  for (int i = 0; i < 5; ++i) {
+    Client again(port);
+    ASSERT_TRUE(again.send("again\n"));
+    EXPECT_EQ(again.read_until("\n", 2s), "again\n");
+  }
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(10s), 0) << server.err();
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, FdModels, ::testing::Values("loop", "thread"));
 
 }  // namespace
 }  // namespace sockit
