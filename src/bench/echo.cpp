@@ -75,7 +75,6 @@ class EchoLoop {
   std::uint64_t outstanding_ = 0;  // requests sent or due and not yet answered, all conns
   std::uint64_t issued_ = 0;       // measured requests issued (quota)
   bool stopping_ = false;
-  bool measuring_ = false;
   std::size_t live_ = 0;           // connections not failed
   std::uint64_t last_answer_ = 0;  // time of the last answer (or of the start)  // past the warmup
                                    // (updated once per loop turn)
@@ -120,6 +119,7 @@ void EchoLoop::issue(Conn& c, std::uint64_t stamp) {
   c.end += sz;
   c.stamps[(c.head + c.inflight) % pipeline_] = stamp;
   ++c.inflight;
+  if (measured(stamp)) slot_.report.bytes_sent += sz;  // bytes of measured requests only
   if (!open_loop()) {
     ++outstanding_;
     if (measured(stamp)) {
@@ -141,9 +141,7 @@ void EchoLoop::flush(Conn& c) {
       kill(c, nullptr);
       return;
     }
-    const auto sent = static_cast<std::size_t>(n);
-    if (measuring_) slot_.report.bytes_sent += sent;
-    c.begin += sent;
+    c.begin += static_cast<std::size_t>(n);
   }
   const bool pending = c.begin < c.end;
   if (!pending) c.begin = c.end = 0;
@@ -176,7 +174,6 @@ void EchoLoop::on_readable(Conn& c) {
     }
     const std::uint64_t now = now_ns();
     const auto got = static_cast<std::size_t>(n);
-    if (now >= sh_.measure_ns) slot_.report.bytes_received += got;
     const std::size_t rsz = wire_.response.size();
     std::uint64_t done = 0;
     for (std::size_t pos = 0; pos < got;) {
@@ -199,7 +196,10 @@ void EchoLoop::on_readable(Conn& c) {
         --c.inflight;
         --outstanding_;
         ++done;
-        if (measured(stamp)) record_answer(slot_, stamp, now, o_.verify);
+        if (measured(stamp)) {
+          record_answer(slot_, stamp, now, o_.verify);
+          slot_.report.bytes_received += rsz;  // bytes of measured answers only
+        }
       }
     }
     if (done > 0) {
@@ -289,7 +289,6 @@ int EchoLoop::wait_timeout(std::uint64_t now) {
 void EchoLoop::run() {
   if (!setup()) return;
   last_answer_ = now_ns();
-  measuring_ = last_answer_ >= sh_.measure_ns;
   if (!open_loop()) {
     const std::uint64_t now = now_ns();
     for (Conn& c : conns_) {
@@ -302,7 +301,6 @@ void EchoLoop::run() {
   PollEvent events[256];
   for (;;) {
     const std::uint64_t now = now_ns();
-    measuring_ = now >= sh_.measure_ns;
     // Open loop: send what fell due up to now first, so that the last events before the end
     // time still leave (dispatch_due stops at the first event at or past the end).
     if (open_loop() && !stopping_) dispatch_due(now);
