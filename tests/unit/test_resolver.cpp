@@ -37,6 +37,17 @@ int slow_getaddrinfo(const char*, const char* service, const addrinfo* hints, ad
   return ::getaddrinfo("127.0.0.1", service, &numeric, result);
 }
 
+// Answers with every socket type (stream, datagram, raw): the same address three times.
+int all_socktypes_getaddrinfo(const char*, const char* service, const addrinfo* hints,
+                              addrinfo** result) {
+  ++g_calls;
+  addrinfo any_type = *hints;
+  any_type.ai_flags |= AI_NUMERICHOST;
+  any_type.ai_family = AF_INET;
+  any_type.ai_socktype = 0;
+  return ::getaddrinfo("127.0.0.1", service, &any_type, result);
+}
+
 class ResolverHook : public ::testing::Test {
  protected:
   void SetUp() override { g_calls = 0; }
@@ -57,6 +68,21 @@ TEST_F(ResolverHook, Ipv4LiteralNeedsNoGetaddrinfo) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(*r, std::vector<Endpoint>{kV4Loop80});
   EXPECT_EQ(g_calls.load(), 0);
+}
+
+TEST_F(ResolverHook, DuplicateAnswersAreMerged) {
+  detail::set_getaddrinfo_for_testing(all_socktypes_getaddrinfo);
+  const addrinfo hints{};
+  addrinfo* raw = nullptr;
+  ASSERT_EQ(all_socktypes_getaddrinfo("x", "80", &hints, &raw), 0);
+  int entries = 0;
+  for (const addrinfo* ai = raw; ai != nullptr; ai = ai->ai_next)
+    ++entries;
+  ::freeaddrinfo(raw);
+  ASSERT_GT(entries, 1) << "the stand-in should produce duplicates";
+  auto r = resolve("dup.example", "80");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, std::vector<Endpoint>{kV4Loop80});
 }
 
 TEST_F(ResolverHook, Ipv6LiteralWithAndWithoutBrackets) {
