@@ -78,6 +78,7 @@ static struct {
 } g;
 
 static _Atomic uint64_t g_counter;
+static _Atomic uint64_t g_injected[3];  // this process's short / eintr / eagain counts
 static _Atomic unsigned char g_edge_triggered[kMaxTrackedFd];
 static struct FaultStats g_local_stats;  // used when SOCKIT_FAULT_STATS is not set
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -192,7 +193,16 @@ static int decide(int fd, int flags, int is_accept, size_t len) {
   if (allowed & kShort) choices[n++] = kShort;
   if (allowed & kEintr) choices[n++] = kEintr;
   if (allowed & kEagain) choices[n++] = kEagain;
-  int kind = choices[(warmup ? call : (r & 0xff)) % (uint64_t)n];
+  int pick = (int)((r & 0xff) % (uint64_t)n);
+  if (warmup) {
+    // The kind this process has injected least so far: every allowed kind shows up early.
+    for (int i = 0; i < n; ++i) {
+      if (atomic_load(&g_injected[choices[i] >> 1]) < atomic_load(&g_injected[choices[pick] >> 1]))
+        pick = i;
+    }
+  }
+  int kind = choices[pick];
+  atomic_fetch_add(&g_injected[kind >> 1], 1);
   if (kind == kShort) atomic_fetch_add(&g.stats->shorts, 1);
   if (kind == kEintr) atomic_fetch_add(&g.stats->eintrs, 1);
   if (kind == kEagain) atomic_fetch_add(&g.stats->eagains, 1);
