@@ -213,7 +213,7 @@ run_redis() {
     done
   done
   # Cross-check of the load generator: Redis's own tool on the same server and workload.
-  local n=$((DUR * 100000)) p
+  local n=$((DUR * 50000)) p
   for p in 1 16; do
     "${LOAD_PIN[@]}" redis-benchmark -h 127.0.0.1 -p "$SRV_PORT" -c 50 -n "$n" -P "$p" \
       -t ping_inline --csv 2>/dev/null | tail -1 |

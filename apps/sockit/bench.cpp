@@ -77,13 +77,29 @@ double us(std::uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
+// This process's CPU seconds (user + system, all threads): shows whether the load generator
+// itself was near a full core, i.e. whether it could have been the bottleneck.
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
+struct LoadCost {
+  double cpu_sec = 0;   // CPU the whole run took (connects and warmup included)
+  double wall_sec = 0;  // wall time of the whole run
+};
+
 nlohmann::json errors_json(const bench::ErrorCounts& e) {
   return {{"total", e.total()},   {"connect", e.connect},   {"reset", e.reset},
           {"closed", e.closed},   {"mismatch", e.mismatch}, {"unexpected", e.unexpected},
           {"timeout", e.timeout}, {"lost", e.lost},         {"io", e.io}};
 }
 
-void print_json_report(const BenchArgs& a, const bench::Report& r) {
+void print_json_report(const BenchArgs& a, const bench::Report& r, const LoadCost& cost) {
   const Histogram& h = *r.latency_ns;
   const auto& o = a.options;
   nlohmann::json doc{{"target", fmt::format("{}:{}", a.host, a.port)},
@@ -111,6 +127,8 @@ void print_json_report(const BenchArgs& a, const bench::Report& r) {
                      {"bytes_received", r.bytes_received},
                      {"bytes_per_sec", r.bytes_per_sec},
                      {"mb_per_sec", r.bytes_per_sec / 1e6},
+                     {"load_cpu_sec", cost.cpu_sec},
+                     {"load_wall_sec", cost.wall_sec},
                      {"latency_us",
                       {{"min", us(h.min())},
                        {"mean", h.mean() / 1000.0},
@@ -187,14 +205,18 @@ int run_bench(BenchArgs& a) {
   const bool bulk = o.mode == bench::Mode::bulk;
   bench::ProgressFn progress;
   if (live) progress = [bulk](const bench::Progress& p) { show_progress(p, bulk); };
+  const double cpu0 = cpu_seconds();
+  const auto wall0 = std::chrono::steady_clock::now();
   auto report = bench::run(o, progress);
+  LoadCost cost{cpu_seconds() - cpu0,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count()};
   if (live) std::fputs("\r\033[K", stderr);
   if (!report) {
     return report_error(report.error(), fmt::format("cannot bench {}:{}", a.host, a.port),
                         eps->front().port());
   }
   if (a.json) {
-    print_json_report(a, *report);
+    print_json_report(a, *report, cost);
   } else {
     print_text_report(a, *report);
   }

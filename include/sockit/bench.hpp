@@ -62,7 +62,8 @@ struct Options {
 struct ErrorCounts {
   std::uint64_t connect = 0;     ///< connect() failed or timed out
   std::uint64_t reset = 0;       ///< ECONNRESET / EPIPE
-  std::uint64_t closed = 0;      ///< the peer closed while requests were outstanding
+  std::uint64_t closed = 0;      ///< the peer closed (open loop: also each request that fell
+                                 ///< due on a connection already closed, so never sent)
   std::uint64_t mismatch = 0;    ///< a received byte differed from the expected one
   std::uint64_t unexpected = 0;  ///< bytes arrived when no request was outstanding
   std::uint64_t timeout = 0;     ///< requests still unanswered when the drain time ran out

@@ -28,8 +28,10 @@ class BulkLoop {
         poller_(poller),
         ticker_(ticker),
         chunk_(std::min(o_.size, Pattern::kPeriod)),
-        // --requests in bulk mode means requests * size bytes per connection set.
-        limit_(o_.requests == 0 ? 0 : o_.requests * o_.size / slot.fds.size() + 1) {}
+        // --requests N in bulk mode: N * size bytes in all, split like the request quota.
+        limit_(o_.requests == 0
+                   ? 0
+                   : std::max<std::uint64_t>(1, slot.quota * o_.size / slot.fds.size())) {}
 
   void run();
 
