@@ -101,6 +101,8 @@ class StreamBridge {
       }
       if (reading_ && (rev & (POLLIN | POLLERR | POLLHUP)) != 0) {
         if (auto st = on_readable(); !st) return st;
+      } else if (!reading_ && out_.empty() && (rev & (POLLERR | POLLHUP)) != 0) {
+        return peer_gone();  // --send-only: nothing else would notice, and poll() would spin
       }
     }
   }
@@ -140,6 +142,13 @@ class StreamBridge {
       return {};
     }
     return written;
+  }
+
+  // The peer reset or closed both directions while we had nothing to send.
+  Status peer_gone() {
+    auto pending = pending_error(sock_);
+    if (!pending) return fail(pending.error());
+    return fail(*pending ? *pending : std::make_error_code(std::errc::broken_pipe));
   }
 
   // Once stdin has ended and everything is sent: half-close, so the peer sees EOF and can

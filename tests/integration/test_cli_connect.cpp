@@ -244,6 +244,28 @@ TEST(CliConnect, SendOnlyExitsOnceStdinIsSent) {
   EXPECT_TRUE(ncat.wait_stdout("one way\n"));
 }
 
+constexpr const char* kResettingPeer = R"(
+import socket, struct, sys, time
+srv = socket.socket(); srv.bind(("127.0.0.1", int(sys.argv[1]))); srv.listen(1)
+conn, _ = srv.accept()
+time.sleep(0.3)  # let the client finish connecting first
+conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+conn.close()
+)";
+
+// With --send-only the socket is never read, so a reset must still end the session (and not
+// leave poll() reporting the error forever).
+TEST(CliConnect, SendOnlyNoticesAReset) {
+  const int port = free_port();
+  Process peer({"/usr/bin/python3", "-c", kResettingPeer, std::to_string(port)});
+  ASSERT_TRUE(wait_bound(port));
+  Process client(sockit_args({"connect", "--send-only", "127.0.0.1", std::to_string(port)}));
+  EXPECT_EQ(client.wait(milliseconds(5000)), 1);
+  EXPECT_EQ(client.err(), "sockit: connection to 127.0.0.1 port " + std::to_string(port) +
+                              ": Connection reset by peer (the peer reset the connection "
+                              "(crashed or refused))\n");
+}
+
 constexpr const char* kUdpServer = R"(
 import socket, sys
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
