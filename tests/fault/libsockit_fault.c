@@ -17,8 +17,8 @@
 //   SOCKIT_FAULT_SEED   seed of the decision sequence (default 1)
 //   SOCKIT_FAULT_RATE   probability that an eligible call gets a fault, 0..1 (default 0.2)
 //   SOCKIT_FAULT_KINDS  comma list of short,eintr,eagain (default all three)
-//   SOCKIT_FAULT_FIRST  the first N eligible calls (default 6) are always faulted, cycling
-//                       through the allowed kinds, so that even a short run meets every kind
+//   SOCKIT_FAULT_FIRST  warm-up (default 6): each kind is injected at the first N/3 calls that
+//                       allow it, whatever the rate, so that even a short run meets every kind
 //   SOCKIT_FAULT_ALL_FDS=1  also fault non-socket descriptors (short/eintr only on pipes)
 //   SOCKIT_FAULT_STATS  path of a file that receives shared counters (struct FaultStats below:
 //                       six little-endian uint64: calls seen, eligible, short, eintr, eagain,
@@ -186,20 +186,23 @@ static int decide(int fd, int flags, int is_accept, size_t len) {
   atomic_fetch_add(&g.stats->eligible, 1);
   uint64_t call = atomic_fetch_add(&g_counter, 1);
   uint64_t r = splitmix64(g.seed * 0x100000001b3ULL + call);
-  int warmup = call < g.first;
-  if (!warmup && (double)(r >> 11) * 0x1p-53 >= g.rate) return 0;
   int choices[3];
   int n = 0;
   if (allowed & kShort) choices[n++] = kShort;
   if (allowed & kEintr) choices[n++] = kEintr;
   if (allowed & kEagain) choices[n++] = kEagain;
-  int pick = (int)((r & 0xff) % (uint64_t)n);
-  if (warmup) {
-    // The kind this process has injected least so far: every allowed kind shows up early.
-    for (int i = 0; i < n; ++i) {
-      if (atomic_load(&g_injected[choices[i] >> 1]) < atomic_load(&g_injected[choices[pick] >> 1]))
-        pick = i;
-    }
+  // Warm-up: while an allowed kind has been injected fewer than FIRST/3 times in this process,
+  // fault the call with the least-injected such kind (so an accept loop, which cannot take a
+  // short count, does not use up the warm-up of the reads and writes that follow).
+  int pick = -1;
+  for (int i = 0; i < n; ++i) {
+    uint64_t done = atomic_load(&g_injected[choices[i] >> 1]);
+    if (done * 3 < g.first && (pick < 0 || done < atomic_load(&g_injected[choices[pick] >> 1])))
+      pick = i;
+  }
+  if (pick < 0) {
+    if ((double)(r >> 11) * 0x1p-53 >= g.rate) return 0;
+    pick = (int)((r & 0xff) % (uint64_t)n);
   }
   int kind = choices[pick];
   atomic_fetch_add(&g_injected[kind >> 1], 1);
