@@ -125,6 +125,8 @@ class TcpListener {
   Result<Endpoint> local_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
+  /// Gives the listening descriptor away (e.g. to an event loop); the listener becomes empty.
+  UniqueFd release() noexcept { return std::move(fd_); }
 
  private:
   explicit TcpListener(UniqueFd fd) noexcept : fd_(std::move(fd)) {}

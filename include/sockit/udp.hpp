@@ -55,6 +55,8 @@ class UdpSocket {
   Result<Endpoint> peer_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
+  /// Gives the descriptor away; the socket becomes empty.
+  UniqueFd release() noexcept { return std::move(fd_); }
 
  private:
   explicit UdpSocket(UniqueFd fd) noexcept : fd_(std::move(fd)) {}

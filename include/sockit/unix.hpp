@@ -44,6 +44,8 @@ class UnixStream {
   Result<Endpoint> peer_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
+  /// Gives the descriptor away; the stream becomes empty.
+  UniqueFd release() noexcept { return std::move(fd_); }
 
  private:
   friend class UnixListener;

@@ -221,6 +221,19 @@ TEST_F(Tcp, FromFdAdoptsAnAcceptedSocket) {
   EXPECT_FALSE(TcpStream::from_fd(UniqueFd()));
 }
 
+TEST_F(Tcp, ReleasedListenerDescriptorKeepsListening) {
+  auto l = listen_loopback();
+  const auto at = l.local_endpoint().value();
+  UniqueFd fd = l.release();
+  EXPECT_FALSE(l.valid());
+  ASSERT_TRUE(fd.valid());
+  auto c = TcpStream::connect(at, Deadline::after(2s));
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_TRUE(wait_ready(fd.get(), Ready::read, Deadline::after(2s)));
+  UniqueFd conn(::accept4(fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  EXPECT_TRUE(conn.valid());
+}
+
 TEST_F(Tcp, WriteToAClosedPeerIsAnErrorNotSigpipe) {
   auto l = listen_loopback();
   auto c = TcpStream::connect(l.local_endpoint().value(), Deadline::after(2s)).value();
