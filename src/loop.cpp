@@ -62,6 +62,15 @@ EventLoop::EventLoop(std::unique_ptr<Poller> poller, UniqueFd wake_fd)
 
 EventLoop::~EventLoop() {
   assert_loop_thread();
+  // Hooks may post or touch descriptors: run them while the loop is still whole.
+  auto hooks = std::move(at_destroy_);
+  for (auto& hook : hooks)
+    hook();
+}
+
+void EventLoop::at_destroy(Task hook) {
+  assert_loop_thread();
+  at_destroy_.push_back(std::move(hook));
 }
 
 void EventLoop::assert_loop_thread() const noexcept {
@@ -81,10 +90,13 @@ Status EventLoop::run() {
     auto n = poller_->wait(events_, next_timeout_ms());
     if (!n) return fail(n.error());
     now_ = Clock::now();
-    for (std::size_t i = 0; i < *n; ++i) {
-      static_cast<Handler*>(events_[i].token)->on_ready(events_[i].events);
+    batch_size_ = *n;
+    for (batch_next_ = 0; batch_next_ < batch_size_;) {
+      const PollEvent& ev = events_[batch_next_++];
+      if (ev.token != nullptr) static_cast<Handler*>(ev.token)->on_ready(ev.events);
     }
-    if (!due_.empty()) fire_timers();
+    batch_size_ = 0;
+    if (!due_.empty() || !armed_.empty()) fire_timers();
     run_posted();
   }
   stop_.store(false);  // the loop can be run again
@@ -130,11 +142,14 @@ void EventLoop::run_posted() {
 
 int EventLoop::next_timeout_ms() const {
   {
-    std::lock_guard lock(const_cast<std::mutex&>(posted_mutex_));
+    std::lock_guard lock(posted_mutex_);
     if (!posted_.empty()) return 0;
   }
-  if (due_.empty()) return -1;
-  const auto left = due_.front().when - Clock::now();
+  if (due_.empty() && armed_.empty()) return -1;
+  Clock::time_point next = Clock::time_point::max();
+  if (!due_.empty()) next = due_.front().when;
+  if (!armed_.empty()) next = std::min(next, armed_.front()->when_);
+  const auto left = next - Clock::now();
   if (left <= Clock::duration::zero()) return 0;
   // Round up: waking a little late is harmless, waking early would spin until the deadline.
   const auto ms = std::chrono::ceil<Millis>(left).count();
@@ -156,72 +171,16 @@ Status EventLoop::unwatch(int fd) {
   return poller_->remove(fd);
 }
 
+void EventLoop::forget(Handler& handler) noexcept {
+  assert_loop_thread();
+  for (std::size_t i = batch_next_; i < batch_size_; ++i) {
+    if (events_[i].token == &handler) events_[i].token = nullptr;
+  }
+}
+
 Clock::time_point EventLoop::now() const noexcept {
   assert_loop_thread();
   return now_;
-}
-
-// ---- timers ----------------------------------------------------------------------------------
-
-void EventLoop::schedule(TimerId id, Clock::time_point when) {
-  due_.push_back(Due{when, id});
-  std::push_heap(due_.begin(), due_.end());
-}
-
-EventLoop::TimerId EventLoop::run_after(Clock::duration delay, Task task) {
-  assert_loop_thread();
-  const TimerId id = next_timer_id_++;
-  timers_.emplace(id, Timer{std::move(task), Clock::duration::zero()});
-  schedule(id, Clock::now() + delay);
-  return id;
-}
-
-EventLoop::TimerId EventLoop::run_every(Clock::duration period, Task task) {
-  assert_loop_thread();
-  // A zero period would fire on every turn forever; one tick is the shortest sensible period.
-  if (period <= Clock::duration::zero()) period = Clock::duration(1);
-  const TimerId id = next_timer_id_++;
-  timers_.emplace(id, Timer{std::move(task), period});
-  schedule(id, Clock::now() + period);
-  return id;
-}
-
-bool EventLoop::cancel(TimerId id) {
-  assert_loop_thread();
-  if (id != 0 && id == firing_) {
-    const bool was = !firing_cancelled_;
-    firing_cancelled_ = true;
-    return was;
-  }
-  // The heap entry stays behind and is skipped when it comes due: cancelling is O(1).
-  return timers_.erase(id) > 0;
-}
-
-void EventLoop::fire_timers() {
-  const auto now = Clock::now();
-  while (!due_.empty() && due_.front().when <= now) {
-    std::pop_heap(due_.begin(), due_.end());
-    const Due due = due_.back();
-    due_.pop_back();
-    auto it = timers_.find(due.id);
-    if (it == timers_.end()) continue;  // cancelled
-    // Take the timer out while its callback runs, so that the callback may cancel it, or add
-    // timers (which can rehash the map), without destroying the function that is executing.
-    Timer timer = std::move(it->second);
-    timers_.erase(it);
-    firing_ = due.id;
-    firing_cancelled_ = false;
-    timer.task();
-    firing_ = 0;
-    if (timer.period > Clock::duration::zero() && !firing_cancelled_) {
-      // Scheduled from the planned time, not from now, so a periodic timer does not drift; a
-      // loop that fell far behind skips the missed ticks instead of firing them in a burst.
-      auto next = due.when + timer.period;
-      if (next <= now) next = now + timer.period;
-      timers_.emplace(due.id, std::move(timer));
-      schedule(due.id, next);
-    }
-  }
 }
 
 // ---- signals ---------------------------------------------------------------------------------

@@ -79,6 +79,13 @@ class EventLoop {
   Status rewatch(int fd, std::uint32_t interest, Handler& handler);
   /// Stops watching `fd` (call before closing it). Loop thread only.
   Status unwatch(int fd);
+  /// Drops the events of the current batch not yet delivered to `handler`, so that it may be
+  /// destroyed right away (after unwatch) instead of from a posted function. Loop thread only.
+  void forget(Handler& handler) noexcept;
+
+  /// Runs `hook` on the loop thread at the start of the destructor, while the loop still works
+  /// (e.g. to destroy tasks that unwatch descriptors). Loop thread only.
+  void at_destroy(Task hook);
 
   // ---- timers (loop thread only) ----------------------------------------------------------
 
@@ -89,6 +96,35 @@ class EventLoop {
   /// Cancels a timer (also from inside its own callback). Returns false if it already fired
   /// (one-shot) or was cancelled. Loop thread only.
   bool cancel(TimerId id);
+
+  /// A timer its owner embeds in its own object (an awaiter, a connection): arming and
+  /// disarming allocate nothing, which run_after() cannot promise. The owner must disarm it
+  /// before destroying it.
+  class TimerEntry {
+   public:
+    /// Called on the loop thread once the deadline passes; the entry is disarmed by then and
+    /// may be re-armed from here.
+    virtual void on_timer() = 0;
+    bool armed() const noexcept { return index_ != kNotArmed; }
+
+   protected:
+    TimerEntry() = default;
+    virtual ~TimerEntry() = default;
+    TimerEntry(const TimerEntry&) = delete;
+    TimerEntry& operator=(const TimerEntry&) = delete;
+
+   private:
+    friend class EventLoop;
+    static constexpr std::size_t kNotArmed = static_cast<std::size_t>(-1);
+    Clock::time_point when_{};
+    std::uint64_t seq_ = 0;          // arming order: equal deadlines fire first-armed first
+    std::size_t index_ = kNotArmed;  // position in the loop's heap
+  };
+  /// Arms (or moves) `entry` to fire at `when`. O(log n), no allocation once the heap has
+  /// grown to its working size. Loop thread only.
+  void arm(TimerEntry& entry, Clock::time_point when);
+  /// Disarms `entry`; false if it was not armed. O(log n). Loop thread only.
+  bool disarm(TimerEntry& entry) noexcept;
 
   /// The time at the start of the current turn: cheap, and accurate enough for coarse
   /// deadlines (idle connections). Loop thread only.
@@ -124,6 +160,15 @@ class EventLoop {
   void run_posted();
   void schedule(TimerId id, Clock::time_point when);
   void drain_signals();
+  bool fire_one_due(Clock::time_point now);
+  bool fire_one_armed(Clock::time_point now);
+  static bool earlier(const TimerEntry* a, const TimerEntry* b) noexcept {
+    return a->when_ != b->when_ ? a->when_ < b->when_ : a->seq_ < b->seq_;
+  }
+  void place(std::size_t i, TimerEntry* e) noexcept;
+  void sift_up(std::size_t i) noexcept;
+  void sift_down(std::size_t i) noexcept;
+  void remove_armed(std::size_t i) noexcept;
 
   std::unique_ptr<Poller> poller_;
   UniqueFd wake_fd_;
@@ -134,7 +179,7 @@ class EventLoop {
   std::atomic<bool> stop_{false};
   Clock::time_point now_;
 
-  std::mutex posted_mutex_;
+  mutable std::mutex posted_mutex_;
   std::vector<Task> posted_;   // guarded by posted_mutex_
   std::vector<Task> running_;  // loop thread: the batch being run, swapped with posted_
 
@@ -144,8 +189,14 @@ class EventLoop {
   TimerId firing_ = 0;  // the timer whose callback is running, 0 if none
   bool firing_cancelled_ = false;
 
+  std::vector<TimerEntry*> armed_;  // min-heap on (when_, seq_); entries know their index
+  std::uint64_t arm_seq_ = 0;
+
   std::unordered_map<int, SignalHandler> signal_handlers_;
   std::vector<PollEvent> events_;
+  std::size_t batch_next_ = 0;  // next event of the batch being dispatched
+  std::size_t batch_size_ = 0;
+  std::vector<Task> at_destroy_;
 };
 
 }  // namespace sockit

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -191,6 +192,112 @@ TEST(EventLoop, LoopThreadFollowsRun) {
   runner.join();
   EXPECT_TRUE(inside.load());
   EXPECT_TRUE(loop->in_loop_thread());  // back to the thread that created it
+}
+
+struct Entry final : EventLoop::TimerEntry {
+  std::string* log = nullptr;
+  char name = '?';
+  void on_timer() override { *log += name; }
+};
+
+TEST(EventLoop, TimerEntriesFireInDeadlineOrderInterleavedWithRunAfter) {
+  auto loop = make_loop();
+  guard(*loop);
+  std::string order;
+  Entry a, b, c, d;
+  for (auto* e : {&a, &b, &c, &d})
+    e->log = &order;
+  a.name = 'a';
+  b.name = 'b';
+  c.name = 'c';
+  d.name = 'd';
+  const auto now = Clock::now();
+  loop->arm(c, now + 30ms);
+  loop->arm(a, now + 10ms);
+  loop->arm(d, now + 40ms);
+  loop->arm(b, now + 5ms);
+  loop->arm(b, now + 20ms);  // re-arming moves it
+  loop->run_after(15ms, [&] { order += '+'; });
+  EXPECT_TRUE(loop->disarm(d));
+  EXPECT_FALSE(loop->disarm(d));
+  EXPECT_TRUE(c.armed());
+  loop->run_after(60ms, [&] { loop->stop(); });
+  ASSERT_TRUE(loop->run());
+  EXPECT_EQ(order, "a+bc");
+  EXPECT_FALSE(a.armed());
+  EXPECT_FALSE(c.armed());
+}
+
+TEST(EventLoop, ManyTimerEntriesStayAHeap) {
+  auto loop = make_loop();
+  guard(*loop);
+  std::string order;
+  std::vector<Entry> entries(200);
+  const auto base = Clock::now() + 5ms;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    entries[i].log = &order;
+    entries[i].name = static_cast<char>('A' + (i * 37) % 50);
+    loop->arm(entries[i], base + std::chrono::microseconds((i * 37) % 50 * 100));
+  }
+  for (std::size_t i = 0; i < entries.size(); i += 3)
+    loop->disarm(entries[i]);
+  loop->run_after(50ms, [&] { loop->stop(); });
+  ASSERT_TRUE(loop->run());
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  EXPECT_EQ(order.size(), entries.size() - (entries.size() + 2) / 3);
+}
+
+struct Counter final : EventLoop::Handler {
+  int calls = 0;
+  void on_ready(std::uint32_t) override { ++calls; }
+};
+
+TEST(EventLoop, ForgottenHandlerGetsNoMoreEventsOfTheBatch) {
+  auto loop = make_loop();
+  guard(*loop);
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  UniqueFd a(fds[0]), b(fds[1]);
+  // Two descriptors ready in the same batch; whichever handler runs first unwatches and
+  // forgets the other, which then must not be called.
+  auto second = std::make_unique<Counter>();
+  struct First final : EventLoop::Handler {
+    EventLoop* loop;
+    int other_fd;
+    std::unique_ptr<Counter>* other;
+    int calls = 0;
+    void on_ready(std::uint32_t) override {
+      ++calls;
+      if (*other) {
+        EXPECT_TRUE(loop->unwatch(other_fd));
+        loop->forget(**other);
+        other->reset();
+      }
+      loop->stop();
+    }
+  };
+  First first_a{}, first_b{};
+  first_a.loop = first_b.loop = loop.get();
+  first_a.other_fd = b.get();
+  first_a.other = &second;
+  ASSERT_TRUE(loop->watch(a.get(), kPollWrite, first_a));
+  ASSERT_TRUE(loop->watch(b.get(), kPollWrite, *second));
+  ASSERT_TRUE(loop->run());  // a use-after-free here would show under asan
+  EXPECT_EQ(first_a.calls, 1);
+  EXPECT_EQ(second, nullptr);
+  EXPECT_TRUE(loop->unwatch(a.get()));
+}
+
+TEST(EventLoop, AtDestroyHooksRunOnTheLoopThreadWhileItStillWorks) {
+  auto loop = make_loop();
+  EventLoop* raw = loop.get();
+  bool ran = false;
+  loop->at_destroy([&ran, raw] {
+    ran = raw->in_loop_thread();
+    raw->post([] {});  // still usable
+  });
+  loop.reset();
+  EXPECT_TRUE(ran);
 }
 
 }  // namespace
