@@ -103,8 +103,8 @@ void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
 }
 
 template <class Network>
-Status describe_split(const Network& n, int new_prefix, std::string& text, json& doc) {
-  std::string why;
+Status describe_split(const Network& n, int new_prefix, std::string& text, json& doc,
+                      std::string& why) {
   auto subnets = n.split(new_prefix, kMaxSubnets, &why);
   if (!subnets) return fail(subnets.error());
   text += row("subnets", fmt::format("{} x /{}", subnets->size(), new_prefix));
@@ -164,15 +164,15 @@ int describe(const std::string& input, const std::string& mask, const IpArgs& ar
   if (net->is_v4()) {
     describe_address(net->v4().address(), text, doc);
     describe_v4_network(net->v4(), text, doc);
-    if (args.split >= 0) split_ok = describe_split(net->v4(), args.split, text, doc);
+    if (args.split >= 0) split_ok = describe_split(net->v4(), args.split, text, doc, why);
   } else {
     describe_address(net->v6().address(), text, doc);
     describe_v6_network(net->v6(), text, doc);
-    if (args.split >= 0) split_ok = describe_split(net->v6(), args.split, text, doc);
+    if (args.split >= 0) split_ok = describe_split(net->v6(), args.split, text, doc, why);
   }
   if (!split_ok) {
-    return usage_error(fmt::format("--split {}: cannot split {} into /{} subnets (at most {})",
-                                   args.split, net->to_string(), args.split, kMaxSubnets));
+    return usage_error(
+        fmt::format("--split {}: {}", args.split, why.empty() ? split_ok.error().message() : why));
   }
   return kExitOk;
 }

@@ -146,6 +146,15 @@ TEST(CliIp, SplitOfAnAddressIsUsageError) {
   EXPECT_EQ(r.err, "sockit: --split needs a network (ADDRESS/PREFIX)\n");
 }
 
+TEST(CliIp, SplitTooFineIsRefusedWithTheCount) {
+  auto r = sockit({"ip", "10.0.0.0/8", "--split", "30"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "sockit: --split 30: splitting /8 into /30 gives 4194304 subnets, more than the limit "
+            "of 4096\n");
+}
+
 TEST(CliIp, Json) {
   auto r = sockit({"ip", "--json", "10.0.0.0/8"});
   ASSERT_EQ(r.exit_code, 0);
