@@ -3,6 +3,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <memory>
@@ -74,6 +75,7 @@ IoCore::List& IoCore::queue(const IoWaiter& w) noexcept {
 }
 
 bool IoCore::begin(IoWaiter& w) noexcept {
+  assert(loop_.in_loop_thread() && "AsyncStream operations are loop thread only");
   if (closed_) {
     w.error_ = sys_error(EBADF);
     return true;
@@ -84,6 +86,7 @@ bool IoCore::begin(IoWaiter& w) noexcept {
 }
 
 bool IoCore::suspend(IoWaiter& w, std::coroutine_handle<> h) noexcept {
+  assert(loop_.in_loop_thread() && "AsyncStream operations are loop thread only");
   if (closed_) {
     w.error_ = sys_error(EBADF);
     return false;

@@ -149,6 +149,29 @@ TEST(AsyncConnect, ClosedPortIsConnectionRefused) {
   EXPECT_TRUE(is_refused(result->error()));
 }
 
+TEST(AsyncConnect, DeadlineGivesTimedOutWhenTheListenerNeverAnswers) {
+  // A listener that never accepts, with the smallest backlog: once its accept queue is full,
+  // Linux drops further SYNs, so the next connect hangs until its deadline.
+  ListenOptions options;
+  options.backlog = 0;
+  auto listener = TcpListener::bind(any_loopback_port(), options);
+  ASSERT_TRUE(listener);
+  auto loop = make_loop();
+  const auto start = Clock::now();
+  auto last = run_until_complete(*loop, [](EventLoop& l, Endpoint to) -> Task<std::error_code> {
+    std::vector<AsyncStream> held;
+    for (int i = 0; i < 8; ++i) {
+      auto s = co_await AsyncStream::connect(l, to, Deadline::after(200ms));
+      if (!s) co_return s.error();
+      held.push_back(std::move(*s));
+    }
+    co_return std::error_code{};
+  }(*loop, *listener->local_endpoint()));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, std::errc::timed_out);
+  EXPECT_LT(Clock::now() - start, 5s);
+}
+
 // ---- reads: deadlines, limits, early close ----------------------------------------------------
 
 TEST(AsyncRead, DeadlineGivesTimedOut) {
