@@ -241,8 +241,9 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key outside right top
-set ylabel 'k req/s'
-set yrange [0:*]
+set ylabel 'k req/s (log scale)'
+set logscale y
+set yrange [1:*]
 set grid ytics
 plot for [i=2:{len(rows) + 1}] '{data}' using i:xtic(1) title columnheader(i)
 """

@@ -15,7 +15,8 @@ namespace {
 struct Stream {
   int fd = -1;
   bool dead = false;
-  bool writing = true;  // still sending; registered for kPollWrite
+  bool writing = true;  // still sending
+  bool paused = false;  // window full: not registered for kPollWrite until the echo catches up
   std::uint64_t sent = 0, received = 0;
 };
 
@@ -39,6 +40,7 @@ class BulkLoop {
   void on_write(Stream& s);
   void on_read(Stream& s, std::uint64_t now);
   void stop_writing(Stream& s);
+  void set_paused(Stream& s, bool paused);
   void kill(Stream& s, std::uint64_t ErrorCounts::*kind);
 
   Shared& sh_;
@@ -69,8 +71,23 @@ void BulkLoop::stop_writing(Stream& s) {
   if (!poller_.modify(s.fd, kPollRead, &s)) kill(s, &ErrorCounts::io);
 }
 
+// Echo servers bound what they buffer for a slow reader (sockit's --output-limit disconnects
+// past 4 MiB). Keeping at most kWindow bytes unanswered keeps the measurement about
+// throughput, not about that policy; 2 MiB is far above loopback's bandwidth-delay product.
+constexpr std::uint64_t kWindow = 2 << 20;
+
+void BulkLoop::set_paused(Stream& s, bool paused) {
+  if (s.paused == paused || s.dead) return;
+  s.paused = paused;
+  if (!poller_.modify(s.fd, kPollRead | (paused ? 0 : kPollWrite), &s)) kill(s, &ErrorCounts::io);
+}
+
 void BulkLoop::on_write(Stream& s) {
   if (!s.writing || s.dead) return;
+  if (s.sent - s.received >= kWindow) {
+    set_paused(s, true);
+    return;
+  }
   std::size_t want = chunk_;
   if (limit_ != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, limit_ - s.sent));
   const ssize_t n = ::send(s.fd, pattern_.at(s.sent), want, MSG_NOSIGNAL);
@@ -113,6 +130,7 @@ void BulkLoop::on_read(Stream& s, std::uint64_t now) {
   }
   s.received += got;
   total_received_ += got;
+  if (s.paused && s.writing && s.sent - s.received <= kWindow / 2) set_paused(s, false);
   last_progress_ = now;
   if (now >= sh_.measure_ns && (sh_.end_ns == 0 || now <= sh_.end_ns)) {
     slot_.report.bytes_received += got;
