@@ -45,8 +45,12 @@ struct ServerOptions {
   std::size_t max_conns = 10000;        ///< over it: "ERR server full\n" and close
   std::size_t max_message = 64 * 1024;  ///< longest line / len32 payload
   ConnectionOptions connection;         ///< output limits, idle and partial deadlines
-  std::vector<IpNetwork> allow;         ///< if not empty, only these peers (deny still wins)
-  std::vector<IpNetwork> deny;          ///< never these peers
+  /// SO_SNDBUF for each connection; 0 keeps the kernel's autotuning (up to tcp_wmem's maximum,
+  /// 4 MiB here). A fixed size bounds how much a slow reader can park in the kernel before the
+  /// output limit sees it.
+  int send_buffer = 0;
+  std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
+  std::vector<IpNetwork> deny;   ///< never these peers
 };
 
 struct ServerStats {

@@ -209,6 +209,7 @@ void Server::admit(UniqueFd fd, const Endpoint& peer) {
   accepted_.fetch_add(1, std::memory_order_relaxed);
   // Small request/response messages must not wait for Nagle's algorithm.
   if (peer.is_ip()) (void)set_no_delay(fd.get(), true);
+  if (options_.send_buffer > 0) (void)set_send_buffer(fd.get(), options_.send_buffer);
   std::string remote = peer.is_ip() ? peer.to_string() : std::string("unix");
   backend_->adopt(std::move(fd), std::move(remote));
 }
