@@ -520,7 +520,7 @@ TEST(AsyncAllocation, NoHeapAllocationPerReadOrWrite) {
   // The counter itself works (so a zero below means something).
   g_allocations = 0;
   g_counting = true;
-  delete new int(1);
+  ::operator delete(::operator new(16));  // a direct call: not elidable like a new-expression
   g_counting = false;
   ASSERT_EQ(g_allocations.load(), 1);
   g_allocations = 0;
