@@ -66,6 +66,7 @@ EventLoop::~EventLoop() {
   auto hooks = std::move(at_destroy_);
   for (auto& hook : hooks)
     hook();
+  std::lock_guard wait_for_wakers(posted_mutex_);  // see wake()
 }
 
 void EventLoop::at_destroy(Task hook) {
@@ -103,29 +104,29 @@ Status EventLoop::run() {
   return {};
 }
 
-void EventLoop::stop() {
-  stop_.store(true, std::memory_order_release);
-  if (!in_loop_thread()) {
-    const std::uint64_t one = 1;
-    while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
-    }
+// stop() and post() wake the loop while holding posted_mutex_, and the destructor takes the
+// same mutex before the eventfd closes: the loop may see the flag or the task, return from
+// run() and be destroyed by its owner while another thread is still inside stop() or post(),
+// and the wake-up must not land on a closed (or already reused) descriptor.
+void EventLoop::wake() {
+  const std::uint64_t one = 1;
+  while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
   }
 }
 
+void EventLoop::stop() {
+  std::lock_guard lock(posted_mutex_);
+  stop_.store(true, std::memory_order_release);
+  if (!in_loop_thread()) wake();
+}
+
 void EventLoop::post(Task task) {
-  bool was_empty = false;
-  {
-    std::lock_guard lock(posted_mutex_);
-    was_empty = posted_.empty();
-    posted_.push_back(std::move(task));
-  }
+  std::lock_guard lock(posted_mutex_);
+  const bool was_empty = posted_.empty();
+  posted_.push_back(std::move(task));
   // The loop thread checks the queue before it blocks, so it needs no wake-up; another thread
   // wakes it once per burst (a non-empty queue means a wake-up is already on its way).
-  if (was_empty && !in_loop_thread()) {
-    const std::uint64_t one = 1;
-    while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
-    }
-  }
+  if (was_empty && !in_loop_thread()) wake();
 }
 
 void EventLoop::run_posted() {

@@ -155,6 +155,7 @@ class EventLoop {
 
   EventLoop(std::unique_ptr<Poller> poller, UniqueFd wake_fd);
   void assert_loop_thread() const noexcept;
+  void wake();
   int next_timeout_ms() const;
   void fire_timers();
   void run_posted();
