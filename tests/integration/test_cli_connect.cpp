@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,12 +37,17 @@ struct SocatEcho {
   std::string port_text() const { return std::to_string(port); }
 };
 
-/// Sums the "= N" results of the --trace lines for one call name.
+/// Sums the "= N" results of the --trace lines for one call name ("sockit: trace: send(fd 3,
+/// 65536 bytes) = 43690"); failed calls ("= -1 (...)") add nothing.
 std::size_t traced_total(const std::string& err, const std::string& call) {
-  std::regex line("sockit: trace: " + call + R"(\(fd \d+, \d+ bytes\) = (\d+))");
+  const std::string prefix = "sockit: trace: " + call + "(fd ";
   std::size_t total = 0;
-  for (std::sregex_iterator it(err.begin(), err.end(), line), end; it != end; ++it) {
-    total += std::stoul((*it)[1]);
+  for (std::size_t at = err.find(prefix); at != std::string::npos; at = err.find(prefix, at + 1)) {
+    const std::size_t eq = err.find(") = ", at);
+    const std::size_t end = err.find('\n', at);
+    if (eq == std::string::npos || eq > end) continue;
+    const std::string result = err.substr(eq + 4, end - eq - 4);
+    if (!result.empty() && result[0] != '-') total += std::stoul(result);
   }
   return total;
 }
