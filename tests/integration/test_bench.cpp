@@ -155,6 +155,42 @@ TEST(Bench, OpenLoopSendsAtTheRequestedRate) {
   EXPECT_EQ(r.json["responses_verified"].get<std::uint64_t>(), requests);
 }
 
+// An echo peer that stalls for 300 ms once, on its 20th read.
+const char* kStallOnceScript =
+    "import socket,time\n"
+    "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\n"
+    "print(s.getsockname()[1], flush=True)\n"
+    "c,_=s.accept(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); n=0\n"
+    "while True:\n"
+    "  d=c.recv(65536)\n"
+    "  if not d: break\n"
+    "  n+=1\n"
+    "  if n==20: time.sleep(0.3)\n"
+    "  c.sendall(d)\n";
+
+TEST(Bench, OpenLoopChargesAStallToEveryRequestItDelayed) {
+  // 200/s for 1 s: about 60 requests fall due during the 300 ms stall, and each is timed from
+  // when it should have left, so the top 10% of latencies are all well above 100 ms.
+  auto peer = start_peer({"/usr/bin/python3", "-c", kStallOnceScript});
+  ASSERT_FALSE(peer.port.empty());
+  auto r = bench(peer.port, {"tcp", "--rate", "200", "--duration", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.json["requests"].get<std::uint64_t>(), 200u);
+  EXPECT_GE(r.json["latency_us"]["max"].get<double>(), 290000.0);
+  EXPECT_GE(r.json["latency_us"]["p90"].get<double>(), 100000.0);
+}
+
+TEST(Bench, ClosedLoopSeesTheSameStallOnlyOnce) {
+  // The contrast that open loop exists for: a closed loop simply waits, so one request absorbs
+  // the whole stall and the percentiles below the maximum hide it.
+  auto peer = start_peer({"/usr/bin/python3", "-c", kStallOnceScript});
+  ASSERT_FALSE(peer.port.empty());
+  auto r = bench(peer.port, {"tcp", "--requests", "200"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(r.json["latency_us"]["max"].get<double>(), 290000.0);
+  EXPECT_LT(r.json["latency_us"]["p90"].get<double>(), 100000.0);
+}
+
 TEST(Bench, BulkEchoesEveryByte) {
   auto peer = python_peer("asyncio_echo.py");
   ASSERT_FALSE(peer.port.empty());
