@@ -228,6 +228,8 @@ def chart(runs, servers, out_dir):
         return False
     data = os.path.join(out_dir, "latest.dat")
     rows = [s for s in servers if any((s, w) in runs for w in CHART_WORKLOADS)]
+    if not rows:
+        return False
     with open(data, "w") as f:
         f.write("workload " + " ".join(rows) + "\n")
         for w in CHART_WORKLOADS:

@@ -227,7 +227,8 @@ run_iperf() {
   local rep port pid
   for rep in $(seq "$REPS"); do
     port=$(free_port)
-    "${SRV_PIN[@]}" iperf3 -s -1 -B 127.0.0.1 -p "$port" >"$WORK/iperf.out" 2>&1 &
+    # --forceflush: the "Server listening" line must reach the file before the client starts.
+    "${SRV_PIN[@]}" iperf3 -s -1 --forceflush -B 127.0.0.1 -p "$port" >"$WORK/iperf.out" 2>&1 &
     pid=$!
     wait_for "$WORK/iperf.out" 'Server listening' >/dev/null || { kill "$pid" 2>/dev/null; continue; }
     "${LOAD_PIN[@]}" iperf3 -c 127.0.0.1 -p "$port" -t "$DUR" -J >"$WORK/iperf.json" 2>/dev/null || true
