@@ -26,6 +26,13 @@ using std::chrono::duration_cast;
 
 const std::vector<std::string> kModels = {"thread", "pool", "loop", "reactors"};
 
+// The asan/tsan presets build this test and `sockit` with sanitizers (same flags).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 std::string model_name(const ::testing::TestParamInfo<std::string>& p) {
   return p.param;
 }
@@ -315,6 +322,11 @@ TEST_P(AbuseTest, DescriptorExhaustionRecoversWithoutSpinning) {
     // EMFILE and then spends a thread on every dead connection left in the backlog, so it took
     // 1.1-1.5 s (not < 1 s) to answer a new client here. Skipped, not passed, until fixed.
     GTEST_SKIP() << "thread model: recovery after EMFILE takes > 1 s (reported)";
+  }
+  if (kSanitized) {
+    // Out of descriptors, UBSan's vptr check cannot open the pipe it probes memory with and
+    // reports "invalid vptr" on a valid object (seen on std::error_category), killing the server.
+    GTEST_SKIP() << "sanitizer runtimes need spare descriptors; run in the dev preset";
   }
   start("echo", {}, {"prlimit", "--nofile=64:64", "--"});
   const pid_t pid = server_.process->pid();
