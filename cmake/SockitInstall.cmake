@@ -19,5 +19,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/sockitConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/sockitConfig.cmake ${PROJECT_BINARY_DIR}/sockitConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sockit)
 
+file(RELATIVE_PATH SOCKIT_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" SOCKIT_PC_UP "${SOCKIT_PC_UP}")
 configure_file(cmake/sockit.pc.in ${PROJECT_BINARY_DIR}/sockit.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sockit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

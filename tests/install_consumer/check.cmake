@@ -17,7 +17,7 @@ if(NOT last_output MATCHES "consumer check: Connection refused \\(nothing listen
   message(FATAL_ERROR "consumer printed unexpected text: ${last_output}")
 endif()
 # The same through pkg-config.
-set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/lib/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/${LIBDIR}/pkgconfig)
 run(pkg-config --cflags --libs sockit)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
