@@ -15,39 +15,21 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${FUZZ_BUILD_DIR:-build/fuzz}
 
-# clang 14 cannot instantiate libstdc++ 12's std::expected<T, E> for a T with a non-trivial
-# destructor (Result<std::string>, Result<Endpoint>): that needs P0848 (conditionally trivial
-# special members), which clang implements from version 16. Prefer clang 16 with its libFuzzer.
-pick_clang() {
-  if command -v clang++-16 >/dev/null && [ -e /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
-    echo 16
-    return
-  fi
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    echo "fuzz: installing clang-16 and libclang-rt-16-dev (clang 14 cannot compile sockit::Result<std::string>)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-16 libclang-rt-16-dev >&2 ||
-      { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-16 libclang-rt-16-dev >&2; }
-    echo 16
-    return
-  fi
-  echo ""
-}
-version=$(pick_clang)
-if [ -n "$version" ]; then
-  compilers=(-DCMAKE_CXX_COMPILER="clang++-$version" -DCMAKE_C_COMPILER="clang-$version")
-else
-  compilers=()
+# The fuzz preset uses clang 16 (clang 14 cannot destroy std::expected<std::string, E>; see
+# docs/decisions.md); scripts/bootstrap.sh installs clang-16 and libclang-rt-16-dev.
+if ! command -v clang++-16 >/dev/null; then
+  echo "fuzz: clang++-16 is missing: run 'make setup' (scripts/bootstrap.sh)" >&2
+  exit 1
 fi
-
 # Readable stack traces in crash reports (clang-16 ships without its own llvm-symbolizer).
-for s in /usr/lib/llvm-${version:-14}/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
+for s in /usr/lib/llvm-16/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
   if [ -x "$s" ]; then
     export ASAN_SYMBOLIZER_PATH="$s"
     break
   fi
 done
 
-cmake --preset fuzz -B "$build" "${compilers[@]}" >/dev/null
+cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" --target sockit_fuzzers -j "${JOBS:-2}"
 
 targets=()
