@@ -199,8 +199,13 @@ Result<SockAddr> Endpoint::to_sockaddr() const {
   const std::string& path = unix_path().path;
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
-  if (path.empty() || path.size() > kSunPathSize - 1) return fail(Errc::invalid_endpoint);
-  if (unix_path().is_abstract()) {
+  if (path.empty()) return fail(Errc::invalid_endpoint);
+  // Same limits as parse_unix: a path needs its NUL; an abstract name's '@' stands for the
+  // leading NUL, so the name itself (without '@') may use the other kSunPathSize - 1 bytes.
+  const bool abstract = unix_path().is_abstract();
+  const std::size_t stored = abstract ? path.size() - 1 : path.size();
+  if (stored > kSunPathSize - 1) return fail(Errc::invalid_endpoint);
+  if (abstract) {
     // Abstract: sun_path[0] = 0, then the name; the length counts exactly the name bytes.
     std::memcpy(un.sun_path + 1, path.data() + 1, path.size() - 1);
     out.len = static_cast<socklen_t>(kSunPathOffset + path.size());

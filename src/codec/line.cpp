@@ -36,13 +36,13 @@ Decoded LineDecoder::next() {
     if (content > max_line_) return fail_with(Errc::line_too_long);
     return Decoded::more();
   }
-  std::size_t end = nl;
-  if (mode_ != LineMode::lf && nl != 0 && data[nl - 1] == '\r') {
-    --end;
-  } else if (mode_ == LineMode::crlf) {
-    return fail_with(Errc::malformed_frame);
-  }
+  const bool has_cr = mode_ != LineMode::lf && nl != 0 && data[nl - 1] == '\r';
+  const std::size_t end = has_cr ? nl - 1 : nl;
+  // Length first: fed byte by byte, the content before this '\n' would already have failed
+  // with line_too_long before the '\n' arrived, so that is the error of the earliest
+  // offending byte whatever the chunking. Only then can a bare '\n' be the first fault.
   if (end > max_line_) return fail_with(Errc::line_too_long);
+  if (!has_cr && mode_ == LineMode::crlf) return fail_with(Errc::malformed_frame);
   consumed_on_next_ = nl + 1;
   scanned_ = 0;
   return Decoded::of(data.substr(0, end));

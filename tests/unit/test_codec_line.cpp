@@ -127,6 +127,33 @@ TEST(LineDecoder, ByteAtATimeEqualsOneShot) {
   }
 }
 
+// The error is that of the earliest offending byte, whatever the chunking: content beyond
+// max_line fails before a later bare '\n' could (found by fuzz_line_codec).
+TEST(LineDecoder, ErrorKindIndependentOfChunking) {
+  const Case table[] = {
+      {"fuzz_cr_content_then_bare_lf", LineMode::crlf, 1, "a\r\xff\xff\n", {}, Errc::line_too_long},
+      {"over_max_then_bare_lf", LineMode::crlf, 5, "123456\n", {}, Errc::line_too_long},
+      {"at_max_then_bare_lf", LineMode::crlf, 5, "12345\n", {}, Errc::malformed_frame},
+      {"max_zero_bare_lf", LineMode::crlf, 0, "\n", {}, Errc::malformed_frame},
+      {"max_zero_byte_then_bare_lf", LineMode::crlf, 0, "a\n", {}, Errc::line_too_long},
+      {"over_max_then_cr_cr_lf", LineMode::crlf, 5, "12345\r\r\n", {}, Errc::line_too_long},
+      {"after_frame_over_max_bare_lf",
+       LineMode::crlf,
+       2,
+       "ok\r\nabc\n",
+       {"ok"},
+       Errc::line_too_long},
+  };
+  for (const Case& c : table) {
+    for (std::size_t chunk : {0u, 1u}) {
+      LineDecoder d(c.max, c.mode);
+      const Outcome o = decode(d, c.input, chunk);
+      EXPECT_EQ(o.frames, c.frames) << c.name << " chunk " << chunk;
+      EXPECT_EQ(errc_of(o.error), c.error) << c.name << " chunk " << chunk;
+    }
+  }
+}
+
 TEST(LineDecoder, PartialLineIsBufferedNotReturned) {
   LineDecoder d(100, LineMode::crlf_or_lf);
   d.feed("hel");

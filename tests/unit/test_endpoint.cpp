@@ -167,6 +167,38 @@ TEST(EndpointSockaddr, PathLengthIncludesNul) {
   EXPECT_EQ(sa->len, offsetof(sockaddr_un, sun_path) + 3);
 }
 
+// parse() and to_sockaddr() must agree on the exact limit of each kind: a path needs its NUL
+// (107 bytes at most); an abstract name's '@' stands for sun_path[0] = 0, so the name itself may
+// use the other 107 bytes, filling sockaddr_un exactly.
+TEST(EndpointSockaddr, UnixLimitsAgreeWithParse) {
+  constexpr std::size_t kOffset = offsetof(sockaddr_un, sun_path);
+  const auto bad = make_error_code(Errc::invalid_endpoint);
+  struct Limit {
+    std::string longest;
+    std::string too_long;
+    std::size_t len;
+  };
+  const Limit limits[] = {
+      {"/" + std::string(106, 'a'), "/" + std::string(107, 'a'), kOffset + 107 + 1},
+      {"@" + std::string(107, 'b'), "@" + std::string(108, 'b'), kOffset + 1 + 107},
+  };
+  for (const auto& l : limits) {
+    auto e = Endpoint::parse(l.longest);
+    ASSERT_TRUE(e.has_value()) << l.longest.size();
+    auto sa = e->to_sockaddr();
+    ASSERT_TRUE(sa.has_value()) << l.longest.size();
+    EXPECT_EQ(static_cast<std::size_t>(sa->len), l.len);
+    EXPECT_LE(static_cast<std::size_t>(sa->len), sizeof(sockaddr_un));
+    auto back = Endpoint::from_sockaddr(sa->get(), sa->len);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, *e);
+    EXPECT_EQ(back->to_string(), l.longest);
+
+    EXPECT_EQ(Endpoint::parse(l.too_long).error(), bad);
+    EXPECT_EQ(Endpoint(UnixPath{l.too_long}).to_sockaddr().error(), bad);
+  }
+}
+
 TEST(EndpointSockaddr, FromKernelForms) {
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
