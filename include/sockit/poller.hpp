@@ -20,7 +20,8 @@ namespace sockit {
 
 /// Readiness bits: interest passed to add()/modify(), and results in PollEvent::events.
 /// kPollError and kPollHangup are only ever reported, never requested (the OS always reports
-/// them). kPollHangup means the peer closed (fully, or at least its write side).
+/// them). kPollHangup means both directions are closed (EPOLLHUP): nothing more can be written.
+/// A peer's half-close (FIN) is reported as kPollRead only; the next read returns 0.
 inline constexpr std::uint32_t kPollRead = 1;
 inline constexpr std::uint32_t kPollWrite = 2;
 inline constexpr std::uint32_t kPollError = 4;

@@ -20,12 +20,13 @@ std::uint32_t to_epoll(std::uint32_t interest) noexcept {
 
 std::uint32_t from_epoll(std::uint32_t ev) noexcept {
   std::uint32_t out = 0;
-  // A peer's FIN shows up as EPOLLIN|EPOLLRDHUP: report it as readable so the reader sees the
-  // EOF (and any data before it) through recv(), and as hang-up so it can tell without reading.
-  if ((ev & (EPOLLIN | EPOLLPRI)) != 0) out |= kPollRead;
+  // A peer's FIN (EPOLLRDHUP) is only a half-close: we may still owe it output, so it is
+  // reported as readable (recv() returns the data before it, then 0), never as hang-up.
+  // Hang-up is EPOLLHUP alone: both directions are gone and nothing more can be written.
+  if ((ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP)) != 0) out |= kPollRead;
   if ((ev & EPOLLOUT) != 0) out |= kPollWrite;
   if ((ev & EPOLLERR) != 0) out |= kPollError;
-  if ((ev & (EPOLLHUP | EPOLLRDHUP)) != 0) out |= kPollHangup;
+  if ((ev & EPOLLHUP) != 0) out |= kPollHangup;
   return out;
 }
 

@@ -260,12 +260,7 @@ TEST_P(AbuseTest, HalfCloseStillReceivesTheWholeEcho) {
 // Half-close while the echo is still queued in the server: 8 MiB go out and our FIN follows
 // while we do not read for 500 ms, so the server holds output (and pauses reading at its high
 // water mark) when it finally reads the FIN. It must flush all of it before closing.
-//
-// DISABLED: fails in all four models (0.5-4 MiB of the echo lost), reported to the lead.
-// Connection::on_ready (src/connection.cpp) aborts when the event carries kPollHangup and read
-// interest is gone; epoll maps EPOLLRDHUP (the peer's half-close) to kPollHangup, so the event
-// that delivers the EOF also discards the queued output. Remove DISABLED_ once fixed.
-TEST_P(AbuseTest, DISABLED_HalfCloseWithQueuedOutputStillDeliversIt) {
+TEST_P(AbuseTest, HalfCloseWithQueuedOutputStillDeliversIt) {
   start("echo", {});
   Fd fd(tcp_connect(server_.port));
   ASSERT_TRUE(fd.valid());

@@ -77,6 +77,21 @@ TEST(Poller, PeerCloseIsReadableAndHangup) {
   EXPECT_EQ(out[0].events & (kPollRead | kPollHangup), kPollRead | kPollHangup);
 }
 
+// A half-close must not look like a hang-up: the side that sees the FIN may still owe output.
+TEST(Poller, PeerHalfCloseIsReadableNotHangup) {
+  auto poller = Poller::create();
+  ASSERT_TRUE(poller);
+  auto p = socket_pair();
+  int token = 0;
+  ASSERT_TRUE((*poller)->add(p.a.get(), kPollRead, &token));
+  ASSERT_EQ(::shutdown(p.b.get(), SHUT_WR), 0);
+  std::array<PollEvent, 8> out{};
+  auto n = (*poller)->wait(out, 1000);
+  ASSERT_TRUE(n);
+  ASSERT_EQ(*n, 1u);
+  EXPECT_EQ(out[0].events, kPollRead);
+}
+
 TEST(Poller, RemovedDescriptorIsSilent) {
   auto poller = Poller::create();
   ASSERT_TRUE(poller);
