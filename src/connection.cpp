@@ -12,11 +12,17 @@
 namespace sockit {
 namespace {
 
-// Overflow area for the readv trick: a read can take up to 64 KiB more than the input buffer
-// currently has room for, without every connection keeping a 64 KiB buffer. One per thread
-// because every loop runs on its own thread.
-constexpr std::size_t kOverflowSize = 64 * 1024;
-thread_local std::array<std::byte, kOverflowSize> t_overflow;
+// Per-thread read area (every loop runs on its own thread). A connection with no partial input
+// reads into it and keeps only the bytes its owner left unconsumed, so an idle connection holds
+// no input memory at all; one holding a partial message reads into its own buffer and uses the
+// scratch as the overflow of muduo's readv trick. `busy` guards against a nested read on the
+// same thread while the scratch is handed to on_data.
+constexpr std::size_t kScratchSize = 64 * 1024;
+struct Scratch {
+  Buffer buffer{kScratchSize};
+  bool busy = false;
+};
+thread_local Scratch t_scratch;
 
 iovec iov_of(std::string_view s) {
   return iovec{const_cast<char*>(s.data()), s.size()};
@@ -31,6 +37,8 @@ Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
       events_(events),
       options_(options),
       counters_(counters),
+      input_(0),
+      output_(0),
       last_input_(loop.now()),
       partial_since_(last_input_) {}
 
@@ -68,10 +76,12 @@ void Connection::poll_input() {
 
 void Connection::handle_read() {
   const bool was_partial = partial_;
-  auto room = input_.writable();
-  if (closing_) room = {};  // input is no longer wanted: read only to find the peer's EOF
-  std::array<iovec, 2> iov{iovec{room.data(), room.size()},
-                           iovec{t_overflow.data(), t_overflow.size()}};
+  Scratch& scratch = t_scratch;
+  const bool direct = !closing_ && input_.empty() && !scratch.busy;
+  std::span<std::byte> room;  // closing: input is no longer wanted, read only to find the EOF
+  if (!closing_ && !direct) room = input_.writable();
+  const auto spare = scratch.buffer.writable();
+  std::array<iovec, 2> iov{iovec{room.data(), room.size()}, iovec{spare.data(), spare.size()}};
   ssize_t n = 0;
   do {
     n = ::readv(fd_.get(), iov.data(), 2);
@@ -93,23 +103,32 @@ void Connection::handle_read() {
   const auto got = static_cast<std::size_t>(n);
   counters_.add_in(got);
   last_input_ = loop_.now();
+  active_ = true;
   if (closing_) return;
-  if (got <= room.size()) {
-    input_.commit(got);
-  } else {
-    input_.commit(room.size());
-    input_.append(std::span<const std::byte>(t_overflow.data(), got - room.size()));
-  }
   const std::uint64_t messages_before = counters_.messages.load(std::memory_order_relaxed);
-  partial_ = events_.on_data(*this, input_);
+  if (direct) {
+    scratch.buffer.commit(got);
+    scratch.busy = true;
+    partial_ = events_.on_data(*this, scratch.buffer);
+    scratch.busy = false;
+    // Only the unconsumed rest of a partial message is copied into the connection's own buffer.
+    if (!closing_ && !closed() && !scratch.buffer.empty()) input_.append(scratch.buffer.readable());
+    scratch.buffer.consume_all();
+  } else {
+    if (got <= room.size()) {
+      input_.commit(got);
+    } else {
+      input_.commit(room.size());
+      input_.append(std::span<const std::byte>(spare.data(), got - room.size()));
+    }
+    partial_ = events_.on_data(*this, input_);
+  }
   if (closed()) return;
   // The partial-message clock restarts whenever a message completes (the owner counts it), so
   // only a message that itself stays incomplete too long trips it, not a busy pipelining
   // client, and not a slowloris whose every byte "makes progress" into the decoder.
   const bool progress = counters_.messages.load(std::memory_order_relaxed) != messages_before;
   if (partial_ && (!was_partial || progress)) partial_since_ = last_input_;
-  // Keep small buffers small: room for the next read comes from the overflow area anyway.
-  if (input_.writable_bytes() < 512) input_.ensure_writable(512);
 }
 
 std::size_t Connection::write_now(std::string_view a, std::string_view b) {
@@ -162,6 +181,7 @@ void Connection::handle_write() {
     return;
   }
   counters_.add_out(static_cast<std::size_t>(n));
+  active_ = true;
   output_.consume(static_cast<std::size_t>(n));
   after_output_change();
 }
@@ -184,7 +204,7 @@ void Connection::after_output_change() {
       write_shut_ = true;
       (void)shutdown(fd_.get(), ShutdownHow::write);
     }
-    if (read_eof_ || linger_ <= Clock::duration::zero()) {
+    if (read_eof_ || no_linger_) {
       finish(close_reason_);
       return;
     }
@@ -207,10 +227,10 @@ void Connection::close(std::error_code why, Clock::duration linger) {
   if (closing_ || closed()) return;
   closing_ = true;
   close_reason_ = why;
-  linger_ = linger;
-  linger_until_ = loop_.now() + linger;
+  no_linger_ = linger <= Clock::duration::zero();
   input_.consume_all();
   partial_ = false;
+  partial_since_ = loop_.now() + linger;  // from now on: when lingering ends
   paused_ = false;
   after_output_change();
 }
@@ -240,15 +260,29 @@ std::error_code Connection::check_deadlines(Clock::time_point now) {
   assert(loop_.in_loop_thread());
   if (closed()) return {};
   if (closing_) {
-    if (now >= linger_until_) finish(close_reason_);
+    if (now >= partial_since_) finish(close_reason_);
     return {};
   }
+  release_idle_buffers();
   const auto partial = options_.partial_timeout;
   if (partial.count() > 0 && partial_ && now - partial_since_ >= partial)
     return make_error_code(Errc::partial_timeout);
   const auto idle = options_.idle_timeout;
   if (idle.count() > 0 && now - last_input_ >= idle) return make_error_code(Errc::idle_timeout);
   return {};
+}
+
+// Memory policy: a buffer that empties keeps its capacity while the connection is active, so a
+// connection that alternates between partial and complete input (or queued and flushed output)
+// does not allocate per message; once a whole sweep period passes with no byte read or written,
+// empty buffers are freed, so 10,000 idle connections hold no buffer memory. At most one
+// reallocation per connection per sweep, not per message.
+void Connection::release_idle_buffers() {
+  if (!active_) {
+    if (input_.empty()) input_.shrink_to_fit();
+    if (output_.empty()) output_.shrink_to_fit();
+  }
+  active_ = false;
 }
 
 }  // namespace sockit

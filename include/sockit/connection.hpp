@@ -2,9 +2,11 @@
 // its whole life: input and output Buffers, writes that go straight to the kernel when nothing is
 // queued, backpressure, half-close in both directions, and idle / partial-message deadlines.
 //
-// Data path: readable -> recv straight into the input Buffer (plus a per-thread 64 KiB overflow
-// area, muduo's readv trick, so idle connections keep small buffers) -> Events::on_data, which
-// consumes what it used; whatever stays in the input buffer is a partial message.
+// Data path: readable -> readv into a per-thread 64 KiB scratch Buffer -> Events::on_data, which
+// consumes what it used; only a partial message left over is copied into the connection's own
+// input Buffer, which then takes the next read (with the scratch as overflow, muduo's readv
+// trick). Both Buffers start empty and unallocated, and empty ones are freed by the deadline
+// sweep once idle, so an idle connection holds no buffer memory.
 // send() -> writev() at once if the output buffer is empty; only the unsent rest is buffered and
 // only then is the descriptor watched for writability.
 //
@@ -59,10 +61,11 @@ class Connection final : public EventLoop::Handler {
   /// What the owner hears. All calls on the loop thread.
   class Events {
    public:
-    /// New bytes are in `input`; consume() what was used. Returns true while a message is
-    /// incomplete (left in `input` or held by the owner's decoder): that starts or keeps the
-    /// partial-message deadline running, until a completed message (counted in the
-    /// connection's TrafficCounters::messages) restarts it.
+    /// New bytes are in `input`; consume() what was used (what is left is kept for the next
+    /// call; `input` itself may be a per-thread scratch Buffer, valid only during the call).
+    /// Returns true while a message is incomplete (left in `input` or held by the owner's
+    /// decoder): that starts or keeps the partial-message deadline running, until a completed
+    /// message (counted in the connection's TrafficCounters::messages) restarts it.
     virtual bool on_data(Connection& c, Buffer& input) = 0;
     /// The peer shut down its writing side (EOF). We may still send; call close() when done.
     virtual void on_eof(Connection& c) = 0;
@@ -123,27 +126,32 @@ class Connection final : public EventLoop::Handler {
   void update_interest();
   void finish(std::error_code why);
   std::size_t write_now(std::string_view a, std::string_view b);
+  void release_idle_buffers();
 
+  // Ordered and packed so that the per-connection footprint stays small (10,000 idle
+  // connections are the design point, see docs/servers.md).
   EventLoop& loop_;
   UniqueFd fd_;
+  std::uint32_t interest_ = 0;
   Events& events_;
   const ConnectionOptions& options_;
   TrafficCounters& counters_;
   Buffer input_;
   Buffer output_;
-  std::uint32_t interest_ = 0;
   bool watching_ = false;
   bool read_eof_ = false;
   bool write_shut_ = false;
   bool closing_ = false;
-  bool paused_ = false;  // reading stopped by backpressure
+  bool paused_ = false;     // reading stopped by backpressure
+  bool active_ = false;     // bytes moved since the last deadline sweep
+  bool partial_ = false;    // the owner holds an incomplete message
+  bool no_linger_ = false;  // closing: finish as soon as the output is flushed
   std::error_code close_reason_;
   Clock::time_point last_input_;
+  // While open: since when the current message is incomplete. Once closing (no partial
+  // message any more): when lingering for the peer's EOF ends.
   Clock::time_point partial_since_;
-  bool partial_ = false;        // the owner holds an incomplete message
   std::shared_ptr<char> life_;  // expires with the connection; guards the posted on_close
-  Clock::time_point linger_until_;
-  Clock::duration linger_{};
 };
 
 }  // namespace sockit

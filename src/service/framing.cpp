@@ -25,8 +25,13 @@ Result<Framing> parse_framing(std::string_view text) {
 }
 
 Framer::Framer(Framing framing, std::size_t max_message) : framing_(framing) {
-  if (framing == Framing::line) decoder_.emplace<LineDecoder>(max_message, LineMode::crlf_or_lf);
-  if (framing == Framing::len32) decoder_.emplace<LengthPrefixDecoder>(max_message);
+  if (framing == Framing::line) {
+    decoder_ = std::make_unique<Decoder>(std::in_place_type<LineDecoder>, max_message,
+                                         LineMode::crlf_or_lf);
+  }
+  if (framing == Framing::len32) {
+    decoder_ = std::make_unique<Decoder>(std::in_place_type<LengthPrefixDecoder>, max_message);
+  }
 }
 
 namespace {
@@ -54,12 +59,12 @@ Status Framer::deliver(std::string_view bytes, Session& session, Peer& peer,
       session.on_message(bytes, peer);
       return {};
     case Framing::line: {
-      auto& decoder = std::get<LineDecoder>(decoder_);
+      auto& decoder = std::get<LineDecoder>(*decoder_);
       decoder.feed(bytes);
       return drain(decoder, session, peer, counters);
     }
     case Framing::len32: {
-      auto& decoder = std::get<LengthPrefixDecoder>(decoder_);
+      auto& decoder = std::get<LengthPrefixDecoder>(*decoder_);
       decoder.feed(bytes);
       return drain(decoder, session, peer, counters);
     }
@@ -71,7 +76,7 @@ Status Framer::finish(Session& session, Peer& peer, TrafficCounters& counters) {
   if (!partial()) return {};
   if (framing_ == Framing::line) {
     // The peer's last line lacked its ending: end it for them rather than drop it.
-    auto& decoder = std::get<LineDecoder>(decoder_);
+    auto& decoder = std::get<LineDecoder>(*decoder_);
     decoder.feed(std::string_view("\n", 1));
     return drain(decoder, session, peer, counters);
   }
@@ -79,8 +84,10 @@ Status Framer::finish(Session& session, Peer& peer, TrafficCounters& counters) {
 }
 
 bool Framer::partial() const noexcept {
-  if (const auto* line = std::get_if<LineDecoder>(&decoder_)) return line->buffered() > 0;
-  if (const auto* len = std::get_if<LengthPrefixDecoder>(&decoder_)) return len->buffered() > 0;
+  if (!decoder_) return false;
+  if (const auto* line = std::get_if<LineDecoder>(decoder_.get())) return line->buffered() > 0;
+  if (const auto* len = std::get_if<LengthPrefixDecoder>(decoder_.get()))
+    return len->buffered() > 0;
   return false;
 }
 

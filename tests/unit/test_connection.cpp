@@ -19,9 +19,19 @@ struct Recorder final : Connection::Events {
   int eofs = 0, closes = 0;
   std::error_code why;
   bool echo = false;
+  bool whole_lines = false;  // consume only complete lines, leave a partial one in `input`
+  std::string lines;         // whole_lines: every line handed over, as seen in `input`
   std::function<void(Connection&)> eof_action;
   EventLoop* loop = nullptr;
   bool on_data(Connection& c, Buffer& input) override {
+    if (whole_lines) {
+      std::size_t end = 0;
+      for (auto eol = input.find_eol(); eol != Buffer::npos; eol = input.find_eol(end))
+        end = eol + 1;
+      lines.append(input.view().substr(0, end));
+      input.consume(end);
+      return !input.empty();
+    }
     data.append(input.view());
     if (echo) c.send(input.view());
     input.consume_all();
@@ -83,6 +93,19 @@ TEST_F(Fixture, SendGoesStraightToTheKernelWhenNothingIsQueued) {
   EXPECT_EQ(c.output_bytes(), 0u);
   EXPECT_EQ(drain_peer(), "hello world");
   EXPECT_EQ(counters.bytes_out.load(), 11u);
+}
+
+// Input the owner leaves unconsumed (a partial message) must come back, in order, in front of
+// the bytes of the next read, whichever buffer the read went to.
+TEST_F(Fixture, UnconsumedInputIsKeptForTheNextRead) {
+  rec.whole_lines = true;
+  make();
+  for (std::string_view piece : {"ab", "c\nde", "f\ng", "\n", "hi\njk\n"}) {
+    ASSERT_EQ(::write(peer.get(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+    spin(20ms);
+  }
+  EXPECT_EQ(rec.lines, "abc\ndef\ng\nhi\njk\n");
+  EXPECT_EQ(counters.bytes_in.load(), 16u);
 }
 
 TEST_F(Fixture, PeerEofIsReportedAndWeCanStillAnswerThenClose) {
