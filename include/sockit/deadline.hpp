@@ -16,7 +16,9 @@ class Deadline {
 
   static constexpr Deadline never() noexcept { return Deadline{}; }
   /// `timeout` from now; a zero or negative timeout means "already expired".
-  static Deadline after(Clock::duration timeout) noexcept { return Deadline(Clock::now() + timeout); }
+  static Deadline after(Clock::duration timeout) noexcept {
+    return Deadline(Clock::now() + timeout);
+  }
   /// Like after(), but a zero timeout means never (the CLI convention: -w 0 = no timeout).
   static Deadline after_or_never(Clock::duration timeout) noexcept {
     return timeout.count() == 0 ? never() : after(timeout);

@@ -20,23 +20,23 @@ using Status = Result<void>;
 /// sockit's own failure conditions (category "sockit").
 enum class Errc {
   ok = 0,
-  invalid_address = 1,   ///< text is not a valid IP address
-  invalid_prefix,        ///< CIDR prefix length or netmask is not valid
-  invalid_port,          ///< port is not a number in 0..65535
-  invalid_endpoint,      ///< endpoint text is not host:port, [v6]:port or a Unix path
-  line_too_long,         ///< a line exceeded the configured maximum before its delimiter
-  frame_too_long,        ///< a length-prefixed frame announced more than the maximum
-  malformed_frame,       ///< bytes that cannot start or continue a valid frame
-  truncated_datagram,    ///< a datagram was larger than the receive buffer and was cut
-  closed_early,          ///< the peer closed before the requested bytes arrived
-  resolve_timed_out,     ///< name resolution did not finish before the deadline
-  no_addresses,          ///< a lookup succeeded but returned no usable address
-  server_full,           ///< the server refused the connection: connection cap reached
-  not_allowed,           ///< the peer's address is denied by the server's allow/deny lists
-  output_limit,          ///< a slow reader let its output buffer grow past the limit
-  idle_timeout,          ///< no bytes arrived within the idle deadline
-  partial_timeout,       ///< a message stayed incomplete past the partial-message deadline
-  cancelled,             ///< the operation was cancelled (loop stopping, task destroyed)
+  invalid_address = 1,  ///< text is not a valid IP address
+  invalid_prefix,       ///< CIDR prefix length or netmask is not valid
+  invalid_port,         ///< port is not a number in 0..65535
+  invalid_endpoint,     ///< endpoint text is not host:port, [v6]:port or a Unix path
+  line_too_long,        ///< a line exceeded the configured maximum before its delimiter
+  frame_too_long,       ///< a length-prefixed frame announced more than the maximum
+  malformed_frame,      ///< bytes that cannot start or continue a valid frame
+  truncated_datagram,   ///< a datagram was larger than the receive buffer and was cut
+  closed_early,         ///< the peer closed before the requested bytes arrived
+  resolve_timed_out,    ///< name resolution did not finish before the deadline
+  no_addresses,         ///< a lookup succeeded but returned no usable address
+  server_full,          ///< the server refused the connection: connection cap reached
+  not_allowed,          ///< the peer's address is denied by the server's allow/deny lists
+  output_limit,         ///< a slow reader let its output buffer grow past the limit
+  idle_timeout,         ///< no bytes arrived within the idle deadline
+  partial_timeout,      ///< a message stayed incomplete past the partial-message deadline
+  cancelled,            ///< the operation was cancelled (loop stopping, task destroyed)
 };
 
 const std::error_category& sockit_category() noexcept;

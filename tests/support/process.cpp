@@ -54,13 +54,17 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> extra_e
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
   std::vector<std::string> env_store;
-  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-  for (auto& e : extra_env) env_store.push_back(e);
+  for (char** e = environ; *e != nullptr; ++e)
+    env_store.emplace_back(*e);
+  for (auto& e : extra_env)
+    env_store.push_back(e);
   std::vector<char*> envp;
-  for (auto& e : env_store) envp.push_back(e.data());
+  for (auto& e : env_store)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
 
   int rc = ::posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), envp.data());
@@ -188,7 +192,8 @@ int Process::wait(milliseconds timeout) {
   }
   // Drain whatever is left in the pipes (grandchildren may keep them open: bounded).
   auto drain_end = Clock::now() + milliseconds(500);
-  while ((out_fd_ >= 0 || err_fd_ >= 0) && Clock::now() < drain_end) pump(20);
+  while ((out_fd_ >= 0 || err_fd_ >= 0) && Clock::now() < drain_end)
+    pump(20);
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);
   if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
   return -1;
@@ -205,7 +210,9 @@ RunResult run(std::vector<std::string> argv, std::string_view input, millisecond
   return r;
 }
 
-std::string sockit_bin() { return SOCKIT_BIN; }
+std::string sockit_bin() {
+  return SOCKIT_BIN;
+}
 
 int port_after(std::string_view text, std::string_view marker) {
   auto at = text.find(marker);

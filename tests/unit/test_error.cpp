@@ -53,8 +53,9 @@ TEST(Error, ClassifiersAreExclusive) {
 }
 
 TEST(Error, ExplainSaysWhatOsWordsAndCause) {
-  EXPECT_EQ(explain(sys_error(ECONNREFUSED), "cannot connect to 127.0.0.1 port 9"),
-            "cannot connect to 127.0.0.1 port 9: Connection refused (nothing listens on that port)");
+  EXPECT_EQ(
+      explain(sys_error(ECONNREFUSED), "cannot connect to 127.0.0.1 port 9"),
+      "cannot connect to 127.0.0.1 port 9: Connection refused (nothing listens on that port)");
   EXPECT_EQ(explain(gai_error(EAI_NONAME), "cannot connect to www.abc.invalid port 80"),
             "cannot connect to www.abc.invalid port 80: Name or service not known (the name does "
             "not exist in DNS)");
