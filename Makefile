@@ -31,10 +31,13 @@ asan-test: setup
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan --no-tests=error
 
+# ThreadSanitizer runs the concurrency tests (label "concurrency"): build only those
+# executables and what they start (the sockit tool, the examples), not the whole tree.
+CONCURRENCY_TARGETS := $(patsubst tests/concurrency/test_%.cpp,concurrency_%,$(wildcard tests/concurrency/test_*.cpp))
 tsan-test: setup
 	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan -j $(JOBS)
-	ctest --preset tsan
+	cmake --build --preset tsan -j $(JOBS) --target $(CONCURRENCY_TARGETS)
+	ctest --preset tsan --no-tests=error
 
 clang-build: setup
 	cmake --preset clang >/dev/null
