@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "operator_output.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "sockit/resolver.hpp"
@@ -221,16 +222,21 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
   note(fmt::format("serving {} on {} ({}, model {})", service.name(),
                    local.is_unix() ? local.unix_path().path : local.to_string(),
                    at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
+  std::unique_ptr<OperatorOutput> output;
   std::unique_ptr<OperatorInput> input;
-  if (auto* chat = dynamic_cast<ChatService*>(&service)) {
-    chat->set_observer(
-        [](std::string_view line) { (void)write_all_fd(STDOUT_FILENO, std::string(line) + "\n"); });
+  auto* chat = dynamic_cast<ChatService*>(&service);
+  if (chat) {
+    // Never write stdout on the loop thread: a pipe nobody reads would stop the whole room.
+    output = std::make_unique<OperatorOutput>(STDOUT_FILENO);
+    chat->set_observer([out = output.get()](std::string_view line) { out->push(line); });
     input = std::make_unique<OperatorInput>(loop, *chat);
     (void)input->start();  // stdin may be a file or closed: then nobody types, nothing breaks
   }
-  if (auto st = loop.run(); !st) return report_error(st.error(), "event loop failed");
+  const Status ran = loop.run();
   input.reset();
   server->reset();
+  if (chat) chat->set_observer(nullptr);  // before `output` goes: no line may reach it after
+  if (!ran) return report_error(ran.error(), "event loop failed");
   return kExitOk;
 }
 

@@ -8,6 +8,8 @@
 //   pool:   a fixed set of threads taking accepted connections from a queue.
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -19,6 +21,16 @@
 
 namespace sockit {
 namespace {
+
+// True when the peer has already reset the connection (a client that gave up while it waited
+// in the backlog): one non-blocking peek, so the accepting thread can close it at once instead
+// of spending a thread, an epoll and an eventfd on it. A peer that only half-closed is still
+// served: it may be waiting for a greeting or a reply.
+bool peer_reset(int fd) {
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == ECONNRESET || errno == ETIMEDOUT || errno == EPIPE);
+}
 
 struct Pending {
   UniqueFd fd;
@@ -40,6 +52,10 @@ class ThreadBackend final : public Backend {
   }
 
   void adopt(UniqueFd fd, std::string remote) override {
+    if (peer_reset(fd.get())) {  // nothing can be read or written: no thread for it
+      ctx_.live.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
     if (pool_) {
       {
         std::lock_guard lock(mutex_);

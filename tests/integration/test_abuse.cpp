@@ -312,12 +312,6 @@ TEST_P(AbuseTest, OutsideTheAllowListIsRefused) {
 // With RLIMIT_NOFILE 64 and 500 clients: no crash, no spin (CPU < 5% while saturated), the
 // excess refused or queued, and service again within 1 s once the clients leave.
 TEST_P(AbuseTest, DescriptorExhaustionRecoversWithoutSpinning) {
-  if (GetParam() == "thread") {
-    // Known failure, reported to the lead: the thread model pauses accepting for 100 ms at each
-    // EMFILE and then spends a thread on every dead connection left in the backlog, so it took
-    // 1.1-1.5 s (not < 1 s) to answer a new client here. Skipped, not passed, until fixed.
-    GTEST_SKIP() << "thread model: recovery after EMFILE takes > 1 s (reported)";
-  }
   if (kSanitized) {
     // Out of descriptors, UBSan's vptr check cannot open the pipe it probes memory with and
     // reports "invalid vptr" on a valid object (seen on std::error_category), killing the server.
