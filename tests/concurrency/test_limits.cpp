@@ -261,6 +261,12 @@ class FdModels : public ::testing::TestWithParam<std::string> {};
 // trick answers "ERR server full") or leave it queued (thread: accepting pauses), and must
 // serve again once descriptors are free.
 TEST_P(FdModels, DescriptorExhaustionNeitherSpinsNorCrashesAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Sanitizer runtimes open descriptors of their own (UBSan probes memory through a pipe), so
+  // a server capped at 40 descriptors fails inside the runtime, not in sockit. The dev preset
+  // runs this test; integration_abuse covers the same recovery with RLIMIT_NOFILE 64.
+  GTEST_SKIP() << "sanitizer runtimes need spare descriptors; run in the dev preset";
+#endif
   const std::string cmd = test::sockit_bin() + " serve echo 0 --framing line --model " + GetParam();
   Process server({"/bin/sh", "-c", "ulimit -n 40 && exec " + cmd});
   ASSERT_TRUE(server.wait_stderr(" on 127.0.0.1:")) << server.err();
