@@ -77,22 +77,6 @@ inline int wait_fd_count(pid_t pid, int want, Ms timeout) {
   return n;
 }
 
-/// utime + stime of a process in clock ticks (/proc/PID/stat fields 14 and 15).
-inline long cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close_paren + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return utime + stime;
-}
-
 /// Resident set size in KiB (VmRSS in /proc/PID/status), or -1.
 inline long rss_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

@@ -11,6 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -223,6 +227,33 @@ int port_after(std::string_view text, std::string_view marker) {
   auto colon = token.rfind(':');
   if (colon == std::string_view::npos) return 0;
   return std::atoi(std::string(token.substr(colon + 1)).c_str());
+}
+
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close_paren + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+bool wait_cpu_quiet(pid_t pid, milliseconds quiet, milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  long last = cpu_ticks(pid);
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(quiet);
+    const long now = cpu_ticks(pid);
+    if (now == last) return true;
+    last = now;
+  }
+  return false;
 }
 
 }  // namespace sockit::test

@@ -69,4 +69,12 @@ std::string sockit_bin();
 /// that follows `marker`. Returns 0 if absent.
 int port_after(std::string_view text, std::string_view marker);
 
+/// utime + stime of a process in clock ticks (/proc/PID/stat fields 14 and 15), or -1.
+long cpu_ticks(pid_t pid);
+
+/// Waits until `pid` has used no CPU for `quiet` (sampled every `quiet`), at most `limit`.
+/// Returns whether it settled. A server still working through a backlog settles; one that
+/// spins never does, and the caller's measurement after the limit then catches the spin.
+bool wait_cpu_quiet(pid_t pid, milliseconds quiet, milliseconds limit);
+
 }  // namespace sockit::test
