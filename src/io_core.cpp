@@ -1,8 +1,5 @@
 #include "io_core.hpp"
 
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <cassert>
 #include <cerrno>
 #include <chrono>
@@ -96,12 +93,11 @@ bool IoCore::suspend(IoWaiter& w, std::coroutine_handle<> h) noexcept {
     return false;
   }
   const std::uint32_t bit = w.dir_ == IoWaiter::Dir::read ? kPollRead : kPollWrite;
-  Status st = want(interest_ | bit);
-  if (st && !w.deadline_.is_never()) st = arm(w.deadline_.at());
-  if (!st) {
+  if (Status st = want(interest_ | bit); !st) {
     w.error_ = st.error();
     return false;
   }
+  if (!w.deadline_.is_never()) arm(w.deadline_.at());
   w.handle_ = h;
   w.where_ = IoWaiter::Where::waiting;
   queue(w).push_back(&w);
@@ -128,25 +124,10 @@ Status IoCore::want(std::uint32_t interest) noexcept {
   return {};
 }
 
-Status IoCore::arm(Clock::time_point at) noexcept {
-  if (at >= armed_at_) return {};  // already set to fire earlier; that expiry re-arms
-  if (!timer_fd_) {
-    UniqueFd tfd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    if (!tfd) return fail(sys_error());
-    if (auto st = loop_.watch(tfd.get(), kPollRead, timer_handler_); !st) return st;
-    timer_fd_ = std::move(tfd);
-  }
-  // steady_clock is CLOCK_MONOTONIC on Linux, so its epoch is the timerfd's.
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
-  if (ns <= 0) ns = 1;  // an all-zero it_value would disarm instead
-  itimerspec spec{};
-  spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-  spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-  if (::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
-    return fail(sys_error());
-  }
+void IoCore::arm(Clock::time_point at) noexcept {
+  if (at >= armed_at_) return;  // already set to fire earlier; that expiry re-arms
+  loop_.arm(*this, at);
   armed_at_ = at;
-  return {};
 }
 
 void IoCore::progress(List& list) noexcept {
@@ -191,11 +172,9 @@ void IoCore::expire(List& list, Clock::time_point now) noexcept {
   }
 }
 
-void IoCore::on_timer() noexcept {
+void IoCore::on_timer() {
+  armed_at_ = Clock::time_point::max();  // the loop disarmed the entry before calling us
   if (closed_) return;
-  std::uint64_t expirations = 0;
-  (void)::read(timer_fd_.get(), &expirations, sizeof expirations);  // clears readiness
-  armed_at_ = Clock::time_point::max();
   const auto now = Clock::now();
   expire(readers_, now);
   expire(writers_, now);
@@ -205,11 +184,7 @@ void IoCore::on_timer() noexcept {
       if (!w->deadline_.is_never() && w->deadline_.at() < earliest) earliest = w->deadline_.at();
     }
   }
-  if (earliest != Clock::time_point::max() && !arm(earliest)) {
-    // Without a timer the remaining deadlines cannot be kept: fail those operations now.
-    expire(readers_, Clock::time_point::max());
-    expire(writers_, Clock::time_point::max());
-  }
+  if (earliest != Clock::time_point::max()) arm(earliest);
   resume_ready();
 }
 
@@ -227,10 +202,10 @@ void IoCore::close() noexcept {
   if (closed_) return;
   closed_ = true;
   if (registered_) (void)loop_.unwatch(fd_.get());
-  if (timer_fd_) (void)loop_.unwatch(timer_fd_.get());
+  (void)loop_.disarm(*this);  // a TimerEntry must be disarmed before it is destroyed
+  armed_at_ = Clock::time_point::max();
   registered_ = false;
   fd_.reset();
-  timer_fd_.reset();
   for (List* list : {&readers_, &writers_}) {
     while (IoWaiter* w = list->head) {
       list->unlink(w);

@@ -8,7 +8,9 @@
 // watches fd_ with exactly the directions somebody waits for (level-triggered): interest is
 // added when an operation suspends and dropped lazily, on the first event nobody waited for,
 // which saves an epoll_ctl per message in request/response traffic. Deadlines share one
-// timerfd per core, armed for the earliest pending deadline.
+// EventLoop::TimerEntry embedded in the core (no descriptor, no system call, no allocation),
+// armed for the earliest pending deadline and, like interest, left armed when an operation
+// finishes early: the expiry finds nothing due and re-arms for whatever is still pending.
 //
 // Lifetime: the loop may still hold this core's address in the batch of events it is
 // dispatching, so destroy() closes at once but frees the memory from a posted function, which
@@ -24,12 +26,12 @@
 
 namespace sockit::detail {
 
-class IoCore final : public EventLoop::Handler {
+class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
  public:
   IoCore(EventLoop& loop, UniqueFd fd) noexcept;
   IoCore(const IoCore&) = delete;
   IoCore& operator=(const IoCore&) = delete;
-  ~IoCore() = default;
+  ~IoCore() override = default;
 
   /// Closes now and frees later (see Lifetime above).
   static void destroy(IoCore* core) noexcept;
@@ -59,28 +61,17 @@ class IoCore final : public EventLoop::Handler {
     void push_back(IoWaiter* w) noexcept;
     void unlink(IoWaiter* w) noexcept;
   };
-  class TimerHandler final : public EventLoop::Handler {
-   public:
-    explicit TimerHandler(IoCore& core) : core_(core) {}
-    void on_ready(std::uint32_t) override { core_.on_timer(); }
-
-   private:
-    IoCore& core_;
-  };
-
   List& queue(const IoWaiter& w) noexcept;
   Status want(std::uint32_t interest) noexcept;
-  Status arm(Clock::time_point at) noexcept;
+  void arm(Clock::time_point at) noexcept;
   void progress(List& list) noexcept;
   void expire(List& list, Clock::time_point now) noexcept;
-  void on_timer() noexcept;
+  void on_timer() override;
   void resume_ready() noexcept;
 
   EventLoop& loop_;
   UniqueFd fd_;
-  UniqueFd timer_fd_;
-  TimerHandler timer_handler_{*this};
-  Clock::time_point armed_at_ = Clock::time_point::max();
+  Clock::time_point armed_at_ = Clock::time_point::max();  // max: the timer is not armed
   List readers_, writers_, ready_;
   Buffer input_{0};  // allocated on first use: read_some/read_exact/write_all never need it
   std::size_t pending_consume_ = 0;
