@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "io_core.hpp"
 #include "sockit/socket.hpp"
@@ -239,6 +242,50 @@ Result<Endpoint> AsyncStream::peer_endpoint() const {
 }
 
 // ---- running tasks ----------------------------------------------------------------------------
+
+namespace {
+
+// The task sets owned by loops, found by the loop's address. EventLoop has no slot for such
+// services, so they live here; each loop's entry is made on its thread and removed by its
+// at_destroy hook, so an address reused by a later loop never finds a stale set. The mutex is
+// for the map only (different loops run on different threads); a set is used on its loop thread.
+std::mutex g_loop_tasks_mutex;
+std::unordered_map<const EventLoop*, TaskSet*> g_loop_tasks;
+
+// The loop's own task set, created on first use. Loop thread only.
+TaskSet& loop_tasks(EventLoop& loop) {
+  {
+    std::lock_guard lock(g_loop_tasks_mutex);
+    if (auto it = g_loop_tasks.find(&loop); it != g_loop_tasks.end()) return *it->second;
+  }
+  auto owned = std::make_unique<TaskSet>();
+  TaskSet& set = *owned;
+  {
+    std::lock_guard lock(g_loop_tasks_mutex);
+    g_loop_tasks.emplace(&loop, &set);
+  }
+  loop.at_destroy([&loop, owned = std::move(owned)]() mutable {
+    // Destroying a task may close streams (posting to the loop, which still works here) or
+    // spawn tasks into this very set: cancel_all() destroys those too.
+    owned->cancel_all();
+    {
+      std::lock_guard lock(g_loop_tasks_mutex);
+      g_loop_tasks.erase(&loop);
+    }
+    owned.reset();
+  });
+  return set;
+}
+
+}  // namespace
+
+void co_spawn(EventLoop& loop, Task<void> task) {
+  if (loop.in_loop_thread()) {
+    loop_tasks(loop).spawn(std::move(task));
+    return;
+  }
+  loop.post([&loop, t = std::move(task)]() mutable { loop_tasks(loop).spawn(std::move(t)); });
+}
 
 void co_spawn(EventLoop& loop, TaskSet& owner, Task<void> task) {
   if (loop.in_loop_thread()) {

@@ -13,15 +13,15 @@
 // Thread rule: everything here is "loop thread only": an AsyncStream belongs to the EventLoop
 // it was made on, and its operations may be started and awaited only by tasks running on that
 // loop's thread. (co_spawn() alone is thread-safe.) Streams and pending operations must be
-// destroyed before their loop.
+// destroyed before their loop; tasks given to co_spawn(loop, task) are, by the loop itself.
 //
-// Allocation: none per read or write. Each operation is an awaiter that lives in the awaiting
-// coroutine's frame and queues itself on the stream through intrusive links; readiness comes
-// through the loop's Handler interface (EventLoop::watch/rewatch, one virtual call, no
-// std::function); deadlines use one timerfd per stream, created the first time an operation
-// with a deadline has to wait, and re-armed with timerfd_settime (a system call, no
-// allocation). Per connection there is one allocation for the stream's state and its input
-// Buffer. sleep() uses EventLoop::run_after, which allocates one timer entry per sleep.
+// Allocation: none per read, write or sleep, deadlines included. Each operation is an awaiter
+// that lives in the awaiting coroutine's frame and queues itself on the stream through
+// intrusive links; readiness comes through the loop's Handler interface (EventLoop::watch/
+// rewatch, one virtual call, no std::function); deadlines use one EventLoop::TimerEntry
+// embedded in the stream's state (no descriptor, no system call; arming is a sift in the
+// loop's heap), and sleep()'s awaiter is itself a TimerEntry. Per connection there is one
+// allocation for the stream's state and, for read_until, its input Buffer.
 //
 // Deadlines and cancellation: every operation takes a Deadline (default: never) and fails with
 // std::errc::timed_out when it passes first. Destroying the awaiting task cancels the operation:
@@ -52,7 +52,7 @@ namespace sockit {
 
 namespace detail {
 
-class IoCore;  // a stream's state: fd, wait queues, timer, input buffer (src/async.cpp)
+class IoCore;  // a stream's state: fd, wait queues, timer, input buffer (src/io_core.hpp)
 
 /// One pending operation, linked into its stream's read or write queue. The base of every
 /// awaiter below; lives in the awaiting coroutine's frame.
@@ -252,29 +252,25 @@ class AsyncStream {
 };
 
 /// `co_await sleep(loop, 50ms)`: resumes on the loop thread after `duration` (at once for zero
-/// or negative durations). Destroying the waiting task cancels the timer.
-class [[nodiscard]] SleepOp {
+/// or negative durations). Destroying the waiting task cancels the timer. Allocates nothing: the
+/// awaiter is the loop's timer entry, living in the awaiting coroutine's frame.
+class [[nodiscard]] SleepOp final : EventLoop::TimerEntry {
  public:
   SleepOp(EventLoop& loop, Clock::duration duration) noexcept : loop_(loop), duration_(duration) {}
-  SleepOp(const SleepOp&) = delete;
-  SleepOp& operator=(const SleepOp&) = delete;
-  ~SleepOp() {
-    if (timer_ != 0) loop_.cancel(timer_);
+  ~SleepOp() override {
+    if (armed()) (void)loop_.disarm(*this);
   }
   bool await_ready() const noexcept { return duration_ <= Clock::duration::zero(); }
-  void await_suspend(std::coroutine_handle<> h) {
+  void await_suspend(std::coroutine_handle<> h) noexcept {
     handle_ = h;
-    timer_ = loop_.run_after(duration_, [this] {
-      timer_ = 0;  // fired: nothing to cancel any more
-      handle_.resume();
-    });
+    loop_.arm(*this, Clock::now() + duration_);
   }
   void await_resume() const noexcept {}
 
  private:
+  void on_timer() override { handle_.resume(); }  // disarmed by the loop before this call
   EventLoop& loop_;
   Clock::duration duration_;
-  EventLoop::TimerId timer_ = 0;
   std::coroutine_handle<> handle_;
 };
 
@@ -287,6 +283,13 @@ inline SleepOp sleep(EventLoop& loop, Clock::duration duration) noexcept {
 /// starts at once; from any other thread it starts on the loop thread's next turn, and `owner`
 /// must then outlive that turn.
 void co_spawn(EventLoop& loop, TaskSet& owner, Task<void> task);
+
+/// Starts `task` on `loop`, owned by the loop itself (asyncio's create_task): a task set made on
+/// the first such call and destroyed at the start of ~EventLoop, which destroys the tasks still
+/// suspended then (cancelling their operations) while the loop still works. Thread-safe, like
+/// the overload above; a task posted from another thread to a loop that never runs again is
+/// destroyed unstarted with the loop. Not for use from the loop's own at_destroy hooks.
+void co_spawn(EventLoop& loop, Task<void> task);
 
 /// Runs `loop` until `task` finishes and returns its value, like asyncio.run(). Returns nullopt
 /// if the loop stopped first (someone called stop(), or the poller failed): the task is then
