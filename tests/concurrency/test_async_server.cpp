@@ -1,13 +1,16 @@
 // start_server under load (200 concurrent coroutine clients, every byte checked), the
-// connection cap, and no heap allocation per read or write (a counting operator new).
+// connection cap, and no heap allocation per read, write, deadline or sleep (a counting
+// operator new).
 #include "sockit/async_server.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <thread>
@@ -194,22 +197,94 @@ Task<long> count_allocations(EventLoop& l, Endpoint lines, Endpoint bytes, int r
   co_return g_allocations.load();
 }
 
-TEST(AsyncAllocation, NoHeapAllocationPerReadOrWrite) {
-  auto loop = make_loop();
-  auto lines = start_server(*loop, any_loopback_port(), line_echo_handler);
-  auto bytes = start_server(*loop, any_loopback_port(), echo_handler);
-  ASSERT_TRUE(lines && bytes);
-  // The counter itself works (so a zero below means something).
+// The counter itself works (so a zero means something).
+void check_the_counter() {
   g_allocations = 0;
   g_counting = true;
   ::operator delete(::operator new(16));  // a direct call: not elidable like a new-expression
   g_counting = false;
   ASSERT_EQ(g_allocations.load(), 1);
   g_allocations = 0;
+}
+
+TEST(AsyncAllocation, NoHeapAllocationPerReadOrWrite) {
+  auto loop = make_loop();
+  auto lines = start_server(*loop, any_loopback_port(), line_echo_handler);
+  auto bytes = start_server(*loop, any_loopback_port(), echo_handler);
+  ASSERT_TRUE(lines && bytes);
+  ASSERT_NO_FATAL_FAILURE(check_the_counter());
   auto counted = run_until_complete(
       *loop, count_allocations(*loop, lines->local_endpoint(), bytes->local_endpoint(), 1000));
   ASSERT_TRUE(counted.has_value());
   EXPECT_EQ(*counted, 0) << "heap allocations during 1000 rounds of 8 awaited operations";
+}
+
+// Answers every "ping" with "pong" after a short sleep.
+Task<void> pong_peer(EventLoop& l, AsyncStream& s) {
+  std::array<std::byte, 4> ping;
+  for (;;) {
+    if (!co_await s.read_exact(ping, Deadline::after(5s))) co_return;
+    co_await sleep(l, 200us);
+    if (!co_await s.write_all("pong", Deadline::after(5s))) co_return;
+  }
+}
+
+// Every round: a read that times out (the stream's timer moves earlier and fires), a sleep, and
+// a read whose deadline (200..400 ms, re-armed each round) waits for the peer's "pong".
+Task<long> count_deadline_allocations(EventLoop& l, AsyncStream& s, int rounds) {
+  std::array<std::byte, 4> reply;
+  for (int i = 0; i < rounds + 10; ++i) {
+    if (i == 10) g_counting = true;
+    auto timed_out = co_await s.read_some(reply, Deadline::after(1ms));
+    co_await sleep(l, 300us);
+    auto sent = co_await s.write_all("ping", Deadline::after(5s));
+    auto got = co_await s.read_exact(reply, Deadline::after(Millis(200 + 100 * (i % 3))));
+    const bool pong = got && std::memcmp(reply.data(), "pong", 4) == 0;
+    if (timed_out || timed_out.error() != std::errc::timed_out || !sent || !pong) {
+      g_counting = false;
+      co_return -2;
+    }
+  }
+  g_counting = false;
+  co_return g_allocations.load();
+}
+
+TEST(AsyncAllocation, NoHeapAllocationForDeadlinesThatWaitOrExpire) {
+  auto loop = make_loop();
+  int sv[2] = {-1, -1};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto a = AsyncStream::adopt(*loop, UniqueFd(sv[0]));
+  auto b = AsyncStream::adopt(*loop, UniqueFd(sv[1]));
+  ASSERT_TRUE(a && b);
+  TaskSet peer;
+  peer.spawn(pong_peer(*loop, *b));
+  ASSERT_NO_FATAL_FAILURE(check_the_counter());
+  auto counted = run_until_complete(*loop, count_deadline_allocations(*loop, *a, 200));
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, 0) << "heap allocations during 200 rounds of timed-out and waiting reads";
+}
+
+TEST(AsyncAllocation, SleepAllocatesNothingAfterWarmUp) {
+  auto loop = make_loop();
+  // Other sleepers keep several timers armed at once, so arming sifts through a real heap.
+  TaskSet others;
+  for (int k = 1; k <= 3; ++k) {
+    others.spawn([](EventLoop& l, int period_us) -> Task<void> {
+      for (int i = 0; i < 2000; ++i)
+        co_await sleep(l, std::chrono::microseconds(period_us));
+    }(*loop, 150 * k));
+  }
+  ASSERT_NO_FATAL_FAILURE(check_the_counter());
+  auto counted = run_until_complete(*loop, [](EventLoop& l) -> Task<long> {
+    for (int i = 0; i < 110; ++i) {
+      if (i == 10) g_counting = true;
+      co_await sleep(l, 200us);
+    }
+    g_counting = false;
+    co_return g_allocations.load();
+  }(*loop));
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(*counted, 0) << "heap allocations during 100 sleeps";
 }
 
 }  // namespace
