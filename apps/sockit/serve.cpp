@@ -6,8 +6,10 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -24,6 +26,17 @@
 namespace sockit::cli {
 namespace {
 
+// The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP header bytes).
+constexpr std::size_t kMaxUdpPayload = 65507;
+
+/// --max-datagram's value, or 0 when it is not a number in 1..kMaxUdpPayload.
+std::size_t parse_max_datagram(std::string_view text) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n > kMaxUdpPayload) return 0;
+  return n;
+}
+
 struct ServeArgs {
   std::vector<std::string> positionals;  // SERVICE [HOST] [PORT]
   std::string unix_path;
@@ -34,6 +47,8 @@ struct ServeArgs {
   double idle_timeout_s = 300, partial_timeout_s = 30, drain_timeout_s = 5, stats_s = 0;
   std::size_t max_line = 64 * 1024, max_frame = 1024 * 1024;
   std::size_t output_limit = std::size_t{4} << 20;
+  std::string max_datagram = std::to_string(kMaxUdpPayload);  // text: quoted back as typed
+  bool max_datagram_given = false;
   std::vector<std::string> allow, deny;
 };
 
@@ -170,20 +185,33 @@ class OperatorInput final : public EventLoop::Handler {
   bool watching_ = false;
 };
 
-int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std::string& name) {
-  auto server = UdpServer::bind(loop, at, UdpServerOptions{.echo = name == "echo"});
+// Cumulative UDP counters: a truncated datagram is an event worth counting, not a rate.
+std::string udp_stats_line(const UdpServerStats& s) {
+  return fmt::format("stats: {} datagrams, {} truncated, {} B in, {} B out, {} send errors",
+                     s.datagrams, s.truncated, s.bytes_in, s.bytes_out, s.send_errors);
+}
+
+int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std::string& name,
+              std::size_t max_datagram) {
+  auto server = UdpServer::bind(
+      loop, at, UdpServerOptions{.echo = name == "echo", .max_datagram = max_datagram});
   if (!server) return report_error(server.error(), "cannot serve on " + at.to_string(), at.port());
   if (auto st = (*server)->start(); !st) return report_error(st.error(), "cannot serve");
   warn_if_wildcard(at);
-  note(fmt::format("serving {} on {} (udp)", name, (*server)->local_endpoint().to_string()));
+  note(fmt::format("serving {} on {} (udp, datagrams up to {} bytes)", name,
+                   (*server)->local_endpoint().to_string(), max_datagram));
   auto stop = [&loop](int) { loop.stop(); };
   (void)loop.on_signal(SIGINT, stop);
   (void)loop.on_signal(SIGTERM, stop);
-  (void)a;
-  (void)loop.run();
-  const UdpServerStats s = (*server)->stats();
+  const UdpServer& udp = **server;
+  (void)loop.on_signal(SIGUSR1, [&udp](int) { note(udp_stats_line(udp.stats())); });
+  if (a.stats_s > 0)
+    loop.run_every(to_millis(a.stats_s), [&udp] { note(udp_stats_line(udp.stats())); });
+  const Status ran = loop.run();
+  const UdpServerStats s = udp.stats();
   note(fmt::format("udp: {} datagrams, {} truncated and dropped, {} B in, {} B out", s.datagrams,
                    s.truncated, s.bytes_in, s.bytes_out));
+  if (!ran) return report_error(ran.error(), "event loop failed");
   return kExitOk;
 }
 
@@ -248,7 +276,14 @@ int run_serve(const ServeArgs& a) {
   if (!service) return usage_error("unknown service '" + name + "' (echo, greet, discard, chat)");
   if (a.udp && name != "echo" && name != "discard")
     return usage_error("-u serves echo or discard only");
-  if (a.udp && !a.unix_path.empty()) return usage_error("-u and -U cannot be combined");
+  if (a.udp && !a.unix_path.empty())
+    return usage_error("-U serves a Unix stream socket; -u cannot be combined with it");
+  if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
+  const std::size_t max_datagram = parse_max_datagram(a.max_datagram);
+  if (max_datagram == 0) {
+    return usage_error(fmt::format("--max-datagram must be 1..{} bytes, not '{}'", kMaxUdpPayload,
+                                   a.max_datagram));
+  }
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
@@ -271,7 +306,7 @@ int run_serve(const ServeArgs& a) {
   if (!at)
     return usage.empty() ? report_error(at.error(), "cannot resolve the address")
                          : usage_error(usage);
-  if (a.udp) return serve_udp(**loop, a, *at, name);
+  if (a.udp) return serve_udp(**loop, a, *at, name, max_datagram);
   return serve_stream(**loop, a, *at, **service, std::move(options));
 }
 
@@ -302,10 +337,17 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--output-limit", args->output_limit,
                   "Disconnect a client whose unsent output passes BYTES")
       ->capture_default_str();
+  CLI::Option* max_datagram =
+      cmd->add_option("--max-datagram", args->max_datagram,
+                      "UDP: largest datagram accepted (1..65507); a larger one is counted as "
+                      "truncated and dropped, never echoed cut short")
+          ->type_name("BYTES")
+          ->capture_default_str();
   cmd->add_option("--allow", args->allow, "Only these CIDR networks (repeat or comma-separate)")
       ->delimiter(',');
   cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');
-  cmd->add_option("--stats", args->stats_s, "Print connections, msg/s and B/s every SECONDS")
+  cmd->add_option("--stats", args->stats_s,
+                  "Print connections, msg/s and B/s (UDP: datagram counters) every SECONDS")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--drain-timeout", args->drain_timeout_s,
                   "On SIGINT/SIGTERM, let clients finish for up to SECONDS")
@@ -319,8 +361,12 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve greet --model thread       the lecture's thread-per-client server\n"
       "  sockit serve chat 0 --framing line      chat on a free port; type to talk as 'server'\n"
       "  sockit serve echo -u 9000               UDP echo\n"
+      "  sockit serve echo -u 0 --max-datagram 512 --stats 10\n"
       "  sockit serve echo --model reactors --threads 4 --max-conns 20000");
-  cmd->callback([args] { finish(run_serve(*args)); });
+  cmd->callback([args, max_datagram] {
+    args->max_datagram_given = max_datagram->count() > 0;
+    finish(run_serve(*args));
+  });
 }
 
 }  // namespace sockit::cli
