@@ -3,7 +3,6 @@
 #include <cassert>
 #include <cerrno>
 #include <chrono>
-#include <memory>
 
 namespace sockit::detail {
 
@@ -56,7 +55,17 @@ IoCore::IoCore(EventLoop& loop, UniqueFd fd) noexcept : loop_(loop), fd_(std::mo
 
 void IoCore::destroy(IoCore* core) noexcept {
   core->close();
-  core->loop_.post([owned = std::unique_ptr<IoCore>(core)] {});
+  if (core->in_callback_) {
+    core->doomed_ = true;
+    return;
+  }
+  core->loop_.forget(*core);
+  delete core;
+}
+
+void IoCore::end_callback() noexcept {
+  in_callback_ = false;
+  if (doomed_) delete this;
 }
 
 void IoCore::consume_pending() noexcept {
@@ -140,7 +149,8 @@ void IoCore::progress(List& list) noexcept {
 }
 
 void IoCore::on_ready(std::uint32_t events) {
-  if (closed_) return;  // a stale event from the batch in which we were closed
+  if (closed_) return;  // (cannot happen: a closed core is freed or forgotten; kept as a guard)
+  in_callback_ = true;
   const bool fault = (events & (kPollError | kPollHangup)) != 0;
   if ((events & kPollWrite) != 0 || fault) progress(writers_);
   if ((events & kPollRead) != 0 || fault) progress(readers_);
@@ -156,6 +166,7 @@ void IoCore::on_ready(std::uint32_t events) {
     (void)want(wanted);  // drop directions nobody waits for
   }
   resume_ready();
+  end_callback();
 }
 
 void IoCore::expire(List& list, Clock::time_point now) noexcept {
@@ -175,6 +186,7 @@ void IoCore::expire(List& list, Clock::time_point now) noexcept {
 void IoCore::on_timer() {
   armed_at_ = Clock::time_point::max();  // the loop disarmed the entry before calling us
   if (closed_) return;
+  in_callback_ = true;
   const auto now = Clock::now();
   expire(readers_, now);
   expire(writers_, now);
@@ -186,6 +198,7 @@ void IoCore::on_timer() {
   }
   if (earliest != Clock::time_point::max()) arm(earliest);
   resume_ready();
+  end_callback();
 }
 
 void IoCore::resume_ready() noexcept {

@@ -12,9 +12,10 @@
 // armed for the earliest pending deadline and, like interest, left armed when an operation
 // finishes early: the expiry finds nothing due and re-arms for whatever is still pending.
 //
-// Lifetime: the loop may still hold this core's address in the batch of events it is
-// dispatching, so destroy() closes at once but frees the memory from a posted function, which
-// runs after the batch (or is destroyed with the loop, freeing it all the same).
+// Lifetime: destroy() closes and frees at once, after EventLoop::forget() has dropped the events
+// of the current batch not yet delivered to the core. Only when a task resumed by the core's own
+// callback destroys it (an echo handler returning on EOF) is freeing left to the end of that
+// callback, which must not touch a freed object on its way out.
 // Loop thread only.
 #pragma once
 
@@ -33,7 +34,7 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   IoCore& operator=(const IoCore&) = delete;
   ~IoCore() override = default;
 
-  /// Closes now and frees later (see Lifetime above).
+  /// Closes and frees (see Lifetime above).
   static void destroy(IoCore* core) noexcept;
 
   EventLoop& loop() const noexcept { return loop_; }
@@ -68,6 +69,7 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   void expire(List& list, Clock::time_point now) noexcept;
   void on_timer() override;
   void resume_ready() noexcept;
+  void end_callback() noexcept;
 
   EventLoop& loop_;
   UniqueFd fd_;
@@ -78,6 +80,8 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   std::uint32_t interest_ = 0;
   bool registered_ = false;
   bool closed_ = false;
+  bool in_callback_ = false;  // on_ready/on_timer is on the stack
+  bool doomed_ = false;       // destroyed inside that callback: free on the way out
 };
 
 }  // namespace sockit::detail

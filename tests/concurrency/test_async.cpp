@@ -328,6 +328,40 @@ TEST(AsyncCancel, ClosingAStreamCancelsAnotherTasksPendingRead) {
   EXPECT_EQ(got.error(), make_error_code(Errc::cancelled));
 }
 
+TEST(AsyncCancel, ClosingStreamsWhoseEventsAreInTheBatchBeingDispatched) {
+  auto loop = make_loop();
+  Pair p = make_pair(*loop);
+  Pair q = make_pair(*loop);
+  // Both readers wait, then both sockets become readable, so one epoll_wait reports both. The
+  // first reader resumed closes the other stream (whose event is later in the batch: it must be
+  // dropped, not delivered to freed memory); that reader, cancelled, closes the first one from
+  // inside the first one's own callback (freed once the callback returns). asan checks both.
+  std::vector<std::string> out;
+  auto reader = [](AsyncStream& mine, AsyncStream& other,
+                   std::vector<std::string>& o) -> Task<void> {
+    std::array<std::byte, 8> buf;
+    auto n = co_await mine.read_some(buf, Deadline::after(5s));
+    o.push_back(n ? text_of(std::span(buf).first(*n)) : n.error().message());
+    other.close();
+  };
+  TaskSet set;
+  set.spawn(reader(p.ours, q.ours, out));
+  set.spawn(reader(q.ours, p.ours, out));
+  ASSERT_EQ(set.size(), 2U);
+  send_raw(p.theirs.get(), "p");
+  send_raw(q.theirs.get(), "q");
+  ASSERT_TRUE(run_until_complete(*loop, [](EventLoop& l, TaskSet& s) -> Task<void> {
+    for (int i = 0; i < 500 && !s.empty(); ++i)
+      co_await sleep(l, 1ms);
+  }(*loop, set)));
+  EXPECT_TRUE(set.empty());
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_TRUE(out[0] == "p" || out[0] == "q") << out[0];
+  EXPECT_EQ(out[1], make_error_code(Errc::cancelled).message());
+  EXPECT_FALSE(p.ours.valid());
+  EXPECT_FALSE(q.ours.valid());
+}
+
 TEST(AsyncStream, ConcurrentWritersAreServedWholeAndInOrder) {
   auto loop = make_loop();
   Pair p = make_pair(*loop);
