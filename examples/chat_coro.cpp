@@ -1,6 +1,5 @@
-// chat_coro: a line-based chat server on sockit's coroutine API. Every line a client sends
-// reaches all the others as "NAME: line"; "/nick NAME" renames, "/quit" leaves; joins, renames
-// and departures are announced with a leading "* ".
+// chat_coro: a line chat server on sockit's coroutine API. A client's line reaches the others as
+// "NAME: line"; "/nick NAME" renames, "/quit" leaves; joins, renames and departures start "* ".
 //
 // Usage: chat_coro [PORT]   (listens on 127.0.0.1; default 12345; 0 lets the kernel choose)
 // Prints "chat_coro listening on 127.0.0.1:PORT" once ready; SIGINT/SIGTERM stop it (exit 0).
@@ -9,7 +8,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <vector>
 
 #include "sockit/async.hpp"
 #include "sockit/async_server.hpp"
@@ -22,24 +20,28 @@ struct Client {
   std::string name;
 };
 struct Room {
+  explicit Room(EventLoop& l) : loop(l) {}
+  EventLoop& loop;
   std::set<std::shared_ptr<Client>> clients;
   int next_id = 1;
 };
 
-// Writes `msg` to everyone but `from`. Iterates over a copy: clients may come and go while we
-// wait; a peer that does not take the line within 5 s just misses it.
-Task<void> broadcast(Room& room, std::string msg, const Client* from) {
-  std::vector<std::shared_ptr<Client>> peers(room.clients.begin(), room.clients.end());
-  for (auto& peer : peers) {
-    if (peer.get() != from) (void)co_await peer->stream.write_all(msg, Deadline::after(5s));
-  }
+// One line to one peer (the task keeps the peer alive); missed if not taken within 5 s.
+Task<void> send_line(std::shared_ptr<Client> to, std::string msg) {
+  (void)co_await to->stream.write_all(msg, Deadline::after(5s));
+}
+
+// To everyone but `from`, without waiting: a slow peer delays nobody; lines stay in order.
+void broadcast(Room& room, const std::string& msg, const Client* from) {
+  for (const auto& peer : room.clients)
+    if (peer.get() != from) co_spawn(room.loop, send_line(peer, msg));
 }
 
 Task<void> chat(Room& room, AsyncStream stream) {
   auto me = std::make_shared<Client>(std::move(stream), "user" + std::to_string(room.next_id++));
   if (!co_await me->stream.write_all("* you are " + me->name + "\n")) co_return;
   room.clients.insert(me);
-  co_await broadcast(room, "* " + me->name + " joined\n", me.get());
+  broadcast(room, "* " + me->name + " joined\n", me.get());
   for (;;) {
     auto line = co_await me->stream.read_until("\n", 1024, Deadline::after(30min));
     if (!line || line->empty()) break;  // error, too long, idle, or the client left
@@ -47,29 +49,28 @@ Task<void> chat(Room& room, AsyncStream stream) {
     if (text == "/quit") break;
     if (text.starts_with("/nick ") && text.size() > 6) {
       std::string old = std::exchange(me->name, text.substr(6));
-      co_await broadcast(room, "* " + old + " is now " + me->name + "\n", me.get());
+      broadcast(room, "* " + old + " is now " + me->name + "\n", me.get());
     } else {
-      co_await broadcast(room, me->name + ": " + text + "\n", me.get());
+      broadcast(room, me->name + ": " + text + "\n", me.get());
     }
   }
   room.clients.erase(me);
-  co_await broadcast(room, "* " + me->name + " left\n", me.get());
+  broadcast(room, "* " + me->name + " left\n", me.get());
+  me->stream.close();  // now, even if lines to this client are still pending (they are dropped)
 }
 
 int main(int argc, char** argv) {
-  const std::string port = argc > 1 ? argv[1] : "12345";
-  auto at = Endpoint::parse("127.0.0.1:" + port);
+  auto at = Endpoint::parse(std::string("127.0.0.1:") + (argc > 1 ? argv[1] : "12345"));
   auto loop = EventLoop::create();
   if (!at || !loop) {
     std::fprintf(stderr, "usage: chat_coro [PORT]\n");
     return 2;
   }
-  Room room;  // declared before the server: the handlers use it until the server is gone
+  Room room(**loop);  // declared before the server: the handlers use it until the server is gone
   auto server =
       start_server(**loop, *at, [&room](AsyncStream s) { return chat(room, std::move(s)); });
   if (!server) {
-    std::fprintf(stderr, "%s\n",
-                 explain(server.error(), "cannot listen on " + at->to_string()).c_str());
+    std::fprintf(stderr, "%s\n", explain(server.error(), "cannot listen").c_str());
     return 1;
   }
   for (int signo : {SIGINT, SIGTERM})
