@@ -1,6 +1,5 @@
 #include "sockit/async_server.hpp"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -12,42 +11,44 @@ namespace sockit {
 
 namespace {
 
-// `co_await AcceptOp(core, listener)`: the next queued connection. Waits for readability on
-// the core's descriptor (a duplicate of the listener's, see start_server) and accepts with
-// TcpListener::try_accept (accept4, non-blocking, CLOEXEC).
+// `co_await AcceptOp(core)`: the next queued connection, O_NONBLOCK | CLOEXEC (accept4). The
+// core owns the listening socket (TcpListener::release) and waits for its readability.
 class AcceptOp : detail::IoWaiter {
  public:
-  AcceptOp(detail::IoCore* core, TcpListener& listener) noexcept
-      : IoWaiter(core, Dir::read, &attempt, Deadline::never()), listener_(listener) {}
+  explicit AcceptOp(detail::IoCore* core) noexcept
+      : IoWaiter(core, Dir::read, &attempt, Deadline::never()) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Result<Accepted> await_resume() noexcept {
+  Result<UniqueFd> await_resume() noexcept {
     if (error_) return fail(error_);
-    return std::move(result_);
+    return std::move(accepted_);
   }
 
  private:
-  static bool attempt(IoWaiter& self, detail::IoCore&) {
+  static bool attempt(IoWaiter& self, detail::IoCore& core) {
     auto& op = static_cast<AcceptOp&>(self);
-    op.result_ = op.listener_.try_accept();
-    if (op.result_) return true;
-    if (op.result_.error() == std::errc::resource_unavailable_try_again) return false;
-    op.error_ = op.result_.error();
-    return true;
+    for (;;) {
+      // The peer's address is not needed: a handler that wants it asks its stream.
+      const int fd = ::accept4(core.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        op.accepted_ = UniqueFd(fd);
+        return true;
+      }
+      // ECONNABORTED: a queued peer reset before we took it; the next one may be fine.
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      op.error_ = sys_error();
+      return true;
+    }
   }
-  TcpListener& listener_;
-  Result<Accepted> result_;
+  UniqueFd accepted_;
 };
 
 }  // namespace
 
 struct AsyncServer::Impl {
-  Impl(EventLoop& l, TcpListener tcp, Endpoint at, StreamHandler h, AsyncServerOptions o)
-      : loop(l),
-        listener(std::move(tcp)),
-        local(std::move(at)),
-        handler(std::move(h)),
-        options(std::move(o)) {}
+  Impl(EventLoop& l, Endpoint at, StreamHandler h, AsyncServerOptions o)
+      : loop(l), local(std::move(at)), handler(std::move(h)), options(std::move(o)) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
@@ -60,24 +61,24 @@ struct AsyncServer::Impl {
     if (watch != nullptr) detail::IoCore::destroy(std::exchange(watch, nullptr));
   }
 
-  void admit(TcpStream tcp) {
+  void admit(UniqueFd fd) {
     ++accepted;
     if (handlers.size() >= options.max_connections) {
       // One best-effort line, never waiting; the client is closed either way.
       const auto& msg = options.full_message;
-      if (!msg.empty()) (void)::send(tcp.fd(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (!msg.empty()) (void)::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       return;
     }
-    auto stream = AsyncStream::adopt(loop, tcp.release());
+    auto stream = AsyncStream::adopt(loop, std::move(fd));
     if (stream) handlers.spawn(handler(std::move(*stream)));
   }
 
   static Task<void> accept_loop(Impl& s) {
     while (s.watch != nullptr) {
-      auto got = co_await AcceptOp(s.watch, s.listener);
+      auto got = co_await AcceptOp(s.watch);
       if (s.watch == nullptr) co_return;  // closed while waiting
       if (got) {
-        s.admit(std::move(got->stream));
+        s.admit(std::move(*got));
       } else {
         // EMFILE and friends leave the listener readable: pause rather than spin.
         co_await sleep(s.loop, s.options.accept_retry);
@@ -86,11 +87,10 @@ struct AsyncServer::Impl {
   }
 
   EventLoop& loop;
-  TcpListener listener;
   Endpoint local;
   StreamHandler handler;
   AsyncServerOptions options;
-  detail::IoCore* watch = nullptr;  // readiness of the listening socket; null once closed
+  detail::IoCore* watch = nullptr;  // owns the listening socket; null once closed
   std::uint64_t accepted = 0;
   TaskSet acceptor;
   TaskSet handlers;
@@ -121,13 +121,9 @@ Result<AsyncServer> start_server(EventLoop& loop, const Endpoint& at, StreamHand
   if (!listener) return fail(listener.error());
   auto local = listener->local_endpoint();
   if (!local) return fail(local.error());
-  // The loop watches a duplicate of the listening descriptor: TcpListener keeps sole ownership
-  // of its own (it has no release()), and both name the same socket, so readiness is shared.
-  UniqueFd watched(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
-  if (!watched) return fail(sys_error());
-  auto impl = std::make_unique<AsyncServer::Impl>(loop, std::move(*listener), std::move(*local),
-                                                  std::move(handler), std::move(options));
-  impl->watch = new detail::IoCore(loop, std::move(watched));
+  auto impl = std::make_unique<AsyncServer::Impl>(loop, std::move(*local), std::move(handler),
+                                                  std::move(options));
+  impl->watch = new detail::IoCore(loop, listener->release());
   impl->acceptor.spawn(AsyncServer::Impl::accept_loop(*impl));
   return AsyncServer(std::move(impl));
 }

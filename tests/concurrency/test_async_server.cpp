@@ -164,6 +164,25 @@ TEST(AsyncServer, ClientOverTheCapGetsOneLineAndIsClosed) {
   EXPECT_EQ(server->accepted(), 2U);
 }
 
+TEST(AsyncServer, ListensOnOneDescriptorAndCloseReleasesIt) {
+  auto loop = make_loop();
+  const auto before = count_open_fds();
+  ASSERT_TRUE(before);
+  auto server = start_server(*loop, any_loopback_port(), echo_handler);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(*count_open_fds(), *before + 1);  // the listening socket, watched as it is
+  const Endpoint at = server->local_endpoint();
+  server->close();
+  EXPECT_EQ(*count_open_fds(), *before);
+  // Nothing listens any more: the kernel refuses instead of queueing for a closed server.
+  auto refused = run_until_complete(*loop, [](EventLoop& l, Endpoint to) -> Task<std::error_code> {
+    auto s = co_await AsyncStream::connect(l, to, Deadline::after(5s));
+    co_return s ? std::error_code{} : s.error();
+  }(*loop, at));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(*refused, sys_error(ECONNREFUSED));
+}
+
 // ---- allocation-freedom -----------------------------------------------------------------------
 
 Task<void> line_echo_handler(AsyncStream s) {
