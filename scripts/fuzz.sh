@@ -7,6 +7,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS=60]
 # env:   FUZZ_BUILD_DIR (default build/fuzz), FUZZ_TARGETS="ipv4 cidr" (default: all),
+#        FUZZ_PARALLEL=N (targets run at once, default: the number of cores),
 #        FUZZ_RUNS=N (also stop each target after N executions: the long 10-million run is
 #        FUZZ_RUNS=10000000 scripts/fuzz.sh 3600), JOBS (build parallelism, default 2).
 set -euo pipefail
@@ -51,25 +52,38 @@ run_opts=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit
   -malloc_limit_mb=512)
 [ -n "${FUZZ_RUNS:-}" ] && run_opts+=(-runs="$FUZZ_RUNS")
 
+# One target: runs it and leaves "<execs> <seconds> <exit code>" in $scratch/<name>.result.
+run_target() {
+  local bin=$1 name=${1##*/fuzz_}
+  local corpus="$scratch/corpus-$name" log="$scratch/$name.log" start rc=0 execs
+  mkdir -p "$corpus"
+  [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
+  start=$(date +%s)
+  "$bin" "${run_opts[@]}" -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  echo "${execs:-0} $(( $(date +%s) - start )) $rc" >"$scratch/$name.result"
+}
+
+# Targets run side by side, one per core (FUZZ_PARALLEL), so CI's bounded run takes
+# SECONDS x targets / cores instead of SECONDS x targets.
+parallel=${FUZZ_PARALLEL:-$(nproc)}
 failed=0
-printf '%-22s %14s %8s %12s  %s\n' target executions seconds exec/s result
 for bin in "${targets[@]}"; do
-  name=${bin##*/fuzz_}
   if [ ! -x "$bin" ]; then
     echo "fuzz: $bin was not built" >&2
     failed=1
     continue
   fi
-  corpus="$scratch/corpus-$name"
-  mkdir -p "$corpus"
-  [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
-  log="$scratch/$name.log"
-  start=$(date +%s)
-  rc=0
-  "$bin" "${run_opts[@]}" -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1 || rc=$?
-  elapsed=$(( $(date +%s) - start ))
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  execs=${execs:-0}
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  run_target "$bin" &
+done
+wait
+
+printf '%-22s %14s %8s %12s  %s\n' target executions seconds exec/s result
+for bin in "${targets[@]}"; do
+  name=${bin##*/fuzz_}
+  [ -f "$scratch/$name.result" ] || continue
+  read -r execs elapsed rc <"$scratch/$name.result"
   rate=$(( execs / (elapsed > 0 ? elapsed : 1) ))
   if [ "$rc" -eq 0 ]; then
     result=ok
@@ -79,7 +93,8 @@ for bin in "${targets[@]}"; do
   fi
   printf '%-22s %14s %8s %12s  %s\n' "fuzz_$name" "$execs" "$elapsed" "$rate" "$result"
   if [ "$rc" -ne 0 ]; then
-    grep -E 'ERROR|SUMMARY|#[0-9]+ 0x|Test unit written|runtime error' "$log" | head -30 >&2 || tail -30 "$log" >&2
+    grep -E 'ERROR|SUMMARY|#[0-9]+ 0x|Test unit written|runtime error' "$scratch/$name.log" |
+      head -30 >&2 || tail -30 "$scratch/$name.log" >&2
   fi
 done
 
