@@ -265,8 +265,8 @@ TaskSet& loop_tasks(EventLoop& loop) {
     g_loop_tasks.emplace(&loop, &set);
   }
   loop.at_destroy([&loop, owned = std::move(owned)]() mutable {
-    // Destroying a task may close streams (posting to the loop, which still works here) or
-    // spawn tasks into this very set: cancel_all() destroys those too.
+    // Destroying a task may close streams (unwatching: the loop still works here) or spawn
+    // tasks into this very set: cancel_all() destroys those too.
     owned->cancel_all();
     {
       std::lock_guard lock(g_loop_tasks_mutex);
