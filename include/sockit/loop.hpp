@@ -9,8 +9,9 @@
 //
 // One turn of the loop: wait for events (the timeout is the nearest timer, or 0 when posted work
 // is pending), dispatch every ready descriptor, fire due timers, then run posted functions.
-// Handlers destroyed while events are being dispatched could still be named by a later event of
-// the same batch, so owners destroy them from a posted function (which runs after the batch).
+// A handler destroyed while events are being dispatched could still be named by a later event
+// of the same batch: its owner calls forget() first (then destroys it at once), or destroys it
+// from a posted function, which runs after the batch.
 #pragma once
 
 #include <atomic>
