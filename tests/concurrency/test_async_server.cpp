@@ -8,38 +8,13 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "sockit/async.hpp"
-
-// ---- a counting global operator new ----------------------------------------------------------
-// Counts allocations made while g_counting is set; the allocation test sets it on the loop
-// thread around its measured round trips (other threads of this binary are idle then).
-// Replacing new/delete with malloc/free is the standard way to do this; once inlined, g++ -O1
-// takes the pair for a mismatch, hence the pragma.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(size != 0 ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/alloc_counter.hpp"
 
 namespace sockit {
 namespace {
@@ -193,6 +168,11 @@ Task<void> line_echo_handler(AsyncStream s) {
   }
 }
 
+// Heap allocations (on any thread: the others are idle while a test counts) since `before`.
+long allocations_since(std::size_t before) {
+  return static_cast<long>(test::allocation_count() - before);
+}
+
 // `rounds` request/response exchanges against a line server and a byte echo server, counting
 // heap allocations from the 11th round on (the first ten warm buffers and timers up).
 Task<long> count_allocations(EventLoop& l, Endpoint lines, Endpoint bytes, int rounds) {
@@ -201,29 +181,23 @@ Task<long> count_allocations(EventLoop& l, Endpoint lines, Endpoint bytes, int r
   if (!a || !b) co_return -1;
   const std::string_view request = "the same line, over and over again\n";
   std::array<std::byte, 35> reply;
+  std::size_t before = 0;
   for (int i = 0; i < rounds + 10; ++i) {
-    if (i == 10) g_counting = true;
+    if (i == 10) before = test::allocation_count();
     auto ok = co_await a->write_all(request, Deadline::after(5s));
     auto line = co_await a->read_until("\n", 256, Deadline::after(5s));
     auto ok2 = co_await b->write_all(std::as_bytes(std::span(request)).first(35));
     auto ok3 = co_await b->read_exact(reply, Deadline::after(5s));
-    if (!ok || !line || *line != request || !ok2 || !ok3) {
-      g_counting = false;
-      co_return -2;
-    }
+    if (!ok || !line || *line != request || !ok2 || !ok3) co_return -2;
   }
-  g_counting = false;
-  co_return g_allocations.load();
+  co_return allocations_since(before);
 }
 
 // The counter itself works (so a zero means something).
 void check_the_counter() {
-  g_allocations = 0;
-  g_counting = true;
+  const std::size_t before = test::allocation_count();
   ::operator delete(::operator new(16));  // a direct call: not elidable like a new-expression
-  g_counting = false;
-  ASSERT_EQ(g_allocations.load(), 1);
-  g_allocations = 0;
+  ASSERT_EQ(allocations_since(before), 1);
 }
 
 TEST(AsyncAllocation, NoHeapAllocationPerReadOrWrite) {
@@ -252,20 +226,17 @@ Task<void> pong_peer(EventLoop& l, AsyncStream& s) {
 // a read whose deadline (200..400 ms, re-armed each round) waits for the peer's "pong".
 Task<long> count_deadline_allocations(EventLoop& l, AsyncStream& s, int rounds) {
   std::array<std::byte, 4> reply;
+  std::size_t before = 0;
   for (int i = 0; i < rounds + 10; ++i) {
-    if (i == 10) g_counting = true;
+    if (i == 10) before = test::allocation_count();
     auto timed_out = co_await s.read_some(reply, Deadline::after(1ms));
     co_await sleep(l, 300us);
     auto sent = co_await s.write_all("ping", Deadline::after(5s));
     auto got = co_await s.read_exact(reply, Deadline::after(Millis(200 + 100 * (i % 3))));
     const bool pong = got && std::memcmp(reply.data(), "pong", 4) == 0;
-    if (timed_out || timed_out.error() != std::errc::timed_out || !sent || !pong) {
-      g_counting = false;
-      co_return -2;
-    }
+    if (timed_out || timed_out.error() != std::errc::timed_out || !sent || !pong) co_return -2;
   }
-  g_counting = false;
-  co_return g_allocations.load();
+  co_return allocations_since(before);
 }
 
 TEST(AsyncAllocation, NoHeapAllocationForDeadlinesThatWaitOrExpire) {
@@ -295,12 +266,12 @@ TEST(AsyncAllocation, SleepAllocatesNothingAfterWarmUp) {
   }
   ASSERT_NO_FATAL_FAILURE(check_the_counter());
   auto counted = run_until_complete(*loop, [](EventLoop& l) -> Task<long> {
+    std::size_t before = 0;
     for (int i = 0; i < 110; ++i) {
-      if (i == 10) g_counting = true;
+      if (i == 10) before = test::allocation_count();
       co_await sleep(l, 200us);
     }
-    g_counting = false;
-    co_return g_allocations.load();
+    co_return allocations_since(before);
   }(*loop));
   ASSERT_TRUE(counted.has_value());
   EXPECT_EQ(*counted, 0) << "heap allocations during 100 sleeps";

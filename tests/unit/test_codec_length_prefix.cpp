@@ -1,69 +1,19 @@
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
 #include "sockit/codec/length_prefix.hpp"
-
-// Counts every global allocation in this test program, so a test can assert that steady-state
-// decoding allocates nothing.
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-// GCC's -Wmismatched-new-delete cannot see that these replacements pair malloc with free.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "support/alloc_counter.hpp"
 
 namespace sockit {
 namespace {
 
 using namespace std::string_literals;
 
-struct Outcome {
-  std::vector<std::string> frames;
-  std::error_code error;  // empty: the decoder ended asking for more
-  std::size_t buffered = 0;
-  bool operator==(const Outcome&) const = default;
-};
-
-// Feeds `input` in chunks of `chunk` bytes (0 = all at once), draining frames after each feed.
-Outcome decode(LengthPrefixDecoder& d, std::string_view input, std::size_t chunk) {
-  Outcome out;
-  std::size_t step = chunk == 0 ? input.size() + 1 : chunk;
-  for (std::size_t at = 0; at < input.size() || at == 0; at += step) {
-    d.feed(input.substr(at, step));
-    for (Decoded r = d.next(); !r.needs_more(); r = d.next()) {
-      if (r.failed()) {
-        out.error = r.error;
-        return out;
-      }
-      out.frames.emplace_back(r.frame);
-    }
-    if (input.empty()) break;
-  }
-  out.buffered = d.buffered();
-  return out;
-}
+using test::decode;
+using test::Outcome;
 
 std::string header(std::uint32_t n) {
   return {static_cast<char>(n >> 24), static_cast<char>((n >> 16) & 0xff),
@@ -230,11 +180,11 @@ TEST(LengthPrefixDecoder, NoAllocationPerFrameAfterWarmUp) {
     return frames;
   };
   EXPECT_EQ(run(3, 1000), 150u);
-  std::size_t before = g_allocations.load();
+  std::size_t before = test::allocation_count();
   ASSERT_GT(before, 0u);  // the counting operator new is in effect
   EXPECT_EQ(run(200, 1000), 10000u);
   EXPECT_EQ(run(200, 7), 10000u);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(test::allocation_count() - before, 0u);
 }
 
 }  // namespace
