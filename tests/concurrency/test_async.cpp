@@ -3,6 +3,8 @@
 // test_async_server.cpp)
 #include "sockit/async.hpp"
 
+#include "async_test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -18,43 +20,13 @@ namespace sockit {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace async_test;
 
-std::unique_ptr<EventLoop> make_loop() {
-  auto loop = EventLoop::create();
-  if (!loop) ADD_FAILURE() << loop.error().message();
-  return loop ? std::move(*loop) : nullptr;
-}
-
-Endpoint any_loopback_port() {
-  return *Endpoint::parse("127.0.0.1:0");
-}
-
-// Two connected AF_UNIX stream sockets: `ours` for the loop, `theirs` driven with plain calls.
-struct Pair {
-  AsyncStream ours;
-  UniqueFd theirs;
-};
-Pair make_pair(EventLoop& loop) {
-  int sv[2] = {-1, -1};
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  auto ours = AsyncStream::adopt(loop, UniqueFd(sv[0]));
-  EXPECT_TRUE(ours);
-  return Pair{std::move(*ours), UniqueFd(sv[1])};
-}
 void send_raw(int fd, std::string_view text) {
   ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), static_cast<ssize_t>(text.size()));
 }
 std::string text_of(std::span<const std::byte> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-Task<void> echo_handler(AsyncStream s) {
-  std::array<std::byte, 4096> buf;
-  for (;;) {
-    auto n = co_await s.read_some(buf, Deadline::after(10s));
-    if (!n || *n == 0) co_return;
-    if (!co_await s.write_all(std::span(buf).first(*n), Deadline::after(10s))) co_return;
-  }
 }
 
 // ---- tasks and sleep on the loop ---------------------------------------------------------------
@@ -153,14 +125,8 @@ TEST(AsyncRead, DeadlineGivesTimedOut) {
   auto loop = make_loop();
   Pair p = make_pair(*loop);
   const auto start = Clock::now();
-  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::size_t>> {
-    std::array<std::byte, 16> buf;
-    co_return co_await s.read_some(buf, Deadline::after(50ms));
-  }(p.ours));
+  ASSERT_TRUE(read_times_out(*loop, p.ours, 50ms));
   const auto elapsed = Clock::now() - start;
-  ASSERT_TRUE(got.has_value());
-  ASSERT_FALSE(got->has_value());
-  EXPECT_EQ(got->error(), std::errc::timed_out);
   EXPECT_GE(elapsed, 50ms);
   EXPECT_LT(elapsed, 5s);
 }
@@ -265,13 +231,6 @@ TEST(AsyncRead, ReadAheadIsServedToLaterReads) {
 }
 
 // ---- cancellation and teardown ----------------------------------------------------------------
-
-struct Guard {
-  int* count;
-  explicit Guard(int* c) : count(c) {}
-  Guard(const Guard&) = delete;
-  ~Guard() { ++*count; }
-};
 
 TEST(AsyncCancel, StoppingTheLoopThenDestroyingTasksReleasesEverything) {
   const auto fds_before = count_open_fds();

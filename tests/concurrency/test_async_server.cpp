@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "async_test_support.hpp"
 #include "sockit/async.hpp"
 #include "support/alloc_counter.hpp"
 
@@ -20,25 +21,7 @@ namespace sockit {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<EventLoop> make_loop() {
-  auto loop = EventLoop::create();
-  if (!loop) ADD_FAILURE() << loop.error().message();
-  return loop ? std::move(*loop) : nullptr;
-}
-
-Endpoint any_loopback_port() {
-  return *Endpoint::parse("127.0.0.1:0");
-}
-
-Task<void> echo_handler(AsyncStream s) {
-  std::array<std::byte, 4096> buf;
-  for (;;) {
-    auto n = co_await s.read_some(buf, Deadline::after(10s));
-    if (!n || *n == 0) co_return;
-    if (!co_await s.write_all(std::span(buf).first(*n), Deadline::after(10s))) co_return;
-  }
-}
+using namespace async_test;
 
 // ---- start_server: 200 concurrent coroutine clients -------------------------------------------
 

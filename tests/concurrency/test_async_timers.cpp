@@ -10,31 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "async_test_support.hpp"
 #include "sockit/async.hpp"
 
 namespace sockit {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<EventLoop> make_loop() {
-  auto loop = EventLoop::create();
-  if (!loop) ADD_FAILURE() << loop.error().message();
-  return loop ? std::move(*loop) : nullptr;
-}
-
-// Two connected AF_UNIX stream sockets: `ours` for the loop, `theirs` driven with plain calls.
-struct Pair {
-  AsyncStream ours;
-  UniqueFd theirs;
-};
-Pair make_pair(EventLoop& loop) {
-  int sv[2] = {-1, -1};
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  auto ours = AsyncStream::adopt(loop, UniqueFd(sv[0]));
-  EXPECT_TRUE(ours);
-  return Pair{std::move(*ours), UniqueFd(sv[1])};
-}
+using namespace async_test;
 
 int open_fds() {
   auto n = count_open_fds();
@@ -56,13 +39,7 @@ TEST(AsyncDeadline, WaitingWithADeadlineOpensNoDescriptor) {
     co_await sleep(l, 10ms);
     out = open_fds();
   }(*loop, during));
-  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::size_t>> {
-    std::array<std::byte, 16> buf;
-    co_return co_await s.read_some(buf, Deadline::after(40ms));
-  }(p.ours));
-  ASSERT_TRUE(got.has_value());
-  ASSERT_FALSE(got->has_value());
-  EXPECT_EQ(got->error(), std::errc::timed_out);
+  ASSERT_TRUE(read_times_out(*loop, p.ours, 40ms));
   EXPECT_EQ(during, before);
   EXPECT_EQ(open_fds(), before);  // nothing kept for the stream's next deadline either
   EXPECT_TRUE(p.ours.valid());
@@ -81,14 +58,8 @@ TEST(AsyncDeadline, EarlierDeadlineOnAStreamWithALaterOneArmedStillFiresOnTime) 
   }(p.ours, big, write_result));
   ASSERT_EQ(set.size(), 1U);  // suspended: the peer reads nothing
   const auto start = Clock::now();
-  auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<Result<std::size_t>> {
-    std::array<std::byte, 16> buf;
-    co_return co_await s.read_some(buf, Deadline::after(30ms));
-  }(p.ours));
+  ASSERT_TRUE(read_times_out(*loop, p.ours, 30ms));
   const auto elapsed = Clock::now() - start;
-  ASSERT_TRUE(got.has_value());
-  ASSERT_FALSE(got->has_value());
-  EXPECT_EQ(got->error(), std::errc::timed_out);
   EXPECT_GE(elapsed, 30ms);
   EXPECT_LT(elapsed, 2s);
   EXPECT_EQ(set.size(), 1U);  // the write is still waiting for its own deadline
@@ -125,13 +96,6 @@ TEST(AsyncDeadline, ExpiryOfAFinishedReadsDeadlineLeavesTheNextReadWaiting) {
 }
 
 // ---- co_spawn(loop, task): tasks owned by the loop --------------------------------------------
-
-struct Guard {
-  int* count;
-  explicit Guard(int* c) : count(c) {}
-  Guard(const Guard&) = delete;
-  ~Guard() { ++*count; }
-};
 
 TEST(AsyncSpawn, LoopOwnedTasksRunToTheirEnd) {
   auto loop = make_loop();
