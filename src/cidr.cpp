@@ -126,32 +126,19 @@ Result<int> prefix_from_netmask(const IPv6Address& mask) {
   return prefix;
 }
 
-// ---- IPv4 ------------------------------------------------------------------------------------
+namespace {
 
-Result<IPv4Network> IPv4Network::make(IPv4Address address, int prefix) {
-  if (prefix < 0 || prefix > 32) return fail(Errc::invalid_prefix);
-  return IPv4Network(address, prefix);
-}
-
-Result<IPv4Network> IPv4Network::parse(std::string_view text, std::string* why) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    auto addr = IPv4Address::parse(text, why);
-    if (!addr) return fail(addr.error());
-    set_why(why, "missing '/' and prefix length");
-    return fail(Errc::invalid_prefix);
-  }
-  return parse(text.substr(0, slash), text.substr(slash + 1), why);
-}
-
-Result<IPv4Network> IPv4Network::parse(std::string_view address, std::string_view mask,
-                                       std::string* why) {
-  auto addr = IPv4Address::parse(address, why);
+// The two parse() forms both families share. A netmask is told from a prefix length by the
+// family's separator (`mask_mark`: '.' or ':'), which a prefix length never holds.
+template <class Network, class Address>
+Result<Network> parse_network(std::string_view address, std::string_view mask, char mask_mark,
+                              int max_prefix, std::string* why) {
+  auto addr = Address::parse(address, why);
   if (!addr) return fail(addr.error());
   int prefix = 0;
-  if (mask.find('.') != std::string_view::npos) {
+  if (mask.find(mask_mark) != std::string_view::npos) {
     std::string mask_why;
-    auto m = IPv4Address::parse(mask, &mask_why);
+    auto m = Address::parse(mask, &mask_why);
     if (!m) {
       set_why(why, "netmask: " + mask_why);
       return fail(Errc::invalid_prefix);
@@ -162,10 +149,40 @@ Result<IPv4Network> IPv4Network::parse(std::string_view address, std::string_vie
       return fail(Errc::invalid_prefix);
     }
     prefix = *p;
-  } else if (!parse_prefix_text(mask, 32, prefix, why)) {
+  } else if (!parse_prefix_text(mask, max_prefix, prefix, why)) {
     return fail(Errc::invalid_prefix);
   }
-  return IPv4Network(*addr, prefix);
+  return Network::make(*addr, prefix);  // cannot fail: 0 <= prefix <= max_prefix
+}
+
+template <class Network, class Address>
+Result<Network> parse_network(std::string_view text, std::string* why) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    auto addr = Address::parse(text, why);
+    if (!addr) return fail(addr.error());
+    set_why(why, "missing '/' and prefix length");
+    return fail(Errc::invalid_prefix);
+  }
+  return Network::parse(text.substr(0, slash), text.substr(slash + 1), why);
+}
+
+}  // namespace
+
+// ---- IPv4 ------------------------------------------------------------------------------------
+
+Result<IPv4Network> IPv4Network::make(IPv4Address address, int prefix) {
+  if (prefix < 0 || prefix > 32) return fail(Errc::invalid_prefix);
+  return IPv4Network(address, prefix);
+}
+
+Result<IPv4Network> IPv4Network::parse(std::string_view text, std::string* why) {
+  return parse_network<IPv4Network, IPv4Address>(text, why);
+}
+
+Result<IPv4Network> IPv4Network::parse(std::string_view address, std::string_view mask,
+                                       std::string* why) {
+  return parse_network<IPv4Network, IPv4Address>(address, mask, '.', 32, why);
 }
 
 IPv4Address IPv4Network::netmask() const noexcept {
@@ -235,38 +252,12 @@ Result<IPv6Network> IPv6Network::make(const IPv6Address& address, int prefix) {
 }
 
 Result<IPv6Network> IPv6Network::parse(std::string_view text, std::string* why) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    auto addr = IPv6Address::parse(text, why);
-    if (!addr) return fail(addr.error());
-    set_why(why, "missing '/' and prefix length");
-    return fail(Errc::invalid_prefix);
-  }
-  return parse(text.substr(0, slash), text.substr(slash + 1), why);
+  return parse_network<IPv6Network, IPv6Address>(text, why);
 }
 
 Result<IPv6Network> IPv6Network::parse(std::string_view address, std::string_view mask,
                                        std::string* why) {
-  auto addr = IPv6Address::parse(address, why);
-  if (!addr) return fail(addr.error());
-  int prefix = 0;
-  if (mask.find(':') != std::string_view::npos) {
-    std::string mask_why;
-    auto m = IPv6Address::parse(mask, &mask_why);
-    if (!m) {
-      set_why(why, "netmask: " + mask_why);
-      return fail(Errc::invalid_prefix);
-    }
-    auto p = prefix_from_netmask(*m);
-    if (!p) {
-      set_why(why, "netmask " + m->to_string() + " is not contiguous");
-      return fail(Errc::invalid_prefix);
-    }
-    prefix = *p;
-  } else if (!parse_prefix_text(mask, 128, prefix, why)) {
-    return fail(Errc::invalid_prefix);
-  }
-  return IPv6Network(*addr, prefix);
+  return parse_network<IPv6Network, IPv6Address>(address, mask, ':', 128, why);
 }
 
 IPv6Address IPv6Network::netmask() const noexcept {
