@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "socket_internal.hpp"
+
 namespace sockit {
 
 // ---- TcpStream -------------------------------------------------------------------------------
@@ -20,9 +22,9 @@ Result<TcpStream> TcpStream::connect(const Endpoint& to, Deadline deadline) {
 }
 
 Result<TcpStream> TcpStream::from_fd(UniqueFd fd) {
-  if (!fd) return fail(sys_error(EBADF));
-  if (auto nb = set_nonblocking(fd.get(), true); !nb) return fail(nb.error());
-  return TcpStream(std::move(fd));
+  auto adopted = detail::adopt_stream_fd(std::move(fd));
+  if (!adopted) return fail(adopted.error());
+  return TcpStream(std::move(*adopted));
 }
 
 Result<std::size_t> TcpStream::read_some(std::span<std::byte> buffer, Deadline deadline) {

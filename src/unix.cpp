@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <thread>
 
+#include "socket_internal.hpp"
+
 namespace sockit {
 namespace {
 
@@ -50,15 +52,6 @@ Result<std::pair<UniqueFd, UniqueFd>> socket_pair(int type) {
   return std::pair{UniqueFd(sv[0]), UniqueFd(sv[1])};
 }
 
-/// Removes the file first, then closes: the other order would let another process bind the
-/// path in between and lose its file to us.
-void unlink_and_close(UniqueFd& fd, const UnixPath& path, bool unlink_on_close) noexcept {
-  if (fd.valid() && unlink_on_close && !path.is_abstract() && !path.path.empty()) {
-    ::unlink(path.path.c_str());
-  }
-  fd.reset();
-}
-
 }  // namespace
 
 // ---- UnixStream ------------------------------------------------------------------------------
@@ -95,9 +88,9 @@ Result<std::pair<UnixStream, UnixStream>> UnixStream::pair() {
 }
 
 Result<UnixStream> UnixStream::from_fd(UniqueFd fd) {
-  if (!fd) return fail(sys_error(EBADF));
-  if (auto nb = set_nonblocking(fd.get(), true); !nb) return fail(nb.error());
-  return UnixStream(std::move(fd));
+  auto adopted = detail::adopt_stream_fd(std::move(fd));
+  if (!adopted) return fail(adopted.error());
+  return UnixStream(std::move(*adopted));
 }
 
 Result<std::size_t> UnixStream::read_some(std::span<std::byte> buffer, Deadline deadline) {
@@ -116,14 +109,16 @@ Result<Endpoint> UnixStream::peer_endpoint() const {
   return sockit::peer_endpoint(fd_.get());
 }
 
-// ---- UnixListener ----------------------------------------------------------------------------
+// ---- the socket file a listener or datagram socket owns ---------------------------------------
 
-UnixListener::UnixListener(UnixListener&& other) noexcept
+namespace detail {
+
+UnixSocketFile::UnixSocketFile(UnixSocketFile&& other) noexcept
     : fd_(std::move(other.fd_)),
       path_(std::move(other.path_)),
       unlink_on_close_(std::exchange(other.unlink_on_close_, false)) {}
 
-UnixListener& UnixListener::operator=(UnixListener&& other) noexcept {
+UnixSocketFile& UnixSocketFile::operator=(UnixSocketFile&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::move(other.fd_);
@@ -133,13 +128,22 @@ UnixListener& UnixListener::operator=(UnixListener&& other) noexcept {
   return *this;
 }
 
-UnixListener::~UnixListener() {
+UnixSocketFile::~UnixSocketFile() {
   close();
 }
 
-void UnixListener::close() noexcept {
-  unlink_and_close(fd_, path_, unlink_on_close_);
+/// Removes the file first, then closes: the other order would let another process bind the
+/// path in between and lose its file to us.
+void UnixSocketFile::close() noexcept {
+  if (fd_.valid() && unlink_on_close_ && !path_.is_abstract() && !path_.path.empty()) {
+    ::unlink(path_.path.c_str());
+  }
+  fd_.reset();
 }
+
+}  // namespace detail
+
+// ---- UnixListener ----------------------------------------------------------------------------
 
 Result<UnixListener> UnixListener::bind(const UnixPath& path, const UnixBindOptions& options) {
   auto fd = bind_path(path, SOCK_STREAM, options);
@@ -151,7 +155,7 @@ Result<UnixListener> UnixListener::bind(const UnixPath& path, const UnixBindOpti
 
 Result<UnixStream> UnixListener::try_accept() {
   for (;;) {
-    const int raw = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int raw = ::accept4(fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (raw >= 0) return UnixStream(UniqueFd(raw));
     if (errno == EINTR || errno == ECONNABORTED) continue;
     return fail(sys_error());
@@ -164,36 +168,13 @@ Result<UnixStream> UnixListener::accept(Deadline deadline) {
     if (accepted || accepted.error() != std::errc::resource_unavailable_try_again) {
       return accepted;
     }
-    if (auto ready = wait_ready(fd_.get(), Ready::read, deadline); !ready) {
+    if (auto ready = wait_ready(fd(), Ready::read, deadline); !ready) {
       return fail(ready.error());
     }
   }
 }
 
 // ---- UnixDatagram ----------------------------------------------------------------------------
-
-UnixDatagram::UnixDatagram(UnixDatagram&& other) noexcept
-    : fd_(std::move(other.fd_)),
-      path_(std::move(other.path_)),
-      unlink_on_close_(std::exchange(other.unlink_on_close_, false)) {}
-
-UnixDatagram& UnixDatagram::operator=(UnixDatagram&& other) noexcept {
-  if (this != &other) {
-    close();
-    fd_ = std::move(other.fd_);
-    path_ = std::move(other.path_);
-    unlink_on_close_ = std::exchange(other.unlink_on_close_, false);
-  }
-  return *this;
-}
-
-UnixDatagram::~UnixDatagram() {
-  close();
-}
-
-void UnixDatagram::close() noexcept {
-  unlink_and_close(fd_, path_, unlink_on_close_);
-}
 
 Result<UnixDatagram> UnixDatagram::open() {
   auto fd = open_socket(AF_UNIX, SOCK_DGRAM);
@@ -217,24 +198,24 @@ Result<std::pair<UnixDatagram, UnixDatagram>> UnixDatagram::pair() {
 Status UnixDatagram::connect(const UnixPath& peer) {
   auto addr = to_addr(peer);
   if (!addr) return fail(addr.error());
-  return connect_socket(fd_.get(), *addr);
+  return connect_socket(fd(), *addr);
 }
 
 Result<std::size_t> UnixDatagram::send(std::span<const std::byte> data, Deadline deadline) {
-  return send_datagram(fd_.get(), data, deadline);
+  return send_datagram(fd(), data, deadline);
 }
 Result<std::size_t> UnixDatagram::send_to(std::span<const std::byte> data, const UnixPath& to,
                                           Deadline deadline) {
-  return send_datagram_to(fd_.get(), data, Endpoint(to), deadline);
+  return send_datagram_to(fd(), data, Endpoint(to), deadline);
 }
 Result<Datagram> UnixDatagram::recv(std::span<std::byte> buffer, Deadline deadline) {
-  return recv_datagram(fd_.get(), buffer, deadline);
+  return recv_datagram(fd(), buffer, deadline);
 }
 Result<Datagram> UnixDatagram::recv_from(std::span<std::byte> buffer, Deadline deadline) {
-  return recv_datagram(fd_.get(), buffer, deadline);
+  return recv_datagram(fd(), buffer, deadline);
 }
 Result<Endpoint> UnixDatagram::local_endpoint() const {
-  return sockit::local_endpoint(fd_.get());
+  return sockit::local_endpoint(fd());
 }
 
 }  // namespace sockit

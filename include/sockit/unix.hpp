@@ -25,6 +25,32 @@
 
 namespace sockit {
 
+namespace detail {
+
+/// A descriptor and the socket file it was bound to, which it removes on close when asked to:
+/// the state UnixListener and UnixDatagram share. Move-only; moving hands the file over, and
+/// the moved-from object no longer removes it.
+class UnixSocketFile {
+ public:
+  UnixSocketFile() = default;
+  UnixSocketFile(UniqueFd fd, UnixPath path, bool unlink_on_close) noexcept
+      : fd_(std::move(fd)), path_(std::move(path)), unlink_on_close_(unlink_on_close) {}
+  UnixSocketFile(UnixSocketFile&& other) noexcept;
+  UnixSocketFile& operator=(UnixSocketFile&& other) noexcept;
+  ~UnixSocketFile();
+
+  const UniqueFd& fd() const noexcept { return fd_; }
+  const UnixPath& path() const noexcept { return path_; }
+
+ private:
+  void close() noexcept;
+  UniqueFd fd_;
+  UnixPath path_;
+  bool unlink_on_close_ = false;
+};
+
+}  // namespace detail
+
 class UnixStream {
  public:
   UnixStream() = default;  ///< empty; a target for move-assignment
@@ -62,9 +88,6 @@ struct UnixBindOptions {
 class UnixListener {
  public:
   UnixListener() = default;
-  UnixListener(UnixListener&& other) noexcept;
-  UnixListener& operator=(UnixListener&& other) noexcept;
-  ~UnixListener();
 
   static Result<UnixListener> bind(const UnixPath& path, const UnixBindOptions& options = {});
   /// Waits until the deadline (std::errc::timed_out) for a connection.
@@ -72,25 +95,19 @@ class UnixListener {
   /// Never blocks: std::errc::resource_unavailable_try_again when nothing is queued.
   Result<UnixStream> try_accept();
 
-  const UnixPath& path() const noexcept { return path_; }
-  int fd() const noexcept { return fd_.get(); }
-  bool valid() const noexcept { return fd_.valid(); }
+  const UnixPath& path() const noexcept { return socket_.path(); }
+  int fd() const noexcept { return socket_.fd().get(); }
+  bool valid() const noexcept { return socket_.fd().valid(); }
 
  private:
   UnixListener(UniqueFd fd, UnixPath path, bool unlink_on_close) noexcept
-      : fd_(std::move(fd)), path_(std::move(path)), unlink_on_close_(unlink_on_close) {}
-  void close() noexcept;
-  UniqueFd fd_;
-  UnixPath path_;
-  bool unlink_on_close_ = false;
+      : socket_(std::move(fd), std::move(path), unlink_on_close) {}
+  detail::UnixSocketFile socket_;
 };
 
 class UnixDatagram {
  public:
   UnixDatagram() = default;
-  UnixDatagram(UnixDatagram&& other) noexcept;
-  UnixDatagram& operator=(UnixDatagram&& other) noexcept;
-  ~UnixDatagram();
 
   /// An unbound socket: it can send, but receivers cannot reply to it.
   static Result<UnixDatagram> open();
@@ -107,16 +124,13 @@ class UnixDatagram {
   Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
 
   Result<Endpoint> local_endpoint() const;
-  int fd() const noexcept { return fd_.get(); }
-  bool valid() const noexcept { return fd_.valid(); }
+  int fd() const noexcept { return socket_.fd().get(); }
+  bool valid() const noexcept { return socket_.fd().valid(); }
 
  private:
   UnixDatagram(UniqueFd fd, UnixPath path, bool unlink_on_close) noexcept
-      : fd_(std::move(fd)), path_(std::move(path)), unlink_on_close_(unlink_on_close) {}
-  void close() noexcept;
-  UniqueFd fd_;
-  UnixPath path_;
-  bool unlink_on_close_ = false;
+      : socket_(std::move(fd), std::move(path), unlink_on_close) {}
+  detail::UnixSocketFile socket_;
 };
 
 }  // namespace sockit
