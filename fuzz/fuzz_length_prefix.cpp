@@ -13,50 +13,9 @@
 #include "fuzz_support.hpp"
 #include "sockit/codec/length_prefix.hpp"
 
-using sockit::Decoded;
 using sockit::LengthPrefixDecoder;
 
 namespace {
-
-struct Outcome {
-  std::vector<std::string> frames;
-  std::error_code error;
-  std::size_t buffered = 0;
-  friend bool operator==(const Outcome&, const Outcome&) = default;
-};
-
-void drain(LengthPrefixDecoder& d, Outcome& out) {
-  // Bounded: every frame consumes at least its 4-byte header.
-  for (Decoded r = d.next(); !r.needs_more(); r = d.next()) {
-    if (r.failed()) {
-      SOCKIT_FUZZ_CHECK(r.error);
-      if (out.error) SOCKIT_FUZZ_CHECK(out.error == r.error);
-      out.error = r.error;
-      const Decoded again = d.next();
-      SOCKIT_FUZZ_CHECK(again.failed() && again.error == r.error);
-      return;
-    }
-    SOCKIT_FUZZ_CHECK(r.frame.size() <= d.max_frame());
-    out.frames.emplace_back(r.frame);
-  }
-}
-
-Outcome run(LengthPrefixDecoder& d, const std::vector<std::string_view>& chunks) {
-  Outcome out;
-  for (const auto chunk : chunks) {
-    d.feed(chunk);
-    drain(d, out);
-  }
-  out.buffered = d.buffered();
-  return out;
-}
-
-std::vector<std::string_view> bytes_of(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    out.push_back(s.substr(i, 1));
-  return out;
-}
 
 std::uint64_t header_at(std::string_view s, std::size_t pos) {
   std::uint64_t n = 0;
@@ -72,15 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t max_frame = data[0] | (std::size_t{data[1]} << 8);
   const auto plan = sockit::fuzz::make_plan(data + 2, size - 2);
   const std::string_view stream = plan.bytes;
+  const auto check_frame = [](const LengthPrefixDecoder& d, std::string_view frame) {
+    SOCKIT_FUZZ_CHECK(frame.size() <= d.max_frame());
+  };
 
-  LengthPrefixDecoder chunked(max_frame);
-  const Outcome a = run(chunked, plan.chunks());
-  LengthPrefixDecoder one_shot(max_frame);
-  const Outcome b = run(one_shot, {stream});
-  LengthPrefixDecoder bytewise(max_frame);
-  const Outcome c = run(bytewise, bytes_of(stream));
-  SOCKIT_FUZZ_CHECK(a.frames == b.frames && a.frames == c.frames);
-  SOCKIT_FUZZ_CHECK(a.error == b.error && a.error == c.error);
+  const auto [a, b, c] = sockit::fuzz::feed_three_ways(
+      [&] { return LengthPrefixDecoder(max_frame); }, plan, check_frame);
 
   std::size_t pos = 0;
   for (const auto& f : a.frames) {
@@ -99,15 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (header_in) SOCKIT_FUZZ_CHECK(stream.size() - pos - 4 < header_at(stream, pos));
   }
 
-  chunked.reset();
-  SOCKIT_FUZZ_CHECK(chunked.buffered() == 0);
-  SOCKIT_FUZZ_CHECK(run(chunked, {stream}) == b);
-
   std::string encoded;
   for (const auto& f : a.frames)
     SOCKIT_FUZZ_CHECK(sockit::encode_frame(encoded, f, max_frame));
-  LengthPrefixDecoder re(max_frame);
-  const Outcome d = run(re, {encoded});
-  SOCKIT_FUZZ_CHECK(!d.error && d.frames == a.frames && d.buffered == 0);
+  sockit::fuzz::check_decodes_back(LengthPrefixDecoder(max_frame), encoded, a.frames, check_frame);
   return 0;
 }

@@ -15,52 +15,11 @@
 #include "fuzz_support.hpp"
 #include "sockit/codec/line.hpp"
 
-using sockit::Decoded;
 using sockit::LineDecoder;
 using sockit::LineMode;
+using sockit::fuzz::Outcome;
 
 namespace {
-
-struct Outcome {
-  std::vector<std::string> frames;
-  std::error_code error;
-  std::size_t buffered = 0;
-  friend bool operator==(const Outcome&, const Outcome&) = default;
-};
-
-void drain(LineDecoder& d, Outcome& out) {
-  // Bounded: every frame consumes at least its delimiter, so at most size+1 rounds.
-  for (Decoded r = d.next(); !r.needs_more(); r = d.next()) {
-    if (r.failed()) {
-      SOCKIT_FUZZ_CHECK(r.error);
-      if (out.error) SOCKIT_FUZZ_CHECK(out.error == r.error);
-      out.error = r.error;
-      const Decoded again = d.next();
-      SOCKIT_FUZZ_CHECK(again.failed() && again.error == r.error);
-      return;
-    }
-    SOCKIT_FUZZ_CHECK(r.frame.size() <= d.max_line());
-    SOCKIT_FUZZ_CHECK(r.frame.find('\n') == std::string_view::npos);
-    out.frames.emplace_back(r.frame);
-  }
-}
-
-Outcome run(LineDecoder& d, const std::vector<std::string_view>& chunks) {
-  Outcome out;
-  for (const auto chunk : chunks) {
-    d.feed(chunk);
-    drain(d, out);
-  }
-  out.buffered = d.buffered();
-  return out;
-}
-
-std::vector<std::string_view> bytes_of(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    out.push_back(s.substr(i, 1));
-  return out;
-}
 
 // Walks the stream along the frames: each frame must be followed by a delimiter the mode
 // accepts. Returns the offset just past the last frame.
@@ -87,14 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t max_line = data[1];
   const auto plan = sockit::fuzz::make_plan(data + 2, size - 2);
 
-  LineDecoder chunked(max_line, mode);
-  const Outcome a = run(chunked, plan.chunks());
-  LineDecoder one_shot(max_line, mode);
-  const Outcome b = run(one_shot, {plan.bytes});
-  LineDecoder bytewise(max_line, mode);
-  const Outcome c = run(bytewise, bytes_of(plan.bytes));
-  SOCKIT_FUZZ_CHECK(a.frames == b.frames && a.frames == c.frames);
-  SOCKIT_FUZZ_CHECK(a.error == b.error && a.error == c.error);
+  const auto check_frame = [](const LineDecoder& d, std::string_view frame) {
+    SOCKIT_FUZZ_CHECK(frame.size() <= d.max_line());
+    SOCKIT_FUZZ_CHECK(frame.find('\n') == std::string_view::npos);
+  };
+  const auto [a, b, c] =
+      sockit::fuzz::feed_three_ways([&] { return LineDecoder(max_line, mode); }, plan, check_frame);
 
   const std::size_t consumed = match_prefix(plan.bytes, a, mode);
   if (!a.error) {
@@ -109,15 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       a.error == sockit::Errc::malformed_frame);
   }
 
-  chunked.reset();
-  SOCKIT_FUZZ_CHECK(chunked.buffered() == 0);
-  SOCKIT_FUZZ_CHECK(run(chunked, {plan.bytes}) == b);
-
   std::string encoded;
   for (const auto& f : a.frames)
     SOCKIT_FUZZ_CHECK(sockit::encode_line(encoded, f, mode, max_line));
-  LineDecoder re(max_line, mode);
-  const Outcome d = run(re, {encoded});
-  SOCKIT_FUZZ_CHECK(!d.error && d.frames == a.frames && d.buffered == 0);
+  sockit::fuzz::check_decodes_back(LineDecoder(max_line, mode), encoded, a.frames, check_frame);
   return 0;
 }

@@ -1,12 +1,18 @@
-// Helpers shared by the libFuzzer targets: an invariant check that stops the fuzzer, and a
-// way to turn one fuzz input into "how to cut the stream" plus "the bytes".
+// Helpers shared by the libFuzzer targets: an invariant check that stops the fuzzer, a way to
+// turn one fuzz input into "how to cut the stream" plus "the bytes", and the feeding checks
+// every sans-I/O decoder (sockit/codec/) must pass.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
+
+#include "sockit/codec/decoded.hpp"
 
 namespace sockit::fuzz {
 
@@ -52,6 +58,87 @@ inline Plan make_plan(const std::uint8_t* data, std::size_t size) {
     plan.sizes.push_back(std::size_t{data[pos]} + 1);
   plan.bytes = as_text(data + pos, size - pos);
   return plan;
+}
+
+// ---- decoders -------------------------------------------------------------------------------
+
+/// Everything a decoder produced from one stream: comparable across ways of feeding it.
+struct Outcome {
+  std::vector<std::string> frames;
+  std::error_code error;
+  std::size_t buffered = 0;
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
+/// Takes every frame the decoder has ready. Errors must be sticky (the next next() repeats the
+/// error); `check_frame(d, frame)` adds the codec's own per-frame invariants. Bounded: every
+/// frame consumes at least one byte of the stream (its delimiter or header).
+template <class Decoder, class CheckFrame>
+void drain(Decoder& d, Outcome& out, CheckFrame& check_frame) {
+  for (Decoded r = d.next(); !r.needs_more(); r = d.next()) {
+    if (r.failed()) {
+      SOCKIT_FUZZ_CHECK(r.error);
+      if (out.error) SOCKIT_FUZZ_CHECK(out.error == r.error);
+      out.error = r.error;
+      const Decoded again = d.next();
+      SOCKIT_FUZZ_CHECK(again.failed() && again.error == r.error);
+      return;
+    }
+    check_frame(d, r.frame);
+    out.frames.emplace_back(r.frame);
+  }
+}
+
+/// Feeds the chunks in turn, draining after each.
+template <class Decoder, class CheckFrame>
+Outcome run(Decoder& d, const std::vector<std::string_view>& chunks, CheckFrame& check_frame) {
+  Outcome out;
+  for (const auto chunk : chunks) {
+    d.feed(chunk);
+    drain(d, out, check_frame);
+  }
+  out.buffered = d.buffered();
+  return out;
+}
+
+inline std::vector<std::string_view> bytes_of(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out.push_back(s.substr(i, 1));
+  return out;
+}
+
+/// The stream fed three ways to fresh decoders from `make()`.
+struct Feedings {
+  Outcome chunked;   // as the plan cuts it
+  Outcome one_shot;  // in one piece
+  Outcome bytewise;  // a byte at a time
+};
+
+/// Feeds the plan's stream three ways, checks that they give the same frames and error, and
+/// that reset() gives a decoder that behaves like a new one. Whether buffered() agrees too is
+/// left to the caller: after an error it may differ.
+template <class MakeDecoder, class CheckFrame>
+Feedings feed_three_ways(MakeDecoder make, const Plan& plan, CheckFrame check_frame) {
+  auto chunked = make();
+  auto one_shot = make();
+  auto bytewise = make();
+  Feedings f{run(chunked, plan.chunks(), check_frame), run(one_shot, {plan.bytes}, check_frame),
+             run(bytewise, bytes_of(plan.bytes), check_frame)};
+  SOCKIT_FUZZ_CHECK(f.chunked.frames == f.one_shot.frames && f.chunked.frames == f.bytewise.frames);
+  SOCKIT_FUZZ_CHECK(f.chunked.error == f.one_shot.error && f.chunked.error == f.bytewise.error);
+  chunked.reset();
+  SOCKIT_FUZZ_CHECK(chunked.buffered() == 0);
+  SOCKIT_FUZZ_CHECK(run(chunked, {plan.bytes}, check_frame) == f.one_shot);
+  return f;
+}
+
+/// `encoded` (the frames encoded again) decodes back to exactly `frames`, with nothing left.
+template <class Decoder, class CheckFrame>
+void check_decodes_back(Decoder&& fresh, std::string_view encoded,
+                        const std::vector<std::string>& frames, CheckFrame check_frame) {
+  const Outcome back = run(fresh, {encoded}, check_frame);
+  SOCKIT_FUZZ_CHECK(!back.error && back.frames == frames && back.buffered == 0);
 }
 
 }  // namespace sockit::fuzz
