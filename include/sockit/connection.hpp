@@ -20,6 +20,15 @@
 // including a last error line (closing with unread input would send RST and could destroy it).
 // on_close is reported exactly once, from a posted task, never from inside send() or on_data.
 //
+// Kernel echo (echo_through): for an owner that would send every byte straight back (raw echo),
+// the connection echoes by itself with splice(2) through a SplicePipe, socket -> pipe -> socket,
+// so the bytes never reach user space (no copy, no on_data call). It takes over once a read
+// fills the 64 KiB scratch (the peer streams) and hands back to recv()/on_data when a splice
+// brings less than 16 KiB (request/response traffic). It applies only while nothing
+// is queued or buffered and reading is not paused; what the socket cannot take at once is read
+// back from the pipe into the output buffer, and from then on the ordinary path (backpressure,
+// output limit, half-close flush) handles it until the output has drained.
+//
 // Thread-safety: loop thread only, every member (asserted).
 #pragma once
 
@@ -32,6 +41,7 @@
 
 #include "sockit/buffer.hpp"
 #include "sockit/deadline.hpp"
+#include "sockit/error.hpp"
 #include "sockit/fd.hpp"
 #include "sockit/loop.hpp"
 
@@ -55,6 +65,27 @@ struct alignas(64) TrafficCounters {
   void add_out(std::size_t n) noexcept { bytes_out.fetch_add(n, std::memory_order_relaxed); }
   void add_message() noexcept { messages.fetch_add(1, std::memory_order_relaxed); }
 };
+
+/// A pipe for Connection::echo_through, shared by the connections of one loop (2 descriptors per
+/// loop, none per connection): it is empty again whenever a connection's turn ends.
+class SplicePipe {
+ public:
+  /// A non-blocking, close-on-exec pipe, enlarged to `capacity` bytes when the system allows
+  /// (capacity() reports what it got).
+  static Result<SplicePipe> open(std::size_t capacity);
+  int read_end() const noexcept { return read_.get(); }
+  int write_end() const noexcept { return write_.get(); }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  UniqueFd read_, write_;
+  std::size_t capacity_ = 0;
+};
+
+/// True when splice(2) may be used to write to sockets in this process: splice has no
+/// MSG_NOSIGNAL, so a write to a socket the peer has shut could raise SIGPIPE. Only a process
+/// that ignores SIGPIPE (as `sockit serve` does) gets kernel echo.
+bool splice_is_safe() noexcept;
 
 class Connection final : public EventLoop::Handler {
  public:
@@ -89,6 +120,12 @@ class Connection final : public EventLoop::Handler {
   /// Starts reading. Loop thread only.
   Status start();
 
+  /// Echo in the kernel through `pipe` (see the header comment) instead of calling on_data
+  /// while the peer streams, each spliced chunk counted as one message; null turns it off. For
+  /// owners that would send back exactly what they receive. `pipe` must outlive the connection.
+  /// Loop thread only.
+  void echo_through(const SplicePipe* pipe) noexcept { pipe_ = pipe; }
+
   /// Queues `a` then `b` (one writev when nothing is queued). Ignored once closing. May start
   /// a close with Errc::output_limit. Loop thread only.
   void send(std::string_view a, std::string_view b = {});
@@ -121,6 +158,9 @@ class Connection final : public EventLoop::Handler {
  private:
   void on_ready(std::uint32_t events) override;
   void handle_read();
+  bool splice_echo();
+  std::size_t splice_out(std::size_t n);
+  void on_read_eof();
   void handle_write();
   void after_output_change();
   void update_interest();
@@ -138,6 +178,7 @@ class Connection final : public EventLoop::Handler {
   TrafficCounters& counters_;
   Buffer input_;
   Buffer output_;
+  const SplicePipe* pipe_ = nullptr;  // kernel echo through this pipe (null: off)
   bool watching_ = false;
   bool read_eof_ = false;
   bool write_shut_ = false;
@@ -146,6 +187,7 @@ class Connection final : public EventLoop::Handler {
   bool active_ = false;     // bytes moved since the last deadline sweep
   bool partial_ = false;    // the owner holds an incomplete message
   bool no_linger_ = false;  // closing: finish as soon as the output is flushed
+  bool streaming_ = false;  // the last read was large: kernel echo (when enabled) reads next
   std::error_code close_reason_;
   Clock::time_point last_input_;
   // While open: since when the current message is incomplete. Once closing (no partial

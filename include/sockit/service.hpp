@@ -83,6 +83,10 @@ class Service {
   virtual ~Service() = default;
   virtual std::string_view name() const = 0;
   virtual Framing default_framing() const { return Framing::raw; }
+  /// True when every session sends back exactly the bytes it receives and does nothing else
+  /// (no greeting, no state): with raw framing a server may then echo inside the kernel
+  /// (Connection::echo_through) without calling the session.
+  virtual bool pure_echo() const { return false; }
   /// A new session for a new connection. Thread-safe.
   virtual std::unique_ptr<Session> open_session() = 0;
 };

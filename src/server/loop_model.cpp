@@ -68,8 +68,10 @@ Status LoopBackend::start() {
     auto reactor = std::make_unique<Reactor>(ctx_, **loop);
     workers_.push_back(Worker{std::move(*loop), std::move(reactor), {}});
   }
-  for (auto& w : workers_)
+  for (auto& w : workers_) {
     w.reactor->start_sweep();
+    w.reactor->enable_kernel_echo();
+  }
   for (auto& w : workers_) {
     if (w.loop) w.thread = std::thread([&loop = *w.loop] { (void)loop.run(); });
   }

@@ -7,6 +7,8 @@ namespace {
 
 constexpr Clock::duration kMaxSweep = std::chrono::seconds(1);
 constexpr Clock::duration kMinSweep = std::chrono::milliseconds(50);
+// A pipe this size lets one splice move what a streaming loopback peer has queued (bench W2).
+constexpr std::size_t kSplicePipeBytes = std::size_t{1} << 20;
 
 // A handle to a connection for other threads: posts to the owning loop, which finds the
 // connection alive or not. The weak_ptr is only locked on the loop thread.
@@ -63,6 +65,7 @@ void LoopConn::send_error_and_close(std::error_code why) {
 // read and answered, and in the pool model a lingering connection would hold a worker that
 // queued connections are waiting for.
 void LoopConn::drain_now() {
+  conn_.echo_through(nullptr);  // on_data decides when a draining connection may close
   conn_.poll_input();
   if (!conn_.closed() && !framer_.partial()) conn_.close({}, Clock::duration::zero());
 }
@@ -113,10 +116,18 @@ void Reactor::start_sweep() {
   sweep = loop.run_every(period, [this] { check_deadlines(); });
 }
 
+// Opened before the loop's thread runs, so that worker loops still open no descriptors while
+// serving (Backend::only_acceptor_opens_fds).
+void Reactor::enable_kernel_echo() {
+  if (ctx.framing != Framing::raw || !ctx.service.pure_echo() || !splice_is_safe()) return;
+  if (auto p = SplicePipe::open(kSplicePipeBytes)) pipe.emplace(std::move(*p));
+}
+
 void Reactor::adopt(UniqueFd fd, std::string remote) {
   const std::uint64_t id = ctx.next_id.fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_shared<LoopConn>(*this, std::move(fd), id, std::move(remote));
   conns.emplace(id, conn);
+  if (pipe) conn->connection().echo_through(&*pipe);
   if (auto st = conn->open(); !st) {
     conn->connection().abort(st.error());
     return;

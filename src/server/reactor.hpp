@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -64,6 +65,11 @@ struct Reactor {
   bool draining = false;
   bool stop_when_empty = false;  // thread/pool models: the loop serves one connection
   EventLoop::TimerId sweep = 0;
+  std::optional<SplicePipe> pipe;  // kernel echo for raw echo connections (loop models only)
+
+  /// Opens the loop's SplicePipe when the service is a raw-framed pure echo and splice is safe
+  /// in this process; without it (or if it cannot open) connections use the copying path.
+  void enable_kernel_echo();
 
   /// Starts the periodic deadline sweep. Loop thread only.
   void start_sweep();

@@ -1,5 +1,6 @@
 // The stateless services: echo, greet (the lecture's server) and discard.
 #include <string>
+#include <type_traits>
 
 #include "sockit/service.hpp"
 
@@ -37,6 +38,7 @@ class SimpleService final : public Service {
   explicit SimpleService(std::string_view name) : name_(name) {}
   std::string_view name() const override { return name_; }
   std::unique_ptr<Session> open_session() override { return std::make_unique<S>(); }
+  bool pure_echo() const override { return std::is_same_v<S, EchoSession>; }
 
  private:
   std::string_view name_;
