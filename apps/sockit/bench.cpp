@@ -182,7 +182,7 @@ int run_bench(BenchArgs& a) {
     if (o.mode == bench::Mode::udp) return usage_error("--bulk is a TCP mode");
     o.mode = bench::Mode::bulk;
   }
-  if (o.mode == bench::Mode::bulk && o.size == 64) o.size = 64 * 1024;  // bulk default chunk
+  if (o.mode == bench::Mode::bulk && o.size == 64) o.size = 256 * 1024;  // bulk default write
   o.verify = !a.no_verify;
   o.duration = o.requests > 0 ? std::chrono::nanoseconds{} : seconds_to_ns(a.duration_s);
   o.warmup = seconds_to_ns(a.warmup_s);
@@ -235,7 +235,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("host", a->host, "Server host name or address")->required();
   cmd->add_option("port", a->port, "Server port")->required();
   cmd->add_option("-c,--conns", o.conns, "Active connections")->default_val(1);
-  cmd->add_option("-s,--size", o.size, "Request size in bytes (bulk: write size, default 65536)")
+  cmd->add_option("-s,--size", o.size, "Request size in bytes (bulk: write size, default 262144)")
       ->default_val(64);
   cmd->add_option("-p,--pipeline", o.pipeline, "Requests in flight per connection")->default_val(1);
   auto* dur = cmd->add_option("-d,--duration", a->duration_s, "Measured seconds")->default_val(10);

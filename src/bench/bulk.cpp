@@ -2,8 +2,10 @@
 // the echo back at the same time; the figure is echoed bytes per second. Every received byte is
 // compared with the pattern at its stream offset (unless verify is off).
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -28,7 +30,7 @@ class BulkLoop {
         slot_(slot),
         poller_(poller),
         ticker_(ticker),
-        chunk_(std::min(o_.size, Pattern::kPeriod)),
+        chunk_(std::max<std::size_t>(1, o_.size)),
         // --requests N in bulk mode: N * size bytes in all, split like the request quota.
         limit_(o_.requests == 0
                    ? 0
@@ -75,6 +77,8 @@ void BulkLoop::stop_writing(Stream& s) {
 // past 4 MiB). Keeping at most kWindow bytes unanswered keeps the measurement about
 // throughput, not about that policy; 2 MiB is far above loopback's bandwidth-delay product.
 constexpr std::uint64_t kWindow = 2 << 20;
+// Pattern periods per write at most (a write of --size bytes, up to 16 periods ~ 1 MiB).
+constexpr std::size_t kMaxIov = 16;
 
 void BulkLoop::set_paused(Stream& s, bool paused) {
   if (s.paused == paused || s.dead) return;
@@ -88,9 +92,23 @@ void BulkLoop::on_write(Stream& s) {
     set_paused(s, true);
     return;
   }
-  std::size_t want = chunk_;
-  if (limit_ != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, limit_ - s.sent));
-  const ssize_t n = ::send(s.fd, pattern_.at(s.sent), want, MSG_NOSIGNAL);
+  // One write of up to --size bytes, never past the window: a write larger than a pattern
+  // period is several iovecs into the same pattern (no copy, one system call).
+  std::uint64_t want = std::min<std::uint64_t>(chunk_, kWindow - (s.sent - s.received));
+  if (limit_ != 0) want = std::min<std::uint64_t>(want, limit_ - s.sent);
+  std::array<iovec, kMaxIov> iov;
+  std::size_t count = 0;
+  for (std::uint64_t pos = 0; pos < want && count < iov.size(); ++count) {
+    const auto take =
+        static_cast<std::size_t>(std::min<std::uint64_t>(want - pos, Pattern::kPeriod));
+    iov[count] = iovec{const_cast<std::byte*>(pattern_.at(s.sent + pos)), take};
+    pos += take;
+  }
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = count;
+  const ssize_t n = count == 1 ? ::send(s.fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                               : ::sendmsg(s.fd, &msg, MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     count_io_error(errno, slot_.report.errors);
