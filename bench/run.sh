@@ -5,6 +5,8 @@
 #   bash bench/run.sh            full run (3 repetitions of every workload, ~15 minutes)
 #   QUICK=1 bash bench/run.sh    smoke run (1 repetition, short phases, ~2 minutes)
 #   ONLY="asio epoll" ...        only these servers (names as in the table)
+#   WORKLOADS="W2" ...           only these workloads (any of W1 W1p W2 W5; default all), e.g.
+#                                WORKLOADS=W2 ONLY="sockit-loop epoll asio threads" bash bench/run.sh
 #   NO_BUILD=1 ...               use the binaries already in $BUILD_DIR
 #
 # Writes bench/results/latest.md, latest.png and latest.jsonl (every raw result).
@@ -26,6 +28,8 @@ else
   REPS=3 DUR=3 WARM=0.5 IDLE=10000
 fi
 SERVERS=${ONLY:-"sockit-loop sockit-reactors asio libuv epoll asyncio threads redis"}
+WORKLOADS=${WORKLOADS:-"W1 W1p W2 W5"}
+want() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -187,11 +191,12 @@ run_echo_server() {
   local s=$1 rep c
   for rep in $(seq "$REPS"); do
     for c in 1 50 1000; do
-      measure "$s" "W1-c$c" "$rep" --conns "$c"
-      measure "$s" "W1p-c$c" "$rep" --conns "$c" --pipeline 16
+      if want W1; then measure "$s" "W1-c$c" "$rep" --conns "$c"; fi
+      if want W1p; then measure "$s" "W1p-c$c" "$rep" --conns "$c" --pipeline 16; fi
     done
-    measure "$s" W2 "$rep" --bulk --conns 1
+    if want W2; then measure "$s" W2 "$rep" --bulk --conns 1; fi
   done
+  want W5 || return 0
   # W5 on a fresh server each time: a heap that already grew for W1's 1,000 connections would
   # hide the idle connections' memory.
   for rep in $(seq "$REPS"); do
@@ -206,10 +211,11 @@ run_echo_server() {
 # Redis speaks RESP, not echo: the same load generator sends inline PING and expects +PONG.
 run_redis() {
   local rep c ping=(--send 'PING\r\n' --expect '+PONG\r\n')
+  want W1 || want W1p || return 0
   for rep in $(seq "$REPS"); do
     for c in 1 50 1000; do
-      measure redis "W1-c$c" "$rep" --conns "$c" "${ping[@]}"
-      measure redis "W1p-c$c" "$rep" --conns "$c" --pipeline 16 "${ping[@]}"
+      if want W1; then measure redis "W1-c$c" "$rep" --conns "$c" "${ping[@]}"; fi
+      if want W1p; then measure redis "W1p-c$c" "$rep" --conns "$c" --pipeline 16 "${ping[@]}"; fi
     done
   done
   # Cross-check of the load generator: Redis's own tool on the same server and workload.
@@ -252,14 +258,18 @@ for s in $SERVERS; do
   if [ "$s" = redis ]; then run_redis; else run_echo_server "$s"; fi
   stop_server
 done
-log "iperf3 ceiling"
-run_iperf
+if want W2; then
+  log "iperf3 ceiling"
+  run_iperf
+fi
 
 mkdir -p "$OUT"
 cp "$RAW" "$OUT/latest.jsonl"
 "$PY" bench/report.py "$OUT/latest.jsonl" "$OUT" \
-  --meta "quick=$QUICK reps=$REPS duration=${DUR}s warmup=${WARM}s idle=$IDLE" \
+  --meta "workloads=$WORKLOADS quick=$QUICK reps=$REPS duration=${DUR}s warmup=${WARM}s idle=$IDLE" \
   --meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) kernel=$(uname -r) cores=$(nproc)" \
   --meta "server pinned: ${SRV_PIN[*]:-none}; load pinned: ${LOAD_PIN[*]:-none}" \
   --meta "wall time: $(($(date +%s) - started)) s; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 log "wrote $OUT/latest.md and $OUT/latest.png"
+# W2's target is a ratio to the best peer: say it on the terminal too.
+if want W2; then grep -E '^- W2:' "$OUT/latest.md" >&2 || true; fi
