@@ -10,6 +10,7 @@
 //          kernel will not send again, which no real kernel does)
 //
 // Intercepted: send sendto sendmsg write writev recv recvfrom recvmsg read readv accept accept4
+// splice (judged by its socket end: the server's kernel echo splices socket <-> pipe)
 // (and the _FORTIFY_SOURCE variants of read/recv/recvfrom). Only sockets are touched unless
 // SOCKIT_FAULT_ALL_FDS=1, so stdio pipes, eventfds and files behave normally.
 //
@@ -70,6 +71,7 @@ static struct {
   ssize_t (*recv)(int, void*, size_t, int);
   ssize_t (*recvfrom)(int, void*, size_t, int, struct sockaddr*, socklen_t*);
   ssize_t (*recvmsg)(int, struct msghdr*, int);
+  ssize_t (*splice)(int, loff_t*, int, loff_t*, size_t, unsigned int);
   ssize_t (*read)(int, void*, size_t);
   ssize_t (*readv)(int, const struct iovec*, int);
   int (*accept)(int, struct sockaddr*, socklen_t*);
@@ -127,6 +129,7 @@ static void init(void) {
   g.recv = next_symbol("recv");
   g.recvfrom = next_symbol("recvfrom");
   g.recvmsg = next_symbol("recvmsg");
+  g.splice = next_symbol("splice");
   g.read = next_symbol("read");
   g.readv = next_symbol("readv");
   g.accept = next_symbol("accept");
@@ -319,6 +322,24 @@ ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
   }
   if (kind == kEintr || kind == kEagain) return fail_with(kind);
   return g.recvmsg(fd, msg, flags);
+}
+
+static int is_socket_fd(int fd) {
+  int saved = errno;
+  struct stat st;
+  int yes = fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+  errno = saved;
+  return yes;
+}
+
+ssize_t splice(int fd_in, loff_t* off_in, int fd_out, loff_t* off_out, size_t len,
+               unsigned int flags) {
+  ensure_init();
+  int fd = is_socket_fd(fd_in) ? fd_in : fd_out;
+  int kind = len > 0 ? decide(fd, (flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0, 0, len) : 0;
+  if (kind == kShort) return g.splice(fd_in, off_in, fd_out, off_out, 1, flags);
+  if (kind == kEintr || kind == kEagain) return fail_with(kind);
+  return g.splice(fd_in, off_in, fd_out, off_out, len, flags);
 }
 
 ssize_t read(int fd, void* buf, size_t len) {

@@ -217,6 +217,20 @@ TEST_P(FaultTest, EchoRawDeliversEveryByteInOrder) {
   expect_clean_end(non_blocking_model());
 }
 
+// A bulk stream switches the loop models to kernel echo (splice, which the fault layer cuts
+// short and interrupts too, and whose leftover goes through the output buffer): the load
+// generator verifies every byte against its pattern and exits 0 only if nothing was lost.
+TEST_P(FaultTest, EchoRawBulkStreamSurvivesFaults) {
+  start("echo", {}, seed_for(GetParam(), 7));
+  Process bench({sockit_bin(), "bench", "tcp", "127.0.0.1", std::to_string(server_.port), "--bulk",
+                 "--requests", "64", "--size", "262144", "--json"});
+  EXPECT_EQ(bench.wait(Ms(30000)), 0) << bench.out() << bench.err();
+  const FaultStats s = server_stats_.read();
+  EXPECT_GT(s.shorts, 0u);
+  EXPECT_GT(s.eintrs, 0u);
+  EXPECT_TRUE(server_.process->running()) << server_.process->err();
+}
+
 // Line framing: the line codec reassembles lines cut anywhere by short reads.
 TEST_P(FaultTest, EchoLinesSurviveShortReadsAndInterrupts) {
   start("echo", {"--framing", "line"}, seed_for(GetParam(), 2));
