@@ -64,6 +64,12 @@ def cpu_per_req_us(r):
     return r["cpu_ticks"] / CLK_TCK * 1e6 / n if n else None
 
 
+def cpu_per_gb_ms(r):
+    """Server CPU (ms) per GB echoed back: what a bulk stream costs the server, whoever limits MB/s."""
+    got = r["result"].get("bytes_received", 0)
+    return r["cpu_ticks"] / CLK_TCK * 1e3 / (got / 1e9) if got else None
+
+
 def load_cpu_pct(r):
     res = r["result"]
     return 100 * res["load_cpu_sec"] / res["load_wall_sec"] if res.get("load_wall_sec") else None
@@ -137,13 +143,16 @@ def ratio_tables(runs, servers, out):
 
 def w2_table(runs, servers, out):
     out.append("\n### W2: bulk echo through one connection (MB/s echoed back)\n")
-    out.append("| server | MB/s median (min-max) | load CPU % |")
-    out.append("|---|---|---|")
+    out.append("| server | MB/s median (min-max) | server CPU ms per GB | load CPU % |")
+    out.append("|---|---|---|---|")
     for s in servers + ["iperf3"]:
         if (s, "W2") in runs:
-            label = "iperf3 (one way, ceiling)" if s == "iperf3" else s
-            out.append(f"| {label} | {fmt(metric(runs, s, 'W2', mbps))} "
-                       f"| {fmt(metric(runs, s, 'W2', load_cpu_pct)) if s != 'iperf3' else '-'} |")
+            if s == "iperf3":
+                out.append(f"| iperf3 (one way, ceiling) | {fmt(metric(runs, s, 'W2', mbps))} | - | - |")
+                continue
+            out.append(f"| {s} | {fmt(metric(runs, s, 'W2', mbps))} "
+                       f"| {fmt(metric(runs, s, 'W2', cpu_per_gb_ms))} "
+                       f"| {fmt(metric(runs, s, 'W2', load_cpu_pct))} |")
 
 
 def w5_rows(runs, s):
@@ -215,6 +224,11 @@ def targets(runs, servers, out):
     out.append(f"- W2: {med(metric(runs, me, 'W2', mbps)) or 0:,.0f} MB/s = "
                f"{ratio(med(metric(runs, me, 'W2', mbps)), best[0])} the best peer ({best[1]}) "
                "(target >= 1.5x)")
+    cheapest = min((med(metric(runs, p, "W2", cpu_per_gb_ms)) or float("inf"), p)
+                   for p in servers if p not in SOCKIT)
+    out.append(f"- W2 server CPU: {med(metric(runs, me, 'W2', cpu_per_gb_ms)) or 0:,.0f} ms per GB = "
+               f"{ratio(med(metric(runs, me, 'W2', cpu_per_gb_ms)), cheapest[0])} the cheapest peer "
+               f"({cheapest[1]})")
     per_conn, _, _, drop, _, _ = w5_rows(runs, me)
     out.append(f"- W5: {med(per_conn) or 0:,.0f} bytes per idle connection (target <= 512), "
                f"active rate drop {drop if drop is not None else 0:.1f}% (target <= 20%)")
