@@ -220,18 +220,20 @@ def targets(runs, servers, out):
             parts.append(f"{ratio(m, med(metric(runs, p, w, rps)))} {p} req/s, "
                          f"{ratio(c, med(metric(runs, p, w, cpu_per_req_us)))} {p} CPU/req")
         out.append(f"- {w}: " + "; ".join(parts) + " (target >= 1.00x req/s, <= 0.95x asio CPU)")
-    best = max((med(metric(runs, p, "W2", mbps)) or 0, p) for p in servers if p not in SOCKIT)
-    out.append(f"- W2: {med(metric(runs, me, 'W2', mbps)) or 0:,.0f} MB/s = "
-               f"{ratio(med(metric(runs, me, 'W2', mbps)), best[0])} the best peer ({best[1]}) "
-               "(target >= 1.5x)")
-    cheapest = min((med(metric(runs, p, "W2", cpu_per_gb_ms)) or float("inf"), p)
-                   for p in servers if p not in SOCKIT)
-    out.append(f"- W2 server CPU: {med(metric(runs, me, 'W2', cpu_per_gb_ms)) or 0:,.0f} ms per GB = "
-               f"{ratio(med(metric(runs, me, 'W2', cpu_per_gb_ms)), cheapest[0])} the cheapest peer "
-               f"({cheapest[1]})")
+    if (me, "W2") in runs:  # workloads not run (WORKLOADS=...) get no target line
+        best = max((med(metric(runs, p, "W2", mbps)) or 0, p) for p in servers if p not in SOCKIT)
+        out.append(f"- W2: {med(metric(runs, me, 'W2', mbps)) or 0:,.0f} MB/s = "
+                   f"{ratio(med(metric(runs, me, 'W2', mbps)), best[0])} the best peer ({best[1]}) "
+                   "(target >= 1.5x)")
+        cheapest = min((med(metric(runs, p, "W2", cpu_per_gb_ms)) or float("inf"), p)
+                       for p in servers if p not in SOCKIT)
+        out.append(f"- W2 server CPU: {med(metric(runs, me, 'W2', cpu_per_gb_ms)) or 0:,.0f} ms per GB = "
+                   f"{ratio(med(metric(runs, me, 'W2', cpu_per_gb_ms)), cheapest[0])} the cheapest peer "
+                   f"({cheapest[1]})")
     per_conn, _, _, drop, _, _ = w5_rows(runs, me)
-    out.append(f"- W5: {med(per_conn) or 0:,.0f} bytes per idle connection (target <= 512), "
-               f"active rate drop {drop if drop is not None else 0:.1f}% (target <= 20%)")
+    if per_conn is not None:
+        out.append(f"- W5: {med(per_conn) or 0:,.0f} bytes per idle connection (target <= 512), "
+                   f"active rate drop {drop if drop is not None else 0:.1f}% (target <= 20%)")
     mp, ep = med(metric(runs, me, "W1-c1", p50)), med(metric(runs, "epoll", "W1-c1", p50))
     out.append(f"- W6: p50 {mp or 0:.1f} us vs raw epoll {ep or 0:.1f} us = {ratio(mp, ep)} "
                "(target within 10%)")

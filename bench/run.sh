@@ -8,6 +8,8 @@
 #   WORKLOADS="W2" ...           only these workloads (any of W1 W1p W2 W5; default all), e.g.
 #                                WORKLOADS=W2 ONLY="sockit-loop epoll asio threads" bash bench/run.sh
 #   NO_BUILD=1 ...               use the binaries already in $BUILD_DIR
+#   REPS=N DUR=S ...             repetitions per server visit and seconds per measurement
+#   ROUNDS=N ...                 visit every server N times, interleaved (REPS x ROUNDS in all)
 #
 # Writes bench/results/latest.md, latest.png and latest.jsonl (every raw result).
 # All traffic stays on 127.0.0.1; every wait below is bounded.
@@ -23,10 +25,15 @@ PEERS=$BUILD/bench/peers
 PY=$(command -v python3)
 
 if [ "$QUICK" = 1 ]; then
-  REPS=1 DUR=1 WARM=0.3 IDLE=2000
+  REPS=${REPS:-1} DUR=${DUR:-1} WARM=0.3 IDLE=2000
 else
-  REPS=3 DUR=3 WARM=0.5 IDLE=10000
+  REPS=${REPS:-3} DUR=${DUR:-3} WARM=0.5 IDLE=10000
 fi
+# ROUNDS > 1 repeats the whole list of servers, so that each server's repetitions are spread
+# over the run instead of taken back to back: slow drift on a shared machine then lands on
+# every server alike. Results hold ROUNDS x REPS repetitions per server and workload.
+ROUNDS=${ROUNDS:-1}
+ROUND_BASE=0
 SERVERS=${ONLY:-"sockit-loop sockit-reactors asio libuv epoll asyncio threads redis"}
 WORKLOADS=${WORKLOADS:-"W1 W1p W2 W5"}
 want() { [[ " $WORKLOADS " == *" $1 "* ]]; }
@@ -191,10 +198,10 @@ run_echo_server() {
   local s=$1 rep c
   for rep in $(seq "$REPS"); do
     for c in 1 50 1000; do
-      if want W1; then measure "$s" "W1-c$c" "$rep" --conns "$c"; fi
-      if want W1p; then measure "$s" "W1p-c$c" "$rep" --conns "$c" --pipeline 16; fi
+      if want W1; then measure "$s" "W1-c$c" "$((ROUND_BASE + rep))" --conns "$c"; fi
+      if want W1p; then measure "$s" "W1p-c$c" "$((ROUND_BASE + rep))" --conns "$c" --pipeline 16; fi
     done
-    if want W2; then measure "$s" W2 "$rep" --bulk --conns 1; fi
+    if want W2; then measure "$s" W2 "$((ROUND_BASE + rep))" --bulk --conns 1; fi
   done
   want W5 || return 0
   # W5 on a fresh server each time: a heap that already grew for W1's 1,000 connections would
@@ -203,8 +210,8 @@ run_echo_server() {
     stop_server
     start_server "$s"
     [ -n "$SRV_PORT" ] || return 0
-    measure_rss "$s" W5-base "$rep" --conns 100
-    measure_rss "$s" W5-idle "$rep" --conns 100 --idle "$IDLE"
+    measure_rss "$s" W5-base "$((ROUND_BASE + rep))" --conns 100
+    measure_rss "$s" W5-idle "$((ROUND_BASE + rep))" --conns 100 --idle "$IDLE"
   done
 }
 
@@ -214,8 +221,8 @@ run_redis() {
   want W1 || want W1p || return 0
   for rep in $(seq "$REPS"); do
     for c in 1 50 1000; do
-      if want W1; then measure redis "W1-c$c" "$rep" --conns "$c" "${ping[@]}"; fi
-      if want W1p; then measure redis "W1p-c$c" "$rep" --conns "$c" --pipeline 16 "${ping[@]}"; fi
+      if want W1; then measure redis "W1-c$c" "$((ROUND_BASE + rep))" --conns "$c" "${ping[@]}"; fi
+      if want W1p; then measure redis "W1p-c$c" "$((ROUND_BASE + rep))" --conns "$c" --pipeline 16 "${ping[@]}"; fi
     done
   done
   # Cross-check of the load generator: Redis's own tool on the same server and workload.
@@ -251,12 +258,15 @@ PYEOF
 
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for s in $SERVERS; do
-  start_server "$s"
-  [ -n "$SRV_PORT" ] || continue
-  log "$s on port $SRV_PORT (pid $SRV_PID)"
-  if [ "$s" = redis ]; then run_redis; else run_echo_server "$s"; fi
-  stop_server
+for round in $(seq "$ROUNDS"); do
+  ROUND_BASE=$(( (round - 1) * REPS ))
+  for s in $SERVERS; do
+    start_server "$s"
+    [ -n "$SRV_PORT" ] || continue
+    log "round $round/$ROUNDS: $s on port $SRV_PORT (pid $SRV_PID)"
+    if [ "$s" = redis ]; then run_redis; else run_echo_server "$s"; fi
+    stop_server
+  done
 done
 if want W2; then
   log "iperf3 ceiling"
@@ -266,7 +276,7 @@ fi
 mkdir -p "$OUT"
 cp "$RAW" "$OUT/latest.jsonl"
 "$PY" bench/report.py "$OUT/latest.jsonl" "$OUT" \
-  --meta "workloads=$WORKLOADS quick=$QUICK reps=$REPS duration=${DUR}s warmup=${WARM}s idle=$IDLE" \
+  --meta "workloads=$WORKLOADS quick=$QUICK rounds=$ROUNDS reps=$REPS duration=${DUR}s warmup=${WARM}s idle=$IDLE" \
   --meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) kernel=$(uname -r) cores=$(nproc)" \
   --meta "server pinned: ${SRV_PIN[*]:-none}; load pinned: ${LOAD_PIN[*]:-none}" \
   --meta "wall time: $(($(date +%s) - started)) s; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
