@@ -47,6 +47,12 @@ std::string line_for(const std::string& host, int port) {
   return "sockit: listening on " + host + ":" + std::to_string(port) + "\n";
 }
 
+// The warning a wildcard bind prints, then the usual line (`shown`: the address as printed).
+std::string wildcard_err(const std::string& host, const std::string& shown, int port) {
+  return "sockit: warning: listening on all interfaces (" + host +
+         "): other machines can connect\n" + line_for(shown, port);
+}
+
 // One exchange in each direction through a listener, then the client leaves: listen (without
 // -k) ends with exit 0.
 void expect_bridges(Process& listener, Fd client) {
@@ -65,10 +71,7 @@ TEST(ListenExposure, Ipv4WildcardWarnsAndIsReachedOverLoopback) {
   Process listener({sockit_bin(), "listen", "0.0.0.0", "0"});
   const int port = start_listen(listener);
   ASSERT_GT(port, 0) << listener.err();
-  EXPECT_EQ(listener.err(),
-            "sockit: warning: listening on all interfaces (0.0.0.0): other machines can "
-            "connect\n" +
-                line_for("0.0.0.0", port));
+  EXPECT_EQ(listener.err(), wildcard_err("0.0.0.0", "0.0.0.0", port));
   expect_bridges(listener, Fd(tcp_connect(port, "127.0.0.1")));
 }
 
@@ -76,9 +79,7 @@ TEST(ListenExposure, Ipv6WildcardWarnsAndIsReachedOverLoopback) {
   Process listener({sockit_bin(), "listen", "::", "0"});
   const int port = start_listen(listener);
   ASSERT_GT(port, 0) << listener.err();
-  EXPECT_EQ(listener.err(),
-            "sockit: warning: listening on all interfaces (::): other machines can connect\n" +
-                line_for("[::]", port));
+  EXPECT_EQ(listener.err(), wildcard_err("::", "[::]", port));
   expect_bridges(listener, Fd(tcp_connect_v6_loopback(port)));
 }
 
@@ -87,10 +88,7 @@ TEST(ListenExposure, UdpWildcardWarns) {
   Process listener({sockit_bin(), "listen", "-u", "-i", "1", "0.0.0.0", "0"});
   const int port = start_listen(listener);
   ASSERT_GT(port, 0) << listener.err();
-  EXPECT_EQ(listener.err(),
-            "sockit: warning: listening on all interfaces (0.0.0.0): other machines can "
-            "connect\n" +
-                line_for("0.0.0.0", port));
+  EXPECT_EQ(listener.err(), wildcard_err("0.0.0.0", "0.0.0.0", port));
   Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ASSERT_TRUE(fd.valid());
   sockaddr_in to{};
