@@ -16,7 +16,7 @@ from collections import defaultdict
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SOCKIT = ["sockit-loop", "sockit-reactors"]
-ORDER = ["sockit-loop", "sockit-reactors", "asio", "libuv", "epoll", "asyncio", "threads", "redis"]
+ORDER = ["sockit-loop", "sockit-reactors", "asio", "libuv", "epoll", "uring", "asyncio", "threads", "redis"]
 ECHO_WORKLOADS = ["W1-c1", "W1-c50", "W1-c1000", "W1p-c1", "W1p-c50", "W1p-c1000"]
 CHART_WORKLOADS = ["W1-c50", "W1-c1000", "W1p-c50", "W1p-c1000"]
 

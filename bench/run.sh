@@ -34,7 +34,7 @@ fi
 # every server alike. Results hold ROUNDS x REPS repetitions per server and workload.
 ROUNDS=${ROUNDS:-1}
 ROUND_BASE=0
-SERVERS=${ONLY:-"sockit-loop sockit-reactors asio libuv epoll asyncio threads redis"}
+SERVERS=${ONLY:-"sockit-loop sockit-reactors asio libuv epoll uring asyncio threads redis"}
 WORKLOADS=${WORKLOADS:-"W1 W1p W2 W5"}
 want() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 
@@ -106,7 +106,7 @@ start_server() {
         --max-conns 20000 2>"$out" &
       SRV_PID=$!
       SRV_PORT=$(wait_for "$out" 'serving echo on [0-9.]+:[0-9]+' | sed 's/.*://') || true ;;
-    asio | libuv | epoll)
+    asio | libuv | epoll | uring)
       local bin=$PEERS/${name}_echo
       [ "$name" = libuv ] && bin=$PEERS/uv_echo
       [ -x "$bin" ] || { log "$name: $bin not built"; return 0; }
