@@ -130,18 +130,21 @@ def ratio_tables(runs, servers, out):
         out.append(f"\n### {me} as a ratio to each peer (median req/s; server CPU per request)\n")
         out.append("| workload | " + " | ".join(peers) + " |")
         out.append("|---|" + "---|" * len(peers))
-        for w in ECHO_WORKLOADS + ["W2"]:
+        ran = [w for w in ECHO_WORKLOADS + ["W2"] if (me, w) in runs]
+        for w in ran:
             fn = mbps if w == "W2" else rps
             mine = med(metric(runs, me, w, fn))
             cells = [ratio(mine, med(metric(runs, p, w, fn))) for p in peers]
             out.append(f"| {w} rate | " + " | ".join(cells) + " |")
-        for w in ECHO_WORKLOADS:
+        for w in [w for w in ran if w != "W2"]:
             mine = med(metric(runs, me, w, cpu_per_req_us))
             cells = [ratio(mine, med(metric(runs, p, w, cpu_per_req_us))) for p in peers]
             out.append(f"| {w} CPU/req | " + " | ".join(cells) + " |")
 
 
 def w2_table(runs, servers, out):
+    if not any(w == "W2" for _, w in runs):
+        return
     out.append("\n### W2: bulk echo through one connection (MB/s echoed back)\n")
     out.append("| server | MB/s median (min-max) | server CPU ms per GB | load CPU % |")
     out.append("|---|---|---|---|")
@@ -171,6 +174,8 @@ def w5_rows(runs, s):
 
 
 def w5_table(runs, servers, out):
+    if not any(w == "W5-idle" for _, w in runs):
+        return
     out.append("\n### W5: idle connections + 100 active (server RSS growth per idle connection)\n")
     out.append("| server | idle conns up (client) | server fds (max) | bytes per idle conn "
                "median (min-max) | active req/s without idle | with idle | drop |")
@@ -184,6 +189,8 @@ def w5_table(runs, servers, out):
 
 
 def w6_table(runs, servers, out):
+    if not any(w == "W1-c1" for _, w in runs):
+        return
     out.append("\n### W6: one connection, one request at a time (latency, us)\n")
     out.append("| server | p50 median (min-max) | p99 median (min-max) |")
     out.append("|---|---|---|")
