@@ -220,6 +220,8 @@ def targets(runs, servers, out):
         out.append("`sockit serve echo --model loop` was not available in this run: peers only.")
         return
     for w in ["W1-c50", "W1-c1000", "W1p-c50", "W1p-c1000"]:
+        if (me, w) not in runs:
+            continue
         m = med(metric(runs, me, w, rps))
         c = med(metric(runs, me, w, cpu_per_req_us))
         parts = []
