@@ -87,6 +87,7 @@ PY
 for conns in $CONNS; do
   for s in $SERVERS; do
     read -r resp errs ir < <(measure "$s" "$conns") || continue
+    [ "${resp:-0}" -gt 0 ] || { echo "bench/instr.sh: $s/$conns: no responses" >&2; continue; }
     printf '[instr] %s, %s connections: %s responses, %s errors, %s instructions per request\n' \
       "$s" "$conns" "$resp" "$errs" "$((ir / resp))" >&2
     echo "| $s | $conns | $resp | $errs | $((ir / resp)) |" >>"$WORK/table.md"

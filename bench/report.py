@@ -243,6 +243,8 @@ def targets(runs, servers, out):
     if per_conn is not None:
         out.append(f"- W5: {med(per_conn) or 0:,.0f} bytes per idle connection (target <= 512), "
                    f"active rate drop {drop if drop is not None else 0:.1f}% (target <= 20%)")
+    if (me, "W1-c1") not in runs:
+        return
     mp, ep = med(metric(runs, me, "W1-c1", p50)), med(metric(runs, "epoll", "W1-c1", p50))
     out.append(f"- W6: p50 {mp or 0:.1f} us vs raw epoll {ep or 0:.1f} us = {ratio(mp, ep)} "
                "(target within 10%)")

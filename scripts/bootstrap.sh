@@ -14,6 +14,8 @@ packages=(
   ncat socat netcat-openbsd python3 curl procps util-linux iproute2
   # benchmark peers and charts
   libasio-dev libuv1-dev redis-server redis-tools iperf3 gnuplot-nox
+  # instruction counts (bench/instr.sh)
+  valgrind
 )
 
 missing=()

@@ -31,9 +31,10 @@
 enum { kBufSize = 16384, kBufCount = 4096, kGroup = 1, kEntries = 4096 };
 enum { kAccept = 0, kRecv = 1, kSend = 2 }; /* low bits of user_data */
 
-struct chunk { /* one received buffer waiting to be sent back */
+/* One received buffer waiting to be sent back. A provided buffer belongs to at most one
+ * connection at a time, so its chunk lives at the same index: no allocation per message. */
+struct chunk {
   struct chunk* next;
-  unsigned short bid;
   unsigned off, len;
 };
 
@@ -50,6 +51,7 @@ struct conn {
 static struct io_uring ring;
 static struct io_uring_buf_ring* bufring;
 static char* buffers;
+static struct chunk chunks[kBufCount]; /* chunks[bid] describes buffer bid while it is queued */
 static int listen_fd;
 static struct conn** starved_list; /* connections whose recv ended for lack of buffers */
 static size_t starved, starved_cap;
@@ -66,6 +68,10 @@ static struct io_uring_sqe* next_sqe(void) {
 
 static void tag(struct io_uring_sqe* sqe, void* p, unsigned kind) {
   io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)p | kind);
+}
+
+static unsigned short bid_of(const struct chunk* k) {
+  return (unsigned short)(k - chunks);
 }
 
 static void return_buffer(unsigned short bid) {
@@ -93,7 +99,7 @@ static void arm_recv(struct conn* c) {
 static void send_head(struct conn* c) {
   struct chunk* k = c->head;
   struct io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_send(sqe, c->fd, buffers + (size_t)k->bid * kBufSize + k->off, k->len - k->off,
+  io_uring_prep_send(sqe, c->fd, buffers + (size_t)bid_of(k) * kBufSize + k->off, k->len - k->off,
                      MSG_NOSIGNAL);
   tag(sqe, c, kSend);
   c->sending = 1;
@@ -105,8 +111,7 @@ static void maybe_free(struct conn* c) {
   while (c->head != NULL) {
     struct chunk* k = c->head;
     c->head = k->next;
-    return_buffer(k->bid);
-    free(k);
+    return_buffer(bid_of(k));
   }
   close(c->fd);
   free(c);
@@ -115,10 +120,8 @@ static void maybe_free(struct conn* c) {
 static void on_recv(struct conn* c, int res, unsigned flags) {
   if (!(flags & IORING_CQE_F_MORE)) c->recv_armed = 0;
   if (res > 0) {
-    struct chunk* k = malloc(sizeof *k);
-    if (k == NULL) abort();
+    struct chunk* k = &chunks[flags >> IORING_CQE_BUFFER_SHIFT];
     k->next = NULL;
-    k->bid = (unsigned short)(flags >> IORING_CQE_BUFFER_SHIFT);
     k->off = 0;
     k->len = (unsigned)res;
     if (c->tail != NULL)
@@ -154,8 +157,7 @@ static void on_send(struct conn* c, int res) {
     if (k->off == k->len) {
       c->head = k->next;
       if (c->head == NULL) c->tail = NULL;
-      return_buffer(k->bid);
-      free(k);
+      return_buffer(bid_of(k));
     }
     if (c->head != NULL) send_head(c);
   }

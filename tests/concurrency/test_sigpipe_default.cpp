@@ -7,7 +7,6 @@
 
 #include <csignal>
 #include <string>
-#include <vector>
 
 #include "sockit/connection.hpp"
 #include "support/server_fixture.hpp"
