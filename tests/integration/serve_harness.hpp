@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -64,6 +65,32 @@ inline int count_fds(pid_t pid) {
     ++n;
   }
   return n;
+}
+
+/// "fd -> target" for every descriptor of the process, one per line: what a failed count names.
+inline std::string fd_listing(pid_t pid) {
+  std::error_code ec;
+  std::string out;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    const auto target = std::filesystem::read_symlink(entry.path(), link_ec);
+    out += entry.path().filename().string() + " -> " + (link_ec ? "?" : target.string()) + "\n";
+  }
+  return out;
+}
+
+/// The descriptor count of a process that holds still: the smallest of `samples` counts taken
+/// 20 ms apart. A sanitizer runtime opens a pipe for a moment (UBSan's dynamic-type check probes
+/// memory by writing it into a fresh pipe), so one sample can include two descriptors that are
+/// about to close; such descriptors only ever add to a count, never take from it.
+inline int settled_fd_count(pid_t pid, int samples = 5) {
+  int least = count_fds(pid);
+  for (int i = 1; i < samples; ++i) {
+    std::this_thread::sleep_for(Ms(20));
+    least = std::min(least, count_fds(pid));
+  }
+  return least;
 }
 
 /// Waits until the process has exactly `want` descriptors; returns the last count seen.

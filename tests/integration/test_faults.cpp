@@ -144,14 +144,14 @@ class FaultTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { ASSERT_FALSE(fault_library().empty()); }
 
-  // Starts the server under faults and records its descriptor count once it serves.
+  // Starts the server under faults and records its settled descriptor count once it serves.
   void start(const std::string& service, const std::vector<std::string>& extra,
              std::uint64_t seed) {
     std::vector<std::string> args = {service, "127.0.0.1", "0", "--model", GetParam()};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = start_serve(args, fault_env(seed, server_stats_.path()));
     ASSERT_GT(server_.port, 0) << "serve did not start: " << server_.process->err();
-    baseline_fds_ = count_fds(server_.process->pid());
+    baseline_fds_ = settled_fd_count(server_.process->pid());
     ASSERT_GT(baseline_fds_, 0);
   }
 
@@ -191,7 +191,8 @@ class FaultTest : public ::testing::TestWithParam<std::string> {
     EXPECT_GT(c.shorts, 0u) << "no short count was injected into the client";
     EXPECT_GT(c.eintrs, 0u) << "no EINTR was injected into the client";
     EXPECT_EQ(wait_fd_count(server_.process->pid(), baseline_fds_, Ms(6000)), baseline_fds_)
-        << "server descriptors did not return to the starting count";
+        << "server descriptors did not return to the starting count; open now:\n"
+        << fd_listing(server_.process->pid());
     EXPECT_TRUE(server_.process->running()) << server_.process->err();
   }
 
