@@ -13,12 +13,19 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "options.hpp"
 #include "output.hpp"
 #include "sockit/bench.hpp"
 #include "sockit/resolver.hpp"
 
 namespace sockit::cli {
 namespace {
+
+// Upper bounds of the numeric options, so that a typo is refused rather than run. --size
+// matches bench::validate() (which narrows it further for UDP).
+constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 20;
+constexpr std::uint64_t kMaxRequests = 1'000'000'000'000;
+constexpr double kMaxRate = 1e9;
 
 struct BenchArgs {
   std::string transport = "tcp";
@@ -236,22 +243,30 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("port", a->port, "Server port")->required();
   cmd->add_option("-c,--conns", o.conns, "Active connections")->default_val(1);
   cmd->add_option("-s,--size", o.size, "Request size in bytes (bulk: write size, default 262144)")
-      ->default_val(64);
+      ->default_val(64)
+      ->check(count_check(1, kMaxSize));
   cmd->add_option("-p,--pipeline", o.pipeline, "Requests in flight per connection")->default_val(1);
-  auto* dur = cmd->add_option("-d,--duration", a->duration_s, "Measured seconds")->default_val(10);
-  auto* req = cmd->add_option("-n,--requests", o.requests, "Measured requests in total");
+  auto* dur = cmd->add_option("-d,--duration", a->duration_s, "Measured seconds")
+                  ->default_val(10)
+                  ->check(seconds_check(false));
+  auto* req = cmd->add_option("-n,--requests", o.requests, "Measured requests in total")
+                  ->check(count_check(1, kMaxRequests));
   dur->excludes(req);
-  cmd->add_option("--warmup", a->warmup_s, "Seconds of unmeasured traffic first")->default_val(0);
+  cmd->add_option("--warmup", a->warmup_s, "Seconds of unmeasured traffic first")
+      ->default_val(0)
+      ->check(seconds_check());
   cmd->add_option("-r,--rate", o.rate,
                   "Open loop: requests per second in total, latency from the intended send time")
-      ->default_val(0);
+      ->default_val(0)
+      ->check(rate_check(kMaxRate));
   cmd->add_option("-t,--threads", o.threads, "Load threads (connections are split)")
       ->default_val(1);
   cmd->add_option("--idle", o.idle, "Extra connections opened and held silent")->default_val(0);
   cmd->add_option("--send", o.request, "Fixed request instead of echo (\\r \\n \\t \\xHH)");
   cmd->add_option("--expect", o.expect, "The reply --send must get, byte for byte");
   cmd->add_option("--connect-timeout", a->connect_timeout_s, "Seconds to open all connections")
-      ->default_val(10);
+      ->default_val(10)
+      ->check(seconds_check(false));
   cmd->add_flag("--no-verify", a->no_verify, "Do not compare the echoed bytes");
   cmd->add_flag("--bulk", a->bulk, "Stream bytes and read the echo back; report MB/s");
   cmd->add_flag("-u,--udp", a->udp, "UDP datagrams (loss counted)");

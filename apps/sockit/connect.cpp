@@ -175,10 +175,10 @@ void add_connect_command(CLI::App& app) {
   cmd->add_option("-w,--connect-timeout", args->connect_timeout_s,
                   "Seconds to wait for the connection (0 = no limit)")
       ->default_val(10.0)
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
                   "Give up after this many seconds without traffic (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   args->family.add_to(*cmd);
   cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
   auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");

@@ -132,7 +132,7 @@ void add_listen_command(CLI::App& app) {
   cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH");
   cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
                   "End a session after this many seconds without traffic (0 = never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   args->family.add_to(*cmd);
   cmd->add_flag("-v,--verbose", args->verbose, "Say who connected or sent");
   args->bridge.add_to(*cmd);

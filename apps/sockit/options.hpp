@@ -1,10 +1,11 @@
-// Option pieces several subcommands share: -4/-6, timeouts in seconds.
+// Option pieces several subcommands share: -4/-6, timeouts in seconds, checks of numbers.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 
 #include "sockit/deadline.hpp"
 #include "sockit/resolver.hpp"
@@ -22,6 +23,22 @@ struct FamilyFlags {
   }
   FamilyHint hint() const { return v4 ? FamilyHint::v4 : v6 ? FamilyHint::v6 : FamilyHint::any; }
 };
+
+/// The longest time any option accepts: one year, in seconds. Longer waits are what 0 (never)
+/// is for where an option has it.
+inline constexpr std::uint64_t kMaxSeconds = 365ULL * 24 * 3600;
+
+/// Checks an option given in seconds: a finite number from 0 (above 0 when `zero_ok` is false)
+/// to kMaxSeconds. CLI11's own number checks let nan and inf through to to_millis(), where they
+/// overflow, and write their upper bound as DBL_MAX in full.
+CLI::Validator seconds_check(bool zero_ok = true);
+
+/// Checks a whole-number option: digits only, from `least` to `most`. CLI11 alone would read
+/// "-1" for an unsigned option as the type's largest value.
+CLI::Validator count_check(std::uint64_t least, std::uint64_t most);
+
+/// Checks a rate: a finite number from 0 to `most`.
+CLI::Validator rate_check(double most);
 
 /// Seconds as typed on the command line (fractions allowed) to milliseconds.
 inline Millis to_millis(double seconds) {

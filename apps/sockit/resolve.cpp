@@ -29,6 +29,9 @@ std::string family_name(const IpAddress& a) {
 }
 
 int run_resolve(const ResolveArgs& args) {
+  // getaddrinfo() reads an empty name as "this machine" and answers with loopback: a typo, not a
+  // question anyone asks resolve.
+  if (args.host.empty()) return usage_error("resolve needs a host name or address, not ''");
   ResolveOptions options;
   options.family = args.family.hint();
   options.deadline = Deadline::after_or_never(to_millis(args.timeout_s));
@@ -81,7 +84,7 @@ void add_resolve_command(CLI::App& app) {
   args->family.add_to(*cmd);
   cmd->add_option("-w,--timeout", args->timeout_s, "Give up after this many seconds (0 = never)")
       ->default_val(10.0)
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->add_flag("--json", args->json, "Print the result as JSON");
   cmd->footer(
       "Examples:\n"

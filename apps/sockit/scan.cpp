@@ -213,10 +213,10 @@ void add_scan_command(CLI::App& app) {
   cmd->add_flag("-z", args->zero_io, "Accepted for netcat habits (a scan never sends data)");
   cmd->add_option("-c,--concurrency", args->concurrency, "Probes in flight at once")
       ->default_val(100)
-      ->check(CLI::Range(1, 10000));
+      ->check(count_check(1, 10000));
   cmd->add_option("-w,--timeout", args->timeout_s, "Seconds to wait for each port")
       ->default_val(1.0)
-      ->check(CLI::PositiveNumber);
+      ->check(seconds_check(false));
   args->family.add_to(*cmd);
   cmd->add_flag("-v,--verbose", args->verbose, "List every port with its state, and a summary");
   cmd->add_flag("--json", args->json, "Print every port's state as JSON");

@@ -26,6 +26,12 @@
 namespace sockit::cli {
 namespace {
 
+// Upper bounds of the numeric options, so that a typo is refused rather than served.
+constexpr std::uint64_t kMaxThreads = 4096;
+constexpr std::uint64_t kMaxConns = 10'000'000;
+constexpr std::uint64_t kMaxMessage = std::uint64_t{1} << 30;
+constexpr std::uint64_t kMaxOutputLimit = std::uint64_t{1} << 40;
+
 // The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP header bytes).
 constexpr std::size_t kMaxUdpPayload = 65507;
 
@@ -321,22 +327,29 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH");
   cmd->add_option("--framing", args->framing, "raw, line or len32 (default: the service's)");
   cmd->add_option("--model", args->model, "thread, pool, loop or reactors")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Pool size / reactor count (0 = one per core)");
-  cmd->add_option("--max-conns", args->max_conns, "Connection cap")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Pool size / reactor count (0 = one per core)")
+      ->check(count_check(0, kMaxThreads));
+  cmd->add_option("--max-conns", args->max_conns, "Connection cap")
+      ->capture_default_str()
+      ->check(count_check(1, kMaxConns));
   cmd->add_option("--idle-timeout", args->idle_timeout_s,
                   "Close after SECONDS without input (0 = never)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->add_option("--partial-timeout", args->partial_timeout_s,
                   "Close when a message stays incomplete for SECONDS (0 = never)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->add_option("--max-line", args->max_line, "Longest line (line framing)")
-      ->capture_default_str();
-  cmd->add_option("--max-frame", args->max_frame, "Largest len32 payload")->capture_default_str();
+      ->capture_default_str()
+      ->check(count_check(1, kMaxMessage));
+  cmd->add_option("--max-frame", args->max_frame, "Largest len32 payload")
+      ->capture_default_str()
+      ->check(count_check(1, kMaxMessage));
   cmd->add_option("--output-limit", args->output_limit,
                   "Disconnect a client whose unsent output passes BYTES")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_check(1, kMaxOutputLimit));
   CLI::Option* max_datagram =
       cmd->add_option("--max-datagram", args->max_datagram,
                       "UDP: largest datagram accepted (1..65507); a larger one is counted as "
@@ -348,11 +361,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');
   cmd->add_option("--stats", args->stats_s,
                   "Print connections, msg/s and B/s (UDP: datagram counters) every SECONDS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->add_option("--drain-timeout", args->drain_timeout_s,
                   "On SIGINT/SIGTERM, let clients finish for up to SECONDS")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check());
   cmd->footer(
       "Prints 'sockit: serving SERVICE on ADDRESS:PORT (tcp, model M)' to stderr once bound.\n"
       "SIGUSR1 prints the stats once; SIGINT/SIGTERM stop accepting and drain, then exit 0.\n\n"

@@ -78,6 +78,74 @@ TEST(CliUsage, ContradictoryFlagsAreUsageErrors) {
   EXPECT_EQ(r.err, "sockit: --frame is for streams; UDP keeps each datagram whole\n");
 }
 
+// Numbers on the command line: a sign on a count, nan, inf, a value past the option's range and
+// trailing junk are usage errors that name the option and what was typed. Before these checks,
+// "--max-conns -1" served with no cap, "--requests -1" ran (nearly) forever, and "nan" or
+// "1e300" seconds overflowed the conversion to milliseconds.
+TEST(CliUsage, NumericOptionsRefuseWhatTheyCannotUse) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::string seconds = "must be a number of seconds from 0 to 31536000, not ";
+  const std::string positive = "must be a number of seconds above 0, up to 31536000, not ";
+  const std::vector<Case> cases = {
+      {{"serve", "echo", "0", "--max-conns", "-1"},
+       "--max-conns: must be a whole number from 1 to 10000000, not '-1'"},
+      {{"serve", "echo", "0", "--max-conns", "0"},
+       "--max-conns: must be a whole number from 1 to 10000000, not '0'"},
+      {{"serve", "echo", "0", "--max-line", "0"},
+       "--max-line: must be a whole number from 1 to 1073741824, not '0'"},
+      {{"serve", "echo", "0", "--output-limit", "-5"},
+       "--output-limit: must be a whole number from 1 to 1099511627776, not '-5'"},
+      {{"serve", "echo", "0", "--threads", "99999"},
+       "--threads: must be a whole number from 0 to 4096, not '99999'"},
+      {{"serve", "echo", "0", "--idle-timeout", "nan"}, "--idle-timeout: " + seconds + "'nan'"},
+      {{"serve", "echo", "0", "--partial-timeout", "1e300"},
+       "--partial-timeout: " + seconds + "'1e300'"},
+      {{"serve", "echo", "0", "--drain-timeout", "-1"}, "--drain-timeout: " + seconds + "'-1'"},
+      {{"connect", "-w", "inf", "127.0.0.1", "1"}, "--connect-timeout: " + seconds + "'inf'"},
+      {{"connect", "-i", "1x", "127.0.0.1", "1"}, "--idle-timeout: " + seconds + "'1x'"},
+      {{"listen", "-i", "-2", "0"}, "--idle-timeout: " + seconds + "'-2'"},
+      {{"resolve", "-w", "nan", "localhost"}, "--timeout: " + seconds + "'nan'"},
+      {{"scan", "-w", "0", "127.0.0.1", "1"}, "--timeout: " + positive + "'0'"},
+      {{"scan", "-c", "-1", "127.0.0.1", "1"},
+       "--concurrency: must be a whole number from 1 to 10000, not '-1'"},
+      {{"bench", "tcp", "127.0.0.1", "1", "--duration", "-1"}, "--duration: " + positive + "'-1'"},
+      {{"bench", "tcp", "127.0.0.1", "1", "--requests", "-1"},
+       "--requests: must be a whole number from 1 to 1000000000000, not '-1'"},
+      {{"bench", "tcp", "127.0.0.1", "1", "--size", "0"},
+       "--size: must be a whole number from 1 to 1048576, not '0'"},
+      {{"bench", "tcp", "127.0.0.1", "1", "--rate", "nan"},
+       "--rate: must be a number from 0 to 1000000000, not 'nan'"},
+      {{"bench", "tcp", "127.0.0.1", "1", "--warmup", "-1"}, "--warmup: " + seconds + "'-1'"},
+  };
+  for (const auto& c : cases) {
+    auto r = sockit(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << " " << c.err;
+    EXPECT_EQ(r.err, "sockit: " + c.err + "\nRun with --help for more information.\n");
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+// The edges of those ranges are accepted: fractions of a second, 0 where it means "never".
+TEST(CliUsage, NumericOptionsAcceptTheirEdges) {
+  auto r = sockit({"resolve", "-w", "0.5", "-4", "localhost"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = sockit({"resolve", "-w", "0", "-4", "localhost"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = sockit({"scan", "-w", "0.25", "-c", "10000", "127.0.0.1", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// getaddrinfo() would answer an empty name with loopback addresses.
+TEST(CliUsage, ResolveRefusesAnEmptyName) {
+  auto r = sockit({"resolve", ""});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: resolve needs a host name or address, not ''\n");
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(CliIp, Ipv4Address) {
   auto r = sockit({"ip", "10.1.2.3"});
   EXPECT_EQ(r.exit_code, 0);
