@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
-#include <charconv>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,14 +34,6 @@ constexpr std::uint64_t kMaxOutputLimit = std::uint64_t{1} << 40;
 // The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP header bytes).
 constexpr std::size_t kMaxUdpPayload = 65507;
 
-/// --max-datagram's value, or 0 when it is not a number in 1..kMaxUdpPayload.
-std::size_t parse_max_datagram(std::string_view text) {
-  std::size_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n > kMaxUdpPayload) return 0;
-  return n;
-}
-
 struct ServeArgs {
   std::vector<std::string> positionals;  // SERVICE [HOST] [PORT]
   std::string unix_path;
@@ -53,7 +44,7 @@ struct ServeArgs {
   double idle_timeout_s = 300, partial_timeout_s = 30, drain_timeout_s = 5, stats_s = 0;
   std::size_t max_line = 64 * 1024, max_frame = 1024 * 1024;
   std::size_t output_limit = std::size_t{4} << 20;
-  std::string max_datagram = std::to_string(kMaxUdpPayload);  // text: quoted back as typed
+  std::size_t max_datagram = kMaxUdpPayload;
   bool max_datagram_given = false;
   std::vector<std::string> allow, deny;
 };
@@ -285,11 +276,6 @@ int run_serve(const ServeArgs& a) {
   if (a.udp && !a.unix_path.empty())
     return usage_error("-U serves a Unix stream socket; -u cannot be combined with it");
   if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
-  const std::size_t max_datagram = parse_max_datagram(a.max_datagram);
-  if (max_datagram == 0) {
-    return usage_error(fmt::format("--max-datagram must be 1..{} bytes, not '{}'", kMaxUdpPayload,
-                                   a.max_datagram));
-  }
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
@@ -312,7 +298,7 @@ int run_serve(const ServeArgs& a) {
   if (!at)
     return usage.empty() ? report_error(at.error(), "cannot resolve the address")
                          : usage_error(usage);
-  if (a.udp) return serve_udp(**loop, a, *at, name, max_datagram);
+  if (a.udp) return serve_udp(**loop, a, *at, name, a.max_datagram);
   return serve_stream(**loop, a, *at, **service, std::move(options));
 }
 
@@ -355,7 +341,8 @@ void add_serve_command(CLI::App& app) {
                       "UDP: largest datagram accepted (1..65507); a larger one is counted as "
                       "truncated and dropped, never echoed cut short")
           ->type_name("BYTES")
-          ->capture_default_str();
+          ->capture_default_str()
+          ->check(count_check(1, kMaxUdpPayload));
   cmd->add_option("--allow", args->allow, "Only these CIDR networks (repeat or comma-separate)")
       ->delimiter(',');
   cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');

@@ -148,13 +148,14 @@ TEST(UdpTruncation, EchoNeverSendsMoreThanItReceived) {
 }
 
 // The limit is 1..65507 bytes and applies to UDP only; anything else is a usage error (exit 2)
-// with the value quoted back as typed.
+// with the value quoted back as typed (the shape every numeric option's error has).
 TEST(UdpTruncation, BadLimitIsUsageError) {
   for (const char* bad : {"0", "65508", "-5", "abc", "12x", "99999999999999999999"}) {
     auto r = run({sockit_bin(), "serve", "echo", "-u", "127.0.0.1", "0", "--max-datagram", bad});
     EXPECT_EQ(r.exit_code, 2) << bad;
-    EXPECT_EQ(r.err,
-              std::string("sockit: --max-datagram must be 1..65507 bytes, not '") + bad + "'\n");
+    EXPECT_EQ(r.err, std::string("sockit: --max-datagram: must be a whole number from 1 to 65507, "
+                                 "not '") +
+                         bad + "'\nRun with --help for more information.\n");
     EXPECT_EQ(r.out, "");
   }
   auto r = run({sockit_bin(), "serve", "echo", "127.0.0.1", "0", "--max-datagram", "512"});
