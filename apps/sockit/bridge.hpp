@@ -56,8 +56,9 @@ Status bridge_stream(int sock, const BridgeOptions& options);
 
 /// Bridges a datagram socket: each stdin read is one datagram, each datagram received is
 /// written to stdout. A connected socket sends to its peer; an unconnected one (listen -u)
-/// replies to the last sender and reads stdin only once somebody has sent. After stdin EOF it
-/// keeps receiving until the idle timeout (forever if none), which ends it successfully.
+/// replies to the last sender and reads stdin only once somebody has sent (with send_only it
+/// still receives, to learn the sender, but prints nothing). After stdin EOF it keeps
+/// receiving until the idle timeout (forever if none), which ends it successfully.
 /// ICMP port-unreachable surfaces as connection_refused.
 Status bridge_datagram(UdpSocket& sock, bool connected, const BridgeOptions& options);
 
