@@ -17,6 +17,7 @@
 #include "output.hpp"
 #include "sockit/bench.hpp"
 #include "sockit/resolver.hpp"
+#include "targets.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -182,9 +183,19 @@ void show_progress(const bench::Progress& p, bool bulk) {
   std::fflush(stderr);
 }
 
+// The port as a number for the error's likely cause, or -1 for a service name.
+int port_number(const std::string& text) {
+  int port = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  return ec == std::errc{} && end == text.data() + text.size() ? port : -1;
+}
+
 int run_bench(BenchArgs& a) {
   auto& o = a.options;
-  if (a.udp || a.transport == "udp") o.mode = bench::Mode::udp;
+  // The transport is the first word; -u only repeats it, and must not contradict it.
+  if (a.udp && a.transport == "tcp")
+    return usage_error("-u is for UDP, but this line says 'bench tcp': use 'bench udp'");
+  if (a.transport == "udp") o.mode = bench::Mode::udp;
   if (a.bulk) {
     if (o.mode == bench::Mode::udp) return usage_error("--bulk is a TCP mode");
     o.mode = bench::Mode::bulk;
@@ -197,13 +208,21 @@ int run_bench(BenchArgs& a) {
   o.request = unescape(o.request);
   o.expect = unescape(o.expect);
 
-  ResolveOptions ro;
-  ro.transport = o.mode == bench::Mode::udp ? Transport::udp : Transport::tcp;
-  ro.deadline = Deadline::after(std::chrono::seconds(10));
-  auto eps = resolve(a.host, a.port, ro);
-  if (!eps) return report_error(eps.error(), "cannot resolve " + a.host);
-  auto addr = eps->front().to_sockaddr();
-  if (!addr) return report_error(addr.error(), "cannot use " + eps->front().to_string());
+  // Of several addresses (localhost), TCP uses the one a connect reaches, UDP the one ncat
+  // would send to (targets.hpp).
+  const Deadline deadline = Deadline::after(std::chrono::seconds(10));
+  auto target = o.mode == bench::Mode::udp
+                    ? datagram_target(a.host, a.port, FamilyHint::any, deadline)
+                    : stream_target(a.host, a.port, FamilyHint::any, deadline);
+  if (!target) {
+    const bool dns = is_dns_error(target.error()) || target.error() == Errc::resolve_timed_out;
+    return report_error(
+        target.error(),
+        dns ? "cannot resolve " + a.host : fmt::format("cannot bench {}:{}", a.host, a.port),
+        dns ? -1 : port_number(a.port));
+  }
+  auto addr = target->to_sockaddr();
+  if (!addr) return report_error(addr.error(), "cannot use " + target->to_string());
   o.target = *addr;
   if (auto why = bench::validate(o); !why.empty()) return usage_error(why);
 
@@ -220,7 +239,7 @@ int run_bench(BenchArgs& a) {
   if (live) std::fputs("\r\033[K", stderr);
   if (!report) {
     return report_error(report.error(), fmt::format("cannot bench {}:{}", a.host, a.port),
-                        eps->front().port());
+                        target->port());
   }
   if (a.json) {
     print_json_report(a, *report, cost);
@@ -269,7 +288,7 @@ void add_bench_command(CLI::App& app) {
       ->check(seconds_check(false));
   cmd->add_flag("--no-verify", a->no_verify, "Do not compare the echoed bytes");
   cmd->add_flag("--bulk", a->bulk, "Stream bytes and read the echo back; report MB/s");
-  cmd->add_flag("-u,--udp", a->udp, "UDP datagrams (loss counted)");
+  cmd->add_flag("-u,--udp", a->udp, "Same as 'bench udp' (a usage error after 'bench tcp')");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->footer(
       "Examples:\n"

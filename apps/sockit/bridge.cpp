@@ -77,10 +77,13 @@ class StreamBridge {
     shut_ = o.recv_only;  // never read stdin, so never announce its end either
   }
 
+  // Runs until both directions are over: ours once stdin has ended and every byte of it was
+  // handed to the kernel (then shut down), the peer's once it sent EOF. Either can end first:
+  // a peer's FIN says only that the peer will send nothing more, not that it stopped reading.
   Status run() {
     for (;;) {
       if (auto st = after_stdin_drained(); !st) return st;
-      if (finished_) return {};
+      if (finished_ || (shut_ && !reading_)) return {};
       std::array<pollfd, 2> fds{};
       std::size_t count = 0;
       const bool want_stdin = stdin_open_ && out_.empty();
@@ -129,7 +132,7 @@ class StreamBridge {
     auto got = read_into(sock_, in_, trace_);
     if (!got) return would_block(got.error()) ? Status{} : fail(got.error());
     if (*got == 0) {
-      finished_ = true;
+      reading_ = false;  // the peer's direction is over; ours goes on until stdin ends
       return decoder_.finish();
     }
     const std::string raw = in_.retrieve_all_as_string();
@@ -144,7 +147,8 @@ class StreamBridge {
     return written;
   }
 
-  // The peer reset or closed both directions while we had nothing to send.
+  // The peer reset the connection (or closed both directions) while we had nothing to send:
+  // whatever stdin still holds cannot be delivered.
   Status peer_gone() {
     auto pending = pending_error(sock_);
     if (!pending) return fail(pending.error());
@@ -152,7 +156,8 @@ class StreamBridge {
   }
 
   // Once stdin has ended and everything is sent: half-close, so the peer sees EOF and can
-  // answer and close; or stop right away when the socket is never read (--send-only).
+  // answer and close. run() stops once the peer's direction is over too (at once when the peer
+  // already sent EOF, or the socket is never read: --send-only).
   Status after_stdin_drained() {
     if (stdin_open_ || !out_.empty() || shut_) return {};
     shut_ = true;
@@ -161,7 +166,6 @@ class StreamBridge {
           !st && st.error() != std::errc::not_connected)
         return st;
     }
-    if (!reading_) finished_ = true;
     return {};
   }
 
@@ -177,7 +181,7 @@ class StreamBridge {
   bool stdin_open_ = true;
   bool reading_ = true;
   bool shut_ = false;
-  bool finished_ = false;
+  bool finished_ = false;  // whoever read our stdout has gone
 };
 
 }  // namespace

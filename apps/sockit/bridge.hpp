@@ -44,16 +44,21 @@ struct BridgeFlags {
   std::expected<BridgeOptions, std::string> options(bool datagram) const;
 };
 
-/// Bridges a connected stream socket (TCP or Unix) until the peer closes. On stdin EOF the
-/// write side is shut down (unless no_shutdown) and output continues until the peer closes.
+/// Bridges a connected stream socket (TCP or Unix) until both directions are over. The two end
+/// independently: on stdin EOF, once every byte was handed to the kernel, the write side is
+/// shut down (unless no_shutdown) and output continues until the peer's EOF; on the peer's EOF
+/// stdin is still sent to the end (the peer half-closed; it may well be reading). Success means
+/// every byte of stdin was accepted by the kernel; a send that fails (peer reset) is an error.
+/// The one early end that is no error: stdout's reader went away (EPIPE, `| head`).
 /// Errors: the socket's errors, Errc::idle_timeout, Errc::malformed_frame / frame_too_long /
 /// line_too_long from --frame decoding, Errc::closed_early for a frame cut off by the close.
 Status bridge_stream(int sock, const BridgeOptions& options);
 
 /// Bridges a datagram socket: each stdin read is one datagram, each datagram received is
 /// written to stdout. A connected socket sends to its peer; an unconnected one (listen -u)
-/// replies to the last sender and reads stdin only once somebody has sent. After stdin EOF it
-/// keeps receiving until the idle timeout (forever if none), which ends it successfully.
+/// replies to the last sender and reads stdin only once somebody has sent (with send_only it
+/// still receives, to learn the sender, but prints nothing). After stdin EOF it keeps
+/// receiving until the idle timeout (forever if none), which ends it successfully.
 /// ICMP port-unreachable surfaces as connection_refused.
 Status bridge_datagram(UdpSocket& sock, bool connected, const BridgeOptions& options);
 

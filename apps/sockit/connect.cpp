@@ -19,6 +19,7 @@
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
 #include "sockit/unix.hpp"
+#include "targets.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -79,15 +80,12 @@ Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& atte
 }
 
 // Connected UDP: the kernel filters datagrams from other peers, and an ICMP port-unreachable
-// for what we sent comes back as ECONNREFUSED on the next call.
+// for what we sent comes back as ECONNREFUSED on the next call. Of several addresses, the one
+// ncat would use (targets.hpp).
 Result<Conn> connect_udp(const ConnectArgs& a, Deadline deadline) {
-  ResolveOptions options;
-  options.family = a.family.hint();
-  options.transport = Transport::udp;
-  options.deadline = deadline;
-  auto endpoints = resolve(a.host, a.port_text, options);
-  if (!endpoints) return fail(endpoints.error());
-  const Endpoint& to = endpoints->front();
+  auto target = datagram_target(a.host, a.port_text, a.family.hint(), deadline);
+  if (!target) return fail(target.error());
+  const Endpoint& to = *target;
   auto sock = UdpSocket::open(to.address().family());
   if (!sock) return fail(sock.error());
   if (auto st = sock->connect(to); !st) return fail(st.error());

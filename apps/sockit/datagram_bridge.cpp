@@ -41,14 +41,19 @@ class DatagramBridge {
       // Without a peer (listen -u before the first datagram) there is nobody to send to yet.
       const bool want_stdin = stdin_open_ && (connected_ || peer_.has_value());
       if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
-      if (o_.send_only && !want_stdin) return {};
+      if (o_.send_only && !stdin_open_) return {};
       const std::size_t sock_slot = count++;
-      fds[sock_slot] = {sock_.fd(), static_cast<short>(o_.send_only ? 0 : POLLIN), 0};
+      // --send-only never prints what arrives, but listen -u must still receive to learn whom
+      // to send to: without that it would end at once with nothing sent.
+      const bool receive = !o_.send_only || !connected_;
+      fds[sock_slot] = {sock_.fd(), static_cast<short>(receive ? POLLIN : 0), 0};
       const int timeout = o_.idle.count() > 0 ? static_cast<int>(o_.idle.count()) : -1;
       const int rc = ::poll(fds.data(), count, timeout);
       if (rc < 0 && errno == EINTR) continue;
       if (rc < 0) return fail(sys_error());
-      if (rc == 0) return {};  // idle: for UDP the normal way to end
+      // Idle: for UDP the normal way to end. stdin is polled too (once there is a peer), so
+      // nothing it had given is left unsent.
+      if (rc == 0) return {};
       if (want_stdin && fds[0].revents != 0) {
         if (auto st = on_stdin(); !st) return st;
       }
@@ -89,6 +94,7 @@ class DatagramBridge {
       warn(fmt::format("datagram of {} bytes cut to {}", got->real_size, got->size));
     }
     if (!connected_) remember_sender(got->from);
+    if (o_.send_only) return {};
     const std::string_view data(reinterpret_cast<const char*>(buffer.data()), got->size);
     if (o_.hex) std::fputs(in_dump_.rows(data).c_str(), stderr);
     auto written = write_all_fd(kStdout, data);

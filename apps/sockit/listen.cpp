@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
 #include "sockit/unix.hpp"
+#include "targets.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -35,15 +37,27 @@ struct ListenArgs {
   BridgeFlags bridge;
 };
 
-/// Where to bind, from [HOST] PORT; wildcard addresses only when asked for by name.
-Result<Endpoint> bind_endpoint(const ListenArgs& a) {
+/// Where to bind, from [HOST] PORT, in the order to try: a TCP listener takes the first of
+/// HOST's addresses that it can bind; a UDP one the address `connect -u` and ncat -u send to
+/// first (targets.hpp). Wildcard addresses only when asked for by name.
+Result<std::vector<Endpoint>> bind_endpoints(const ListenArgs& a) {
+  const Deadline deadline = Deadline::after(Millis(10000));
+  if (a.udp) return datagram_targets(a.host, a.port_text, a.family.hint(), deadline);
   ResolveOptions options;
   options.family = a.family.hint();
-  options.transport = a.udp ? Transport::udp : Transport::tcp;
-  options.deadline = Deadline::after(Millis(10000));
-  auto endpoints = resolve(a.host, a.port_text, options);
-  if (!endpoints) return fail(endpoints.error());
-  return endpoints->front();
+  options.deadline = deadline;
+  return resolve(a.host, a.port_text, options);
+}
+
+/// Binds the first endpoint that can be bound; else the first endpoint's error.
+template <class Bind>
+auto bind_first(const std::vector<Endpoint>& candidates, Bind bind)
+    -> std::pair<decltype(bind(candidates.front())), Endpoint> {
+  auto first = bind(candidates.front());
+  for (std::size_t i = 1; i < candidates.size() && !first; ++i) {
+    if (auto next = bind(candidates[i])) return {std::move(next), candidates[i]};
+  }
+  return {std::move(first), candidates.front()};
 }
 
 void announce(const Endpoint& at) {
@@ -55,8 +69,10 @@ void announce(const Endpoint& at) {
   note("listening on " + at.to_string());
 }
 
-int serve_tcp(const ListenArgs& a, const Endpoint& at, const BridgeOptions& bridge) {
-  auto listener = TcpListener::bind(at);
+int serve_tcp(const ListenArgs& a, const std::vector<Endpoint>& candidates,
+              const BridgeOptions& bridge) {
+  auto [listener, at] =
+      bind_first(candidates, [](const Endpoint& ep) { return TcpListener::bind(ep); });
   if (!listener)
     return report_error(listener.error(), "cannot listen on " + at.to_string(), at.port());
   announce(listener->local_endpoint().value_or(at));
@@ -72,8 +88,10 @@ int serve_tcp(const ListenArgs& a, const Endpoint& at, const BridgeOptions& brid
   }
 }
 
-int serve_udp(const Endpoint& at, const BridgeOptions& bridge) {
-  auto sock = UdpSocket::bind(at, UdpOptions{.reuse_addr = true});
+int serve_udp(const std::vector<Endpoint>& candidates, const BridgeOptions& bridge) {
+  auto [sock, at] = bind_first(candidates, [](const Endpoint& ep) {
+    return UdpSocket::bind(ep, UdpOptions{.reuse_addr = true});
+  });
   if (!sock) return report_error(sock.error(), "cannot listen on " + at.to_string(), at.port());
   announce(sock->local_endpoint().value_or(at));
   const Status done = bridge_datagram(*sock, false, bridge);
@@ -113,7 +131,7 @@ int run_listen(ListenArgs a) {
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
   if (!a.unix_path.empty()) return serve_unix(a, *bridge);
-  auto at = bind_endpoint(a);
+  auto at = bind_endpoints(a);
   if (!at) return report_error(at.error(), "cannot resolve " + a.host);
   return a.udp ? serve_udp(*at, *bridge) : serve_tcp(a, *at, *bridge);
 }

@@ -4,14 +4,17 @@
 // means open, silence means open|filtered (UDP cannot tell those apart).
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -40,12 +43,25 @@ struct ScanArgs {
   FamilyFlags family;
 };
 
+// nc -z's convention, so that `sockit scan HOST PORT && echo up` works.
+constexpr int kExitNothingOpen = 1;
+// A scan that lasts longer than this shows a progress line (on a terminal only).
+constexpr Millis kProgressAfter{1000};
+constexpr Millis kProgressEvery{250};
+
 struct Probe {
+  std::size_t address = 0;  // index into the scanned addresses
   std::uint16_t port = 0;
   UniqueFd tcp;                  // a connect in progress, or
   std::optional<UdpSocket> udp;  // a connected UDP socket that has sent its probe
   Deadline deadline;
   int fd() const { return udp ? udp->fd() : tcp.get(); }
+};
+
+struct PortState {
+  std::size_t address = 0;
+  std::uint16_t port = 0;
+  std::string state;
 };
 
 /// What one probe found out, from its socket's error (empty: connected / answered).
@@ -56,27 +72,94 @@ std::string_view verdict(std::error_code ec, bool udp) {
   return "filtered";
 }
 
+/// Gets each result as soon as it is known: prints it at once (text output), keeps it for the
+/// JSON document and the summary, and keeps a progress line on stderr when that is a terminal.
+class Results {
+ public:
+  Results(const ScanArgs& args, const std::vector<IpAddress>& addresses, std::size_t total)
+      : args_(args), addresses_(addresses), total_(total), live_(::isatty(STDERR_FILENO) == 1) {}
+
+  void add(PortState s) {
+    if (s.state == "open") ++open_;
+    if (!args_.json && (args_.verbose || s.state == "open")) {
+      clear_progress();
+      // With several addresses each line names its address; the first two columns stay the
+      // same either way, so `cut -d' ' -f1` keeps working.
+      const std::string where =
+          addresses_.size() > 1 ? " " + addresses_[s.address].to_string() : std::string();
+      print(fmt::format("{}/{} {}{}\n", s.port, proto(), s.state, where));
+    }
+    all_.push_back(std::move(s));
+  }
+
+  /// Redraws the progress line when due (a terminal, a scan past kProgressAfter).
+  void tick() {
+    if (!live_) return;
+    const auto now = Clock::now();
+    if (now - start_ < kProgressAfter || now < next_draw_) return;
+    next_draw_ = now + kProgressEvery;
+    std::string line =
+        fmt::format("\rsockit: scanned {} of {}, {} open ", all_.size(), total_, open_);
+    if (drawn_ && line == last_line_) return;  // nothing new to say
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
+    last_line_ = std::move(line);
+    drawn_ = true;
+  }
+
+  void clear_progress() {
+    if (!drawn_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+
+  std::string_view proto() const { return args_.udp ? "udp" : "tcp"; }
+  std::size_t open() const { return open_; }
+  std::vector<PortState>& all() { return all_; }
+  Clock::duration elapsed() const { return Clock::now() - start_; }
+
+ private:
+  const ScanArgs& args_;
+  const std::vector<IpAddress>& addresses_;
+  std::size_t total_;
+  bool live_;
+  bool drawn_ = false;
+  std::string last_line_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point next_draw_{};
+  std::size_t open_ = 0;
+  std::vector<PortState> all_;
+};
+
 class Scanner {
  public:
-  Scanner(const ScanArgs& args, const Endpoint& target) : args_(args), target_(target) {}
+  Scanner(const ScanArgs& args, const std::vector<IpAddress>& addresses, Results& results)
+      : args_(args), addresses_(addresses), results_(results) {}
 
-  /// Runs every probe; returns port -> state.
-  Result<std::map<std::uint16_t, std::string>> run(const PortList& ports) {
-    auto next = ports.begin();
+  /// Probes every port on every address, port by port (so that one port's lines come
+  /// together), at most --concurrency at once.
+  Status run(const std::vector<std::uint16_t>& ports) {
+    const std::size_t total = ports.size() * addresses_.size();
     const auto cap = static_cast<std::size_t>(std::max(1, args_.concurrency));
-    while (next != ports.end() || !active_.empty()) {
-      while (next != ports.end() && active_.size() < cap) {
-        if (auto st = start(*next++); !st) return fail(st.error());
+    std::size_t next = 0;
+    while (next < total || !active_.empty()) {
+      while (next < total && active_.size() < cap) {
+        const std::size_t addr = next % addresses_.size();
+        const std::uint16_t port = ports[next / addresses_.size()];
+        ++next;
+        if (auto st = start(addr, port); !st) return st;
       }
-      if (auto st = wait_round(); !st) return fail(st.error());
+      if (auto st = wait_round(); !st) return st;
+      results_.tick();
     }
-    return std::move(states_);
+    return {};
   }
 
  private:
-  Status start(std::uint16_t port) {
-    Probe probe{port, UniqueFd(), std::nullopt, Deadline::after(to_millis(args_.timeout_s))};
-    const Endpoint to(target_.address(), port);
+  Status start(std::size_t addr, std::uint16_t port) {
+    Probe probe{addr, port, UniqueFd(), std::nullopt, Deadline::after(to_millis(args_.timeout_s))};
+    const Endpoint to(addresses_[addr], port);
     auto started = args_.udp ? start_udp(to, probe) : start_tcp(to, probe);
     if (!started) {
       // Out of descriptors or memory is the scan's problem, not the port's.
@@ -85,9 +168,9 @@ class Scanner {
           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory) {
         return fail(ec);
       }
-      states_[port] = verdict(ec, args_.udp);
+      results_.add({addr, port, std::string(verdict(ec, args_.udp))});
     } else if (*started) {
-      states_[port] = "open";
+      results_.add({addr, port, "open"});
     } else {
       active_.push_back(std::move(probe));
     }
@@ -114,10 +197,11 @@ class Scanner {
     return false;
   }
 
-  // One poll() over every probe in flight, then settle those that answered or timed out.
+  // One poll() over every probe in flight (woken in time for the progress line), then settle
+  // those that answered or timed out, in port order.
   Status wait_round() {
     std::vector<pollfd> fds;
-    Deadline soonest = Deadline::never();
+    Deadline soonest = Deadline::after(kProgressEvery);
     for (const auto& p : active_) {
       fds.push_back({p.fd(), static_cast<short>(args_.udp ? POLLIN : POLLOUT), 0});
       soonest = earliest(soonest, p.deadline);
@@ -125,17 +209,22 @@ class Scanner {
     const int rc = ::poll(fds.data(), fds.size(), soonest.poll_timeout_ms());
     if (rc < 0 && errno != EINTR) return fail(sys_error());
     std::vector<Probe> still;
+    std::vector<PortState> settled;
     for (std::size_t i = 0; i < active_.size(); ++i) {
       Probe& p = active_[i];
       if (rc > 0 && fds[i].revents != 0) {
-        states_[p.port] = verdict(outcome(p), args_.udp);
+        settled.push_back({p.address, p.port, std::string(verdict(outcome(p), args_.udp))});
       } else if (p.deadline.expired()) {
-        states_[p.port] = verdict(std::make_error_code(std::errc::timed_out), args_.udp);
+        const auto ec = std::make_error_code(std::errc::timed_out);
+        settled.push_back({p.address, p.port, std::string(verdict(ec, args_.udp))});
       } else {
         still.push_back(std::move(p));
       }
     }
     active_ = std::move(still);
+    std::ranges::sort(settled, {}, [](const PortState& s) { return std::pair(s.port, s.address); });
+    for (auto& s : settled)
+      results_.add(std::move(s));
     return {};
   }
 
@@ -150,10 +239,49 @@ class Scanner {
   }
 
   const ScanArgs& args_;
-  Endpoint target_;
+  const std::vector<IpAddress>& addresses_;
+  Results& results_;
   std::vector<Probe> active_;
-  std::map<std::uint16_t, std::string> states_;
 };
+
+std::string address_list(const std::vector<IpAddress>& addresses) {
+  std::string text;
+  for (const auto& a : addresses)
+    text += (text.empty() ? "" : ", ") + a.to_string();
+  return text;
+}
+
+void print_scan_json(const ScanArgs& args, const std::vector<IpAddress>& addresses,
+                     Results& results) {
+  auto& all = results.all();
+  std::ranges::sort(all, {}, [](const PortState& s) { return std::pair(s.port, s.address); });
+  nlohmann::json doc{
+      {"host", args.host},
+      {"addresses", nlohmann::json::array()},
+      {"protocol", results.proto()},
+      {"elapsed_ms", std::chrono::duration<double, std::milli>(results.elapsed()).count()},
+      {"ports", nlohmann::json::array()}};
+  for (const auto& a : addresses)
+    doc["addresses"].push_back(a.to_string());
+  for (const auto& s : all) {
+    doc["ports"].push_back(
+        {{"address", addresses[s.address].to_string()}, {"port", s.port}, {"state", s.state}});
+  }
+  print_json(doc);
+}
+
+void print_summary(const std::vector<IpAddress>& addresses, std::size_t port_count,
+                   Results& results) {
+  std::map<std::string, int> counts;
+  for (const auto& s : results.all())
+    ++counts[s.state];
+  std::string summary;
+  for (const auto& [state, n] : counts)
+    summary += fmt::format(", {} {}", n, state);
+  note(fmt::format("scanned {} {} port{} on {} in {}{}", port_count, results.proto(),
+                   port_count == 1 ? "" : "s", address_list(addresses),
+                   format_duration(results.elapsed()), summary));
+}
 
 int run_scan(const ScanArgs& args) {
   std::string why;
@@ -165,40 +293,19 @@ int run_scan(const ScanArgs& args) {
   options.deadline = Deadline::after(Millis(10000));
   auto endpoints = resolve(args.host, "", options);
   if (!endpoints) return report_error(endpoints.error(), "cannot resolve " + args.host);
-  const Endpoint& target = endpoints->front();
+  // Every address the name has: a service may listen on only one of them (localhost).
+  std::vector<IpAddress> addresses;
+  for (const auto& ep : *endpoints)
+    addresses.push_back(ep.address());
+  const std::vector<std::uint16_t> port_vec(ports->begin(), ports->end());
 
-  const auto start = Clock::now();
-  auto states = Scanner(args, target).run(*ports);
-  if (!states) return report_error(states.error(), "cannot scan " + args.host);
-  const auto elapsed = Clock::now() - start;
-  const std::string proto = args.udp ? "udp" : "tcp";
-  if (args.json) {
-    nlohmann::json doc{{"host", args.host},
-                       {"address", target.address().to_string()},
-                       {"protocol", proto},
-                       {"elapsed_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
-                       {"ports", nlohmann::json::array()}};
-    for (const auto& [port, state] : *states)
-      doc["ports"].push_back({{"port", port}, {"state", state}});
-    print_json(doc);
-    return kExitOk;
-  }
-  std::string text;
-  std::map<std::string, int> counts;
-  for (const auto& [port, state] : *states) {
-    ++counts[state];
-    if (args.verbose || state == "open") text += fmt::format("{}/{} {}\n", port, proto, state);
-  }
-  print(text);
-  if (args.verbose) {
-    std::string summary;
-    for (const auto& [state, n] : counts)
-      summary += fmt::format(", {} {}", n, state);
-    note(fmt::format("scanned {} {} port{} on {} in {}{}", ports->size(), proto,
-                     ports->size() == 1 ? "" : "s", target.address().to_string(),
-                     format_duration(elapsed), summary));
-  }
-  return kExitOk;
+  Results results(args, addresses, port_vec.size() * addresses.size());
+  const Status done = Scanner(args, addresses, results).run(port_vec);
+  results.clear_progress();
+  if (!done) return report_error(done.error(), "cannot scan " + args.host);
+  if (args.json) print_scan_json(args, addresses, results);
+  if (args.verbose && !args.json) print_summary(addresses, port_vec.size(), results);
+  return results.open() > 0 ? kExitOk : kExitNothingOpen;
 }
 
 }  // namespace
@@ -222,7 +329,9 @@ void add_scan_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print every port's state as JSON");
   cmd->footer(
       "States: open (accepted / answered), closed (refused / ICMP port unreachable),\n"
-      "filtered (no answer in time), open|filtered (UDP: silence).\n\n"
+      "filtered (no answer in time), open|filtered (UDP: silence).\n"
+      "Every address of HOST is scanned (localhost: ::1 and 127.0.0.1); each line is printed\n"
+      "as soon as it is known. Exit status 0 if any port is open, 1 if none is (nc -z).\n\n"
       "Examples:\n"
       "  sockit scan 127.0.0.1 22,80,443\n"
       "  sockit scan -v localhost 8000-8100\n"

@@ -123,7 +123,9 @@ void Ticker::report(std::uint64_t now) {
 }
 
 void count_io_error(int err, ErrorCounts& errors) noexcept {
-  if (err == ECONNRESET || err == EPIPE) {
+  if (err == ECONNREFUSED) {
+    ++errors.connect;  // UDP: ICMP port unreachable, the datagram form of a refused connect
+  } else if (err == ECONNRESET || err == EPIPE) {
     ++errors.reset;
   } else {
     ++errors.io;

@@ -159,6 +159,13 @@ Result<Report> run(const Options& options, const ProgressFn& on_progress) {
     }
     return fail(std::make_error_code(std::errc::connection_refused));
   }
+  // UDP "connects" always succeed; a port nobody listens on shows as ICMP port unreachable on
+  // the sockets. With not one answer, that is the run's outcome, as for a refused TCP connect.
+  if (options.mode == Mode::udp && report.responses == 0 && report.late == 0) {
+    for (const Slot* s : all) {
+      if (s->connect_error == std::errc::connection_refused) return fail(s->connect_error);
+    }
+  }
   return report;
 }
 

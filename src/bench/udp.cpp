@@ -71,6 +71,9 @@ void UdpLoop::kill(Sock& s, int err) {
   s.dead = true;
   --live_;
   count_io_error(err, slot_.report.errors);
+  // ICMP port unreachable: nothing listens there. Kept so that a run where no datagram was
+  // ever answered can say "refused" instead of reporting zeros (engine.cpp).
+  if (err == ECONNREFUSED && !slot_.connect_error) slot_.connect_error = sys_error(err);
   (void)poller_.remove(s.fd);
   for (std::uint64_t j = 0; j < pipeline_; ++j) {
     if (s.flights[j].active) --outstanding_;

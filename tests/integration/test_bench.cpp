@@ -224,6 +224,52 @@ TEST(Bench, RefusedConnectionExitsWithRefusedCode) {
   EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
 }
 
+// A UDP "connect" always succeeds: a closed port shows only as ICMP port unreachable. With
+// not one answer that is "refused", exit 4, as for TCP, not a report of zeros.
+TEST(Bench, UdpToAClosedPortIsRefused) {
+  auto peer = python_peer("asyncio_echo.py");  // a TCP listener: its port has no UDP socket
+  ASSERT_FALSE(peer.port.empty());
+  auto r = run({sockit_bin(), "bench", "udp", "127.0.0.1", peer.port, "--requests", "10"}, {},
+               milliseconds(10000));
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "sockit: cannot bench 127.0.0.1:" + peer.port +
+                       ": Connection refused (nothing listens on that port)\n");
+}
+
+// The transport is the first word; -u after 'bench tcp' contradicts it.
+TEST(Bench, UdpFlagOnATcpLineIsAUsageError) {
+  auto r = run({sockit_bin(), "bench", "tcp", "127.0.0.1", "9", "-u", "--requests", "10"}, {},
+               milliseconds(5000));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "sockit: -u is for UDP, but this line says 'bench tcp': use 'bench udp'\n");
+}
+
+// localhost is ::1 and 127.0.0.1; the echo server listens on 127.0.0.1 only. TCP uses the
+// address a connect reaches; UDP the one the system resolver lists first, as ncat does.
+TEST(Bench, LocalhostReachesAServerOn127001) {
+  auto tcp_peer = python_peer("asyncio_echo.py");
+  ASSERT_FALSE(tcp_peer.port.empty());
+  auto r =
+      run({sockit_bin(), "bench", "tcp", "localhost", tcp_peer.port, "--requests", "20", "--json"},
+          {}, milliseconds(20000));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = Json::parse(r.out);
+  EXPECT_EQ(doc["responses_verified"], 20);
+  auto udp_peer = python_peer("udp_echo.py");
+  ASSERT_FALSE(udp_peer.port.empty());
+  auto system_first = run({"/usr/bin/python3", "-c",
+                           "import socket; print(socket.getaddrinfo('localhost', 1, "
+                           "type=socket.SOCK_DGRAM)[0][4][0])"});
+  if (system_first.out != "127.0.0.1\n") GTEST_SKIP() << "localhost is " << system_first.out;
+  auto u =
+      run({sockit_bin(), "bench", "udp", "localhost", udp_peer.port, "--requests", "20", "--json"},
+          {}, milliseconds(20000));
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  EXPECT_EQ(Json::parse(u.out)["responses_verified"], 20);
+}
+
 TEST(Bench, BadOptionsAreUsageErrors) {
   auto r =
       run({sockit_bin(), "bench", "tcp", "127.0.0.1", "9", "--conns", "0"}, {}, milliseconds(5000));

@@ -312,6 +312,22 @@ TEST(CliUdp, ListenRepliesToTheSender) {
   EXPECT_NE(listener.err().find("sockit: datagram from 127.0.0.1:"), std::string::npos);
 }
 
+// listen -u --send-only must still receive, to learn whom to send stdin to (it used to end at
+// once, exit 0, having sent nothing); what it receives is not printed.
+TEST(CliUdp, ListenSendOnlyWaitsForASender) {
+  Process listener(sockit_args({"listen", "-u", "--send-only", "-i", "1", "0"}));
+  ASSERT_TRUE(listener.wait_stderr("\n", milliseconds(5000)));
+  const int port = port_after(listener.err(), "listening on ");
+  ASSERT_GT(port, 0) << listener.err();
+  listener.write_stdin("reply to you\n");
+  listener.close_stdin();
+  auto r = run({"/usr/bin/python3", "-c", kUdpClient, std::to_string(port)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "reply to you\n");
+  EXPECT_EQ(listener.wait(), 0) << listener.err();
+  EXPECT_EQ(listener.out(), "");
+}
+
 TEST(CliUdp, PortUnreachableIsRefused) {
   const int port = free_port(SOCK_DGRAM);
   auto r = sockit({"connect", "-u", "-i", "2", "127.0.0.1", std::to_string(port)}, "anyone?\n");

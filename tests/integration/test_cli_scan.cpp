@@ -108,6 +108,78 @@ TEST(CliScan, UdpClosedOpenAndSilent) {
   EXPECT_EQ(peer.wait(), 0);
 }
 
+// nc -z's convention: nothing open is exit 1 (and nothing printed), so `scan && echo up` works.
+TEST(CliScan, NoOpenPortExitsOne) {
+  const int closed = free_port();
+  auto r = sockit({"scan", "127.0.0.1", std::to_string(closed)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  auto j = sockit({"scan", "--json", "127.0.0.1", std::to_string(closed)});
+  EXPECT_EQ(j.exit_code, 1);
+  auto doc = nlohmann::json::parse(j.out);
+  ASSERT_EQ(doc["ports"].size(), 1u);
+  EXPECT_EQ(doc["ports"][0]["state"], "closed");
+}
+
+bool has_ipv6_loopback() {
+  return sockit({"resolve", "-6", "localhost"}).exit_code == 0;
+}
+
+// localhost is ::1 and 127.0.0.1; a server on 127.0.0.1 only must still be found, and each
+// address reported on its own.
+TEST(CliScan, EveryAddressOfTheNameIsScanned) {
+  Bound open(SOCK_STREAM);
+  const std::string port = std::to_string(open.port);
+  auto r = sockit({"scan", "localhost", port});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (!has_ipv6_loopback()) {
+    EXPECT_EQ(r.out, port + "/tcp open\n");
+    return;
+  }
+  EXPECT_EQ(r.out, port + "/tcp open 127.0.0.1\n");
+  auto v = sockit({"scan", "-v", "localhost", port});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.out, port + "/tcp closed ::1\n" + port + "/tcp open 127.0.0.1\n");
+  EXPECT_EQ(v.err.rfind("sockit: scanned 1 tcp port on ::1, 127.0.0.1 in ", 0), 0u) << v.err;
+  auto j = sockit({"scan", "--json", "localhost", port});
+  EXPECT_EQ(j.exit_code, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["addresses"], nlohmann::json::parse(R"(["::1", "127.0.0.1"])"));
+  ASSERT_EQ(doc["ports"].size(), 2u);
+  EXPECT_EQ(doc["ports"][0],
+            nlohmann::json({{"address", "::1"}, {"port", open.port}, {"state", "closed"}}));
+  EXPECT_EQ(doc["ports"][1],
+            nlohmann::json({{"address", "127.0.0.1"}, {"port", open.port}, {"state", "open"}}));
+}
+
+// An answering UDP port is known at once, a silent one only after -w: the open line must be
+// on stdout long before the scan ends, and stderr (not a terminal) gets no progress line.
+TEST(CliScan, EachResultIsPrintedAsSoonAsItIsKnown) {
+  const int answering = free_port(SOCK_DGRAM);
+  Process peer({"/usr/bin/python3", "-c", kUdpEcho, std::to_string(answering)});
+  ASSERT_TRUE(wait_bound(answering, true));
+  Bound silent(SOCK_DGRAM);
+  Process scan({sockit_bin(), "scan", "-u", "-w", "4", "127.0.0.1",
+                std::to_string(answering) + "," + std::to_string(silent.port)});
+  EXPECT_TRUE(scan.wait_stdout(std::to_string(answering) + "/udp open\n", milliseconds(2500)));
+  EXPECT_TRUE(scan.running());
+  EXPECT_EQ(scan.wait(), 0);
+  EXPECT_EQ(scan.out(), std::to_string(answering) + "/udp open\n");
+  EXPECT_EQ(scan.err(), "");
+}
+
+// On a terminal a scan that takes more than a second shows a progress line on stderr, and
+// clears it at the end. `script` gives the scan a pseudo-terminal.
+TEST(CliScan, ProgressLineOnlyOnATerminal) {
+  Bound silent(SOCK_DGRAM);
+  const std::string command =
+      "'" + sockit_bin() + "' scan -u -w 1.6 127.0.0.1 " + std::to_string(silent.port);
+  auto r = run({"script", "-qec", command, "/dev/null"});
+  EXPECT_EQ(r.exit_code, 1);  // open|filtered is not open
+  EXPECT_EQ(r.out, "\rsockit: scanned 0 of 1, 0 open \r\033[K");
+}
+
 TEST(CliScan, BadPortListIsUsageError) {
   auto r = sockit({"scan", "127.0.0.1", "8100-8000"});
   EXPECT_EQ(r.exit_code, 2);
