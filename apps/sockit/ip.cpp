@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,7 @@ struct IpArgs {
 };
 
 /// One "label: value" row, values aligned.
-std::string row(std::string_view label, std::string_view value) {
+std::string row_text(std::string_view label, std::string_view value) {
   return fmt::format("{:<12}{}\n", std::string(label) + ":", value);
 }
 
@@ -51,25 +52,70 @@ std::string expanded(const IPv6Address& a) {
   return out;
 }
 
+json optional_bool(std::optional<bool> v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+std::string yes_no(std::optional<bool> v) {
+  if (!v) return "n/a";
+  return *v ? "yes" : "no";
+}
+
+/// The IANA special-purpose row behind the class, every column, and the registry date.
+void describe_registry(const IpAddress& a, std::string& text, json& doc) {
+  doc["registry_date"] = kSpecialPurposeRegistryDate;
+  const SpecialPurposeEntry* row = special_purpose_entry(a);
+  if (row == nullptr) {
+    doc["special_purpose"] = nullptr;
+    text += row_text("iana row", "none");
+  } else {
+    doc["special_purpose"] = {
+        {"block", row->block},
+        {"name", row->name},
+        {"rfc", row->rfc},
+        {"allocated", row->allocated},
+        {"terminated", row->terminated.empty() ? json(nullptr) : json(row->terminated)},
+        {"source", optional_bool(row->source)},
+        {"destination", optional_bool(row->destination)},
+        {"forwardable", optional_bool(row->forwardable)},
+        {"globally_reachable", optional_bool(row->globally_reachable)},
+        {"reserved_by_protocol", optional_bool(row->reserved_by_protocol)},
+    };
+    std::string line =
+        fmt::format("{} {}, {}, allocated {}", row->block, row->name, row->rfc, row->allocated);
+    if (!row->terminated.empty()) line += fmt::format(", terminated {}", row->terminated);
+    text += row_text("iana row", line);
+    text += row_text(
+        "iana flags",
+        fmt::format("source {}, destination {}, forwardable {}, globally reachable {}, "
+                    "reserved-by-protocol {}",
+                    yes_no(row->source), yes_no(row->destination), yes_no(row->forwardable),
+                    yes_no(row->globally_reachable), yes_no(row->reserved_by_protocol)));
+  }
+  text += row_text("iana table",
+                   fmt::format("special-purpose registries as of {}", kSpecialPurposeRegistryDate));
+}
+
 void describe_address(const IpAddress& a, std::string& text, json& doc) {
   doc["address"] = a.to_string();
   doc["family"] = a.is_v4() ? "IPv4" : "IPv6";
   doc["class"] = address_class_name(classify(a));
-  text += row("address", a.to_string());
+  text += row_text("address", a.to_string());
   if (a.is_v4()) {
     const IPv4Address v4 = a.v4();
     doc["decimal"] = v4.to_uint();
     doc["hex"] = to_hex(v4);
     doc["binary"] = to_binary(v4);
     doc["legacy_class"] = std::string(1, legacy_class(v4));
-    text += row("decimal", std::to_string(v4.to_uint()));
-    text += row("hex", to_hex(v4));
-    text += row("binary", to_binary(v4));
+    text += row_text("decimal", std::to_string(v4.to_uint()));
+    text += row_text("hex", to_hex(v4));
+    text += row_text("binary", to_binary(v4));
   } else {
     doc["expanded"] = expanded(a.v6());
-    text += row("expanded", expanded(a.v6()));
+    text += row_text("expanded", expanded(a.v6()));
   }
-  text += row("class", class_text(a));
+  text += row_text("class", class_text(a));
+  describe_registry(a, text, doc);
 }
 
 void describe_v4_network(const IPv4Network& n, std::string& text, json& doc) {
@@ -80,13 +126,13 @@ void describe_v4_network(const IPv4Network& n, std::string& text, json& doc) {
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
   doc["host_count"] = n.host_count();
-  text += row("network", n.to_string());
-  text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
-  text += row("wildcard", n.hostmask().to_string());
-  text += row("broadcast", n.broadcast().to_string());
-  text +=
-      row("hosts", fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
-  text += row("host count", std::to_string(n.host_count()));
+  text += row_text("network", n.to_string());
+  text += row_text("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
+  text += row_text("wildcard", n.hostmask().to_string());
+  text += row_text("broadcast", n.broadcast().to_string());
+  text += row_text("hosts",
+                   fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
+  text += row_text("host count", std::to_string(n.host_count()));
 }
 
 void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
@@ -95,11 +141,11 @@ void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
   doc["address_count"] = n.address_count_string();
-  text += row("network", n.to_string());
-  text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
-  text +=
-      row("hosts", fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
-  text += row("addresses", n.address_count_string());
+  text += row_text("network", n.to_string());
+  text += row_text("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
+  text += row_text("hosts",
+                   fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
+  text += row_text("addresses", n.address_count_string());
 }
 
 template <class Network>
@@ -107,7 +153,7 @@ Status describe_split(const Network& n, int new_prefix, std::string& text, json&
                       std::string& why) {
   auto subnets = n.split(new_prefix, kMaxSubnets, &why);
   if (!subnets) return fail(subnets.error());
-  text += row("subnets", fmt::format("{} x /{}", subnets->size(), new_prefix));
+  text += row_text("subnets", fmt::format("{} x /{}", subnets->size(), new_prefix));
   doc["subnets"] = json::array();
   for (const auto& s : *subnets) {
     doc["subnets"].push_back(s.to_string());
@@ -117,13 +163,26 @@ Status describe_split(const Network& n, int new_prefix, std::string& text, json&
   return {};
 }
 
-/// "24", "/24" or a dotted netmask: the second argument of `sockit ip ADDRESS MASK`.
-bool looks_like_mask(std::string_view text) {
-  if (text.starts_with('/')) text.remove_prefix(1);
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) != 0;
-  });
-  return digits || text.starts_with("255.") || text.starts_with("ffff:");
+/// Whether `mask` makes `sockit ip ADDRESS MASK` one network: a prefix length ("24", "/24"), or
+/// a contiguous netmask of the address's family (254.0.0.0 is /7, 255.255.255.255 is /32,
+/// fe00:: is /7, 0.0.0.0 and :: are /0). Anything else is described as an address of its own.
+bool is_mask_for(std::string_view address, std::string_view mask) {
+  if (address.find('/') != std::string_view::npos) return false;
+  std::string_view digits = mask;
+  if (digits.starts_with('/')) digits.remove_prefix(1);
+  if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return true;
+  }
+  const bool v6 = address.find(':') != std::string_view::npos;
+  if (v6 != (mask.find(':') != std::string_view::npos)) return false;
+  if (v6) {
+    auto m = IPv6Address::parse(mask);
+    return m && m->zone().empty() && prefix_from_netmask(*m).has_value();
+  }
+  auto m = IPv4Address::parse(mask);
+  return m && prefix_from_netmask(*m).has_value();
 }
 
 /// Parses one query (address, network, or address + mask) and appends its description.
@@ -180,7 +239,7 @@ int describe(const std::string& input, const std::string& mask, const IpArgs& ar
 int run_queries(const IpArgs& args) {
   std::vector<std::pair<std::string, std::string>> queries;
   const auto& in = args.inputs;
-  if (in.size() == 2 && in[0].find('/') == std::string::npos && looks_like_mask(in[1])) {
+  if (in.size() == 2 && is_mask_for(in[0], in[1])) {
     queries.emplace_back(in[0], in[1]);
   } else {
     for (const auto& s : in)
@@ -218,7 +277,8 @@ void add_ip_command(CLI::App& app) {
       "  sockit ip                          interfaces, addresses, default gateways\n"
       "  sockit ip 10.1.2.3                 dot-decimal, number, hex, binary, class\n"
       "  sockit ip 192.168.1.0/24           network, broadcast, host range, host count\n"
-      "  sockit ip 172.16.5.4 255.255.0.0   address with a netmask\n"
+      "  sockit ip 172.16.5.4 255.255.0.0   address with a netmask (contiguous, or it is\n"
+      "                                     described as a second address)\n"
       "  sockit ip 192.168.1.0/24 --split 26\n"
       "  sockit ip 2001:db8::1/64\n"
       "  sockit ip --json 10.0.0.0/8");
