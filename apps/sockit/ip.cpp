@@ -31,7 +31,7 @@ struct IpArgs {
 };
 
 /// One "label: value" row, values aligned.
-std::string row_text(std::string_view label, std::string_view value) {
+std::string row(std::string_view label, std::string_view value) {
   return fmt::format("{:<12}{}\n", std::string(label) + ":", value);
 }
 
@@ -64,57 +64,57 @@ std::string yes_no(std::optional<bool> v) {
 /// The IANA special-purpose row behind the class, every column, and the registry date.
 void describe_registry(const IpAddress& a, std::string& text, json& doc) {
   doc["registry_date"] = kSpecialPurposeRegistryDate;
-  const SpecialPurposeEntry* row = special_purpose_entry(a);
-  if (row == nullptr) {
+  const SpecialPurposeEntry* entry = special_purpose_entry(a);
+  if (entry == nullptr) {
     doc["special_purpose"] = nullptr;
-    text += row_text("iana row", "none");
+    text += row("iana row", "none");
   } else {
     doc["special_purpose"] = {
-        {"block", row->block},
-        {"name", row->name},
-        {"rfc", row->rfc},
-        {"allocated", row->allocated},
-        {"terminated", row->terminated.empty() ? json(nullptr) : json(row->terminated)},
-        {"source", optional_bool(row->source)},
-        {"destination", optional_bool(row->destination)},
-        {"forwardable", optional_bool(row->forwardable)},
-        {"globally_reachable", optional_bool(row->globally_reachable)},
-        {"reserved_by_protocol", optional_bool(row->reserved_by_protocol)},
+        {"block", entry->block},
+        {"name", entry->name},
+        {"rfc", entry->rfc},
+        {"allocated", entry->allocated},
+        {"terminated", entry->terminated.empty() ? json(nullptr) : json(entry->terminated)},
+        {"source", optional_bool(entry->source)},
+        {"destination", optional_bool(entry->destination)},
+        {"forwardable", optional_bool(entry->forwardable)},
+        {"globally_reachable", optional_bool(entry->globally_reachable)},
+        {"reserved_by_protocol", optional_bool(entry->reserved_by_protocol)},
     };
-    std::string line =
-        fmt::format("{} {}, {}, allocated {}", row->block, row->name, row->rfc, row->allocated);
-    if (!row->terminated.empty()) line += fmt::format(", terminated {}", row->terminated);
-    text += row_text("iana row", line);
-    text += row_text(
+    std::string line = fmt::format("{} {}, {}, allocated {}", entry->block, entry->name, entry->rfc,
+                                   entry->allocated);
+    if (!entry->terminated.empty()) line += fmt::format(", terminated {}", entry->terminated);
+    text += row("iana row", line);
+    text += row(
         "iana flags",
         fmt::format("source {}, destination {}, forwardable {}, globally reachable {}, "
                     "reserved-by-protocol {}",
-                    yes_no(row->source), yes_no(row->destination), yes_no(row->forwardable),
-                    yes_no(row->globally_reachable), yes_no(row->reserved_by_protocol)));
+                    yes_no(entry->source), yes_no(entry->destination), yes_no(entry->forwardable),
+                    yes_no(entry->globally_reachable), yes_no(entry->reserved_by_protocol)));
   }
-  text += row_text("iana table",
-                   fmt::format("special-purpose registries as of {}", kSpecialPurposeRegistryDate));
+  text += row("iana table",
+              fmt::format("special-purpose registries as of {}", kSpecialPurposeRegistryDate));
 }
 
 void describe_address(const IpAddress& a, std::string& text, json& doc) {
   doc["address"] = a.to_string();
   doc["family"] = a.is_v4() ? "IPv4" : "IPv6";
   doc["class"] = address_class_name(classify(a));
-  text += row_text("address", a.to_string());
+  text += row("address", a.to_string());
   if (a.is_v4()) {
     const IPv4Address v4 = a.v4();
     doc["decimal"] = v4.to_uint();
     doc["hex"] = to_hex(v4);
     doc["binary"] = to_binary(v4);
     doc["legacy_class"] = std::string(1, legacy_class(v4));
-    text += row_text("decimal", std::to_string(v4.to_uint()));
-    text += row_text("hex", to_hex(v4));
-    text += row_text("binary", to_binary(v4));
+    text += row("decimal", std::to_string(v4.to_uint()));
+    text += row("hex", to_hex(v4));
+    text += row("binary", to_binary(v4));
   } else {
     doc["expanded"] = expanded(a.v6());
-    text += row_text("expanded", expanded(a.v6()));
+    text += row("expanded", expanded(a.v6()));
   }
-  text += row_text("class", class_text(a));
+  text += row("class", class_text(a));
   describe_registry(a, text, doc);
 }
 
@@ -126,13 +126,13 @@ void describe_v4_network(const IPv4Network& n, std::string& text, json& doc) {
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
   doc["host_count"] = n.host_count();
-  text += row_text("network", n.to_string());
-  text += row_text("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
-  text += row_text("wildcard", n.hostmask().to_string());
-  text += row_text("broadcast", n.broadcast().to_string());
-  text += row_text("hosts",
-                   fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
-  text += row_text("host count", std::to_string(n.host_count()));
+  text += row("network", n.to_string());
+  text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
+  text += row("wildcard", n.hostmask().to_string());
+  text += row("broadcast", n.broadcast().to_string());
+  text +=
+      row("hosts", fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
+  text += row("host count", std::to_string(n.host_count()));
 }
 
 void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
@@ -141,11 +141,11 @@ void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
   doc["address_count"] = n.address_count_string();
-  text += row_text("network", n.to_string());
-  text += row_text("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
-  text += row_text("hosts",
-                   fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
-  text += row_text("addresses", n.address_count_string());
+  text += row("network", n.to_string());
+  text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
+  text +=
+      row("hosts", fmt::format("{} - {}", n.first_host().to_string(), n.last_host().to_string()));
+  text += row("addresses", n.address_count_string());
 }
 
 template <class Network>
@@ -153,7 +153,7 @@ Status describe_split(const Network& n, int new_prefix, std::string& text, json&
                       std::string& why) {
   auto subnets = n.split(new_prefix, kMaxSubnets, &why);
   if (!subnets) return fail(subnets.error());
-  text += row_text("subnets", fmt::format("{} x /{}", subnets->size(), new_prefix));
+  text += row("subnets", fmt::format("{} x /{}", subnets->size(), new_prefix));
   doc["subnets"] = json::array();
   for (const auto& s : *subnets) {
     doc["subnets"].push_back(s.to_string());
