@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -118,28 +119,13 @@ std::string IPv4Address::to_string() const {
 
 namespace {
 
-constexpr std::size_t kMaxZoneName = IF_NAMESIZE - 1;
-
-// The zone after '%': a decimal interface index, or an interface name that must exist.
-bool parse_zone(std::string_view zone, std::uint32_t& out, std::string* why) {
+// The zone after '%', checked for syntax only: a decimal interface index that fits 32 bits, or
+// something that could be an interface name. Looking the name up is left to the moment a
+// socket address is built, so text parses the same on every machine.
+bool parse_zone(std::string_view zone, std::uint32_t& index, std::string* why) {
   if (zone.empty()) {
     set_why(why, "empty zone id after '%'");
     return false;
-  }
-  bool numeric = true;
-  for (const char c : zone)
-    numeric = numeric && is_digit(c);
-  if (numeric) {
-    std::uint64_t value = 0;
-    for (const char c : zone) {
-      value = value * 10 + static_cast<std::uint64_t>(c - '0');
-      if (value > UINT32_MAX) {
-        set_why(why, "zone index " + std::string(zone) + " is too large");
-        return false;
-      }
-    }
-    out = static_cast<std::uint32_t>(value);
-    return true;
   }
   for (const char c : zone) {
     const auto u = static_cast<unsigned char>(c);
@@ -148,18 +134,32 @@ bool parse_zone(std::string_view zone, std::uint32_t& out, std::string* why) {
       return false;
     }
   }
-  if (zone.size() > kMaxZoneName) {
+  if (zone.size() > IPv6Address::kMaxZoneLength) {
     set_why(why, "zone id \"" + std::string(zone) + "\" is longer than an interface name can be");
     return false;
   }
-  const std::string name(zone);
-  const unsigned index = ::if_nametoindex(name.c_str());
-  if (index == 0) {
-    set_why(why, "unknown interface \"" + name + "\" in zone id");
-    return false;
+  bool numeric = true;
+  for (const char c : zone)
+    numeric = numeric && is_digit(c);
+  index = 0;
+  if (!numeric) return true;
+  std::uint64_t value = 0;
+  for (const char c : zone) {
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    if (value > UINT32_MAX) {
+      set_why(why, "zone index " + std::string(zone) + " is too large");
+      return false;
+    }
   }
-  out = index;
+  index = static_cast<std::uint32_t>(value);
   return true;
+}
+
+bool all_digits(std::string_view text) noexcept {
+  for (const char c : text) {
+    if (!is_digit(c)) return false;
+  }
+  return !text.empty();
 }
 
 // Groups as written, before "::" is expanded.
@@ -313,11 +313,28 @@ Result<IPv6Address> IPv6Address::parse(std::string_view text, std::string* why) 
   if (!read_groups(addr, groups, why) || !expand_groups(groups, bytes, why)) {
     return fail(Errc::invalid_address);
   }
-  std::uint32_t scope = 0;
-  if (pct != std::string_view::npos && !parse_zone(text.substr(pct + 1), scope, why)) {
-    return fail(Errc::invalid_address);
+  IPv6Address out(bytes);
+  if (pct != std::string_view::npos) {
+    const std::string_view zone = text.substr(pct + 1);
+    if (!parse_zone(zone, out.scope_id_, why)) return fail(Errc::invalid_address);
+    for (std::size_t i = 0; i < zone.size(); ++i)
+      out.zone_[i] = zone[i];
   }
-  return IPv6Address(bytes, scope);
+  return out;
+}
+
+Result<std::uint32_t> IPv6Address::resolve_scope_id() const {
+  const std::string_view written = zone();
+  if (written.empty() || all_digits(written)) return scope_id_;
+  const std::string name(written);
+  const unsigned index = ::if_nametoindex(name.c_str());
+  if (index == 0) {
+    // ENODEV is what the kernel answers for a missing interface; anything else (no socket
+    // for the lookup) is passed on as it came.
+    const int err = errno;
+    return fail(sys_error(err == 0 ? ENODEV : err));
+  }
+  return static_cast<std::uint32_t>(index);
 }
 
 std::string IPv6Address::to_string() const {
@@ -359,7 +376,10 @@ std::string IPv6Address::to_string() const {
     if (out.back() != ':') out.push_back(':');
     out += to_v4()->to_string();
   }
-  if (scope_id_ != 0) {
+  if (!zone().empty()) {
+    out.push_back('%');
+    out += zone();
+  } else if (scope_id_ != 0) {
     out.push_back('%');
     char name[IF_NAMESIZE] = {};
     if (::if_indextoname(scope_id_, name) != nullptr) {

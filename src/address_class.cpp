@@ -1,4 +1,4 @@
-// Views of addresses for people (hex, binary) and classification by special-purpose range.
+// Views of addresses for people (hex, binary), class names and the legacy class letter.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,54 +25,7 @@ std::string to_binary(IPv4Address a) {
   return out;
 }
 
-// ---- classification --------------------------------------------------------------------------
-
-namespace {
-
-constexpr bool in_v4(std::uint32_t a, std::uint32_t net, int prefix) noexcept {
-  const std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-  return (a & mask) == net;
-}
-
-}  // namespace
-
-AddressClass classify(IPv4Address addr) noexcept {
-  const std::uint32_t a = addr.to_uint();
-  if (a == 0) return AddressClass::unspecified;
-  if (in_v4(a, 0x00000000, 8)) return AddressClass::this_network;
-  if (in_v4(a, 0x7f000000, 8)) return AddressClass::loopback;
-  if (in_v4(a, 0x0a000000, 8) || in_v4(a, 0xac100000, 12) || in_v4(a, 0xc0a80000, 16)) {
-    return AddressClass::private_use;
-  }
-  if (in_v4(a, 0x64400000, 10)) return AddressClass::shared;
-  if (in_v4(a, 0xa9fe0000, 16)) return AddressClass::link_local;
-  if (in_v4(a, 0xe0000000, 4)) return AddressClass::multicast;
-  if (a == 0xffffffff) return AddressClass::broadcast;
-  if (in_v4(a, 0xc0000200, 24) || in_v4(a, 0xc6336400, 24) || in_v4(a, 0xcb007100, 24)) {
-    return AddressClass::documentation;
-  }
-  if (in_v4(a, 0xc6120000, 15)) return AddressClass::benchmarking;
-  if (in_v4(a, 0xf0000000, 4) || in_v4(a, 0xc0000000, 24)) return AddressClass::reserved;
-  return AddressClass::global;
-}
-
-AddressClass classify(const IPv6Address& addr) noexcept {
-  const auto& b = addr.bytes();
-  if (addr.bytes() == IPv6Address::any().bytes()) return AddressClass::unspecified;
-  if (addr.bytes() == IPv6Address::loopback().bytes()) return AddressClass::loopback;
-  if (addr.is_v4_mapped()) return AddressClass::v4_mapped;
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::unique_local;
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::link_local;
-  if (b[0] == 0xff) return AddressClass::multicast;
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) {
-    return AddressClass::documentation;
-  }
-  return AddressClass::global;
-}
-
-AddressClass classify(const IpAddress& a) noexcept {
-  return a.is_v4() ? classify(a.v4()) : classify(a.v6());
-}
+// ---- classification (the registry tables and classify() are in address_registry.cpp) -------
 
 std::string_view address_class_name(AddressClass c) noexcept {
   switch (c) {
@@ -104,6 +57,8 @@ std::string_view address_class_name(AddressClass c) noexcept {
       return "IPv4-mapped";
     case AddressClass::global:
       return "global";
+    case AddressClass::special_purpose:
+      return "special-purpose";
   }
   return "unknown";
 }

@@ -72,13 +72,22 @@ U128 to_u128(const IPv6Address::Bytes& b) noexcept {
   return v;
 }
 
-IPv6Address from_u128(U128 v, std::uint32_t scope = 0) noexcept {
+IPv6Address::Bytes u128_bytes(U128 v) noexcept {
   IPv6Address::Bytes b{};
   for (std::size_t i = 16; i-- > 0;) {
     b[i] = static_cast<std::uint8_t>(v & 0xff);
     v >>= 8;
   }
-  return IPv6Address(b, scope);
+  return b;
+}
+
+IPv6Address from_u128(U128 v) noexcept {
+  return IPv6Address(u128_bytes(v));
+}
+
+// The value `v` with the zone of `zone_of`, as written or as an index.
+IPv6Address from_u128(U128 v, const IPv6Address& zone_of) noexcept {
+  return zone_of.with_bytes(u128_bytes(v));
 }
 
 std::string too_many(int from, int to, std::size_t max_count) {
@@ -267,16 +276,19 @@ IPv6Address IPv6Network::hostmask() const noexcept {
   return from_u128(~mask128(prefix_));
 }
 IPv6Address IPv6Network::network() const noexcept {
-  return from_u128(to_u128(address_.bytes()) & mask128(prefix_), address_.scope_id());
+  return from_u128(to_u128(address_.bytes()) & mask128(prefix_), address_);
 }
 bool IPv6Network::has_host_bits() const noexcept {
   return (to_u128(address_.bytes()) & ~mask128(prefix_)) != 0;
 }
 IPv6Address IPv6Network::first_host() const noexcept {
-  return network();
+  // The all-zero host is the Subnet-Router anycast address (RFC 4291 section 2.6.1): skip it,
+  // as Python's hosts() does. /127 point-to-point links use both (RFC 6164), /128 its one.
+  if (prefix_ >= 127) return network();
+  return from_u128((to_u128(address_.bytes()) & mask128(prefix_)) + 1, address_);
 }
 IPv6Address IPv6Network::last_host() const noexcept {
-  return from_u128(to_u128(address_.bytes()) | ~mask128(prefix_), address_.scope_id());
+  return from_u128(to_u128(address_.bytes()) | ~mask128(prefix_), address_);
 }
 
 std::string IPv6Network::address_count_string() const {
@@ -307,7 +319,7 @@ Result<std::vector<IPv6Network>> IPv6Network::split(int new_prefix, std::size_t 
   const U128 step = new_prefix == 0 ? 0 : U128{1} << (128 - new_prefix);
   const U128 base = to_u128(network().bytes());
   for (std::size_t i = 0; i < *count; ++i) {
-    out.push_back(IPv6Network(from_u128(base + step * i, address_.scope_id()), new_prefix));
+    out.push_back(IPv6Network(from_u128(base + step * i, address_), new_prefix));
   }
   return out;
 }

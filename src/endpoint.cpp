@@ -189,8 +189,11 @@ Result<SockAddr> Endpoint::to_sockaddr() const {
       in6.sin6_family = AF_INET6;
       in6.sin6_port = htons(ip.port);
       const auto v6 = ip.address.v6();
+      // A zone written as a name is looked up only here, where the kernel needs the index.
+      auto scope = v6.resolve_scope_id();
+      if (!scope) return fail(scope.error());
       std::memcpy(in6.sin6_addr.s6_addr, v6.bytes().data(), v6.bytes().size());
-      in6.sin6_scope_id = v6.scope_id();
+      in6.sin6_scope_id = *scope;
       std::memcpy(&out.storage, &in6, sizeof in6);
       out.len = sizeof in6;
     }

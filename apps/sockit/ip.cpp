@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,50 @@ std::string expanded(const IPv6Address& a) {
   return out;
 }
 
+json optional_bool(std::optional<bool> v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+std::string yes_no(std::optional<bool> v) {
+  if (!v) return "n/a";
+  return *v ? "yes" : "no";
+}
+
+/// The IANA special-purpose row behind the class, every column, and the registry date.
+void describe_registry(const IpAddress& a, std::string& text, json& doc) {
+  doc["registry_date"] = kSpecialPurposeRegistryDate;
+  const SpecialPurposeEntry* entry = special_purpose_entry(a);
+  if (entry == nullptr) {
+    doc["special_purpose"] = nullptr;
+    text += row("iana row", "none");
+  } else {
+    doc["special_purpose"] = {
+        {"block", entry->block},
+        {"name", entry->name},
+        {"rfc", entry->rfc},
+        {"allocated", entry->allocated},
+        {"terminated", entry->terminated.empty() ? json(nullptr) : json(entry->terminated)},
+        {"source", optional_bool(entry->source)},
+        {"destination", optional_bool(entry->destination)},
+        {"forwardable", optional_bool(entry->forwardable)},
+        {"globally_reachable", optional_bool(entry->globally_reachable)},
+        {"reserved_by_protocol", optional_bool(entry->reserved_by_protocol)},
+    };
+    std::string line = fmt::format("{} {}, {}, allocated {}", entry->block, entry->name, entry->rfc,
+                                   entry->allocated);
+    if (!entry->terminated.empty()) line += fmt::format(", terminated {}", entry->terminated);
+    text += row("iana row", line);
+    text += row(
+        "iana flags",
+        fmt::format("source {}, destination {}, forwardable {}, globally reachable {}, "
+                    "reserved-by-protocol {}",
+                    yes_no(entry->source), yes_no(entry->destination), yes_no(entry->forwardable),
+                    yes_no(entry->globally_reachable), yes_no(entry->reserved_by_protocol)));
+  }
+  text += row("iana table",
+              fmt::format("special-purpose registries as of {}", kSpecialPurposeRegistryDate));
+}
+
 void describe_address(const IpAddress& a, std::string& text, json& doc) {
   doc["address"] = a.to_string();
   doc["family"] = a.is_v4() ? "IPv4" : "IPv6";
@@ -70,6 +115,7 @@ void describe_address(const IpAddress& a, std::string& text, json& doc) {
     text += row("expanded", expanded(a.v6()));
   }
   text += row("class", class_text(a));
+  describe_registry(a, text, doc);
 }
 
 void describe_v4_network(const IPv4Network& n, std::string& text, json& doc) {
@@ -117,13 +163,26 @@ Status describe_split(const Network& n, int new_prefix, std::string& text, json&
   return {};
 }
 
-/// "24", "/24" or a dotted netmask: the second argument of `sockit ip ADDRESS MASK`.
-bool looks_like_mask(std::string_view text) {
-  if (text.starts_with('/')) text.remove_prefix(1);
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) != 0;
-  });
-  return digits || text.starts_with("255.") || text.starts_with("ffff:");
+/// Whether `mask` makes `sockit ip ADDRESS MASK` one network: a prefix length ("24", "/24"), or
+/// a contiguous netmask of the address's family (254.0.0.0 is /7, 255.255.255.255 is /32,
+/// fe00:: is /7, 0.0.0.0 and :: are /0). Anything else is described as an address of its own.
+bool is_mask_for(std::string_view address, std::string_view mask) {
+  if (address.find('/') != std::string_view::npos) return false;
+  std::string_view digits = mask;
+  if (digits.starts_with('/')) digits.remove_prefix(1);
+  if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return true;
+  }
+  const bool v6 = address.find(':') != std::string_view::npos;
+  if (v6 != (mask.find(':') != std::string_view::npos)) return false;
+  if (v6) {
+    auto m = IPv6Address::parse(mask);
+    return m && m->zone().empty() && prefix_from_netmask(*m).has_value();
+  }
+  auto m = IPv4Address::parse(mask);
+  return m && prefix_from_netmask(*m).has_value();
 }
 
 /// Parses one query (address, network, or address + mask) and appends its description.
@@ -180,7 +239,7 @@ int describe(const std::string& input, const std::string& mask, const IpArgs& ar
 int run_queries(const IpArgs& args) {
   std::vector<std::pair<std::string, std::string>> queries;
   const auto& in = args.inputs;
-  if (in.size() == 2 && in[0].find('/') == std::string::npos && looks_like_mask(in[1])) {
+  if (in.size() == 2 && is_mask_for(in[0], in[1])) {
     queries.emplace_back(in[0], in[1]);
   } else {
     for (const auto& s : in)
@@ -218,7 +277,8 @@ void add_ip_command(CLI::App& app) {
       "  sockit ip                          interfaces, addresses, default gateways\n"
       "  sockit ip 10.1.2.3                 dot-decimal, number, hex, binary, class\n"
       "  sockit ip 192.168.1.0/24           network, broadcast, host range, host count\n"
-      "  sockit ip 172.16.5.4 255.255.0.0   address with a netmask\n"
+      "  sockit ip 172.16.5.4 255.255.0.0   address with a netmask (contiguous, or it is\n"
+      "                                     described as a second address)\n"
       "  sockit ip 192.168.1.0/24 --split 26\n"
       "  sockit ip 2001:db8::1/64\n"
       "  sockit ip --json 10.0.0.0/8");

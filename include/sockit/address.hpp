@@ -4,8 +4,10 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -48,7 +50,11 @@ class IPv4Address {
 class IPv6Address {
  public:
   using Bytes = std::array<std::uint8_t, 16>;
+  /// Longest zone text kept: an interface name (IF_NAMESIZE - 1) or a decimal index.
+  static constexpr std::size_t kMaxZoneLength = 15;
+
   constexpr IPv6Address() noexcept = default;  ///< ::
+  /// From raw bytes and an interface index (0 = no zone), as the kernel reports them.
   constexpr explicit IPv6Address(const Bytes& bytes, std::uint32_t scope_id = 0) noexcept
       : bytes_(bytes), scope_id_(scope_id) {}
   static constexpr IPv6Address any() noexcept { return IPv6Address(); }
@@ -59,7 +65,10 @@ class IPv6Address {
   }
 
   /// RFC 4291 text forms, including "::" compression, embedded IPv4 ("::ffff:1.2.3.4") and a
-  /// zone ("fe80::1%eth0" or "%2"). Errc::invalid_address on failure, with a reason in `why`.
+  /// zone after '%'. Any syntactically valid zone is accepted: a decimal index up to 2^32-1 or
+  /// an interface name of up to 15 printable characters (no space, '/', '%'). Nothing is looked
+  /// up here: the zone is kept exactly as written (see zone()) and resolved only when a socket
+  /// address is built (resolve_scope_id()). Errc::invalid_address on failure, reason in `why`.
   static Result<IPv6Address> parse(std::string_view text, std::string* why = nullptr);
 
   /// ::ffff:a.b.c.d, the form a dual-stack socket reports for an IPv4 peer.
@@ -74,10 +83,29 @@ class IPv6Address {
   }
 
   constexpr const Bytes& bytes() const noexcept { return bytes_; }
+  /// The interface index: the kernel's, or the value of a zone written as a number ("%2");
+  /// 0 for no zone and for a zone written as a name until it is resolved.
   constexpr std::uint32_t scope_id() const noexcept { return scope_id_; }
-  /// Same address with another zone (0 = none).
+  /// The zone exactly as written after '%' ("eth0", "2", "0"); empty when the address was not
+  /// parsed from text with a zone (an address from the kernel carries only scope_id()).
+  constexpr std::string_view zone() const noexcept {
+    std::size_t n = 0;
+    while (n < zone_.size() && zone_[n] != '\0')
+      ++n;
+    return {zone_.data(), n};
+  }
+  /// The index bind/connect need: a zone written as a name is looked up now; otherwise
+  /// scope_id(). std::errc::no_such_device when no interface has that name.
+  Result<std::uint32_t> resolve_scope_id() const;
+  /// Same address with a numeric zone from the kernel (0 = none); a written zone is dropped.
   constexpr IPv6Address with_scope_id(std::uint32_t scope_id) const noexcept {
     return IPv6Address(bytes_, scope_id);
+  }
+  /// Other bytes, same zone (as written or as an index): network arithmetic keeps the zone.
+  constexpr IPv6Address with_bytes(const Bytes& bytes) const noexcept {
+    IPv6Address out = *this;
+    out.bytes_ = bytes;
+    return out;
   }
   /// True for ::ffff:0:0/96.
   constexpr bool is_v4_mapped() const noexcept {
@@ -91,15 +119,19 @@ class IPv6Address {
     if (!is_v4_mapped()) return std::nullopt;
     return IPv4Address::from_bytes({bytes_[12], bytes_[13], bytes_[14], bytes_[15]});
   }
-  /// RFC 5952 canonical form ("2001:db8::1", "::ffff:1.2.3.4"); a zone is appended as
-  /// "%<interface name>" when the index names an interface, else as "%<index>".
+  /// RFC 5952 canonical form ("2001:db8::1", "::ffff:1.2.3.4"). A zone written in the text is
+  /// appended exactly as written ("%eth0", "%1", "%0"); a kernel index is appended as
+  /// "%<interface name>" when it names an interface, else as "%<index>".
   std::string to_string() const;
 
+  /// Equality compares the bytes, the index and the zone as written: "fe80::1%1" parsed from
+  /// text differs from the same address with index 1 from the kernel.
   friend constexpr auto operator<=>(const IPv6Address&, const IPv6Address&) noexcept = default;
 
  private:
   Bytes bytes_{};
   std::uint32_t scope_id_ = 0;
+  std::array<char, kMaxZoneLength> zone_{};  // as written, NUL-padded; all NUL when none
 };
 
 enum class Family : std::uint8_t { v4, v6 };
@@ -138,23 +170,29 @@ std::string to_binary(IPv4Address a);
 
 // ---- classification --------------------------------------------------------------------------
 
-/// What an address is for (IANA special-purpose registries, RFC 6890 and successors). The first
-/// matching row wins, so 255.255.255.255 is `broadcast`, not `reserved`.
+/// What an address is for, from the most specific matching row of the IANA special-purpose
+/// address registries (RFC 6890 and the RFCs that added rows since; see
+/// kSpecialPurposeRegistryDate). Outside those rows: IPv4 224/4 is multicast, anything else
+/// global; IPv6 ff00::/8 is multicast, 2000::/3 global unicast, everything else reserved by
+/// the IETF (IANA IPv6 address space registry, e.g. 4000::/3, fec0::/10 ex-site-local).
 enum class AddressClass : std::uint8_t {
-  unspecified,    ///< 0.0.0.0, ::
-  this_network,   ///< 0.0.0.0/8 (other than 0.0.0.0)
-  loopback,       ///< 127.0.0.0/8, ::1
-  private_use,    ///< RFC 1918: 10/8, 172.16/12, 192.168/16
-  shared,         ///< RFC 6598 carrier-grade NAT: 100.64/10
-  link_local,     ///< 169.254/16, fe80::/10
-  multicast,      ///< 224/4, ff00::/8
-  broadcast,      ///< 255.255.255.255 (limited broadcast)
-  documentation,  ///< 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32
-  benchmarking,   ///< 198.18/15
-  reserved,       ///< 240/4, 192.0.0/24
-  unique_local,   ///< fc00::/7
-  v4_mapped,      ///< ::ffff:0:0/96
-  global,         ///< none of the above
+  unspecified,      ///< 0.0.0.0/32, ::/128
+  this_network,     ///< 0.0.0.0/8 (other than 0.0.0.0)
+  loopback,         ///< 127.0.0.0/8, ::1
+  private_use,      ///< RFC 1918: 10/8, 172.16/12, 192.168/16
+  shared,           ///< RFC 6598 carrier-grade NAT: 100.64/10
+  link_local,       ///< 169.254/16, fe80::/10
+  multicast,        ///< 224/4, ff00::/8 (their own registries)
+  broadcast,        ///< 255.255.255.255 (limited broadcast)
+  documentation,    ///< 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
+  benchmarking,     ///< 198.18/15, 2001:2::/48
+  reserved,         ///< 240/4, rest of 192.0.0/24 and 2001::/23, terminated rows, IPv6 outside
+                    ///< 2000::/3 with no row
+  unique_local,     ///< fc00::/7
+  v4_mapped,        ///< ::ffff:0:0/96
+  global,           ///< globally reachable: no row, or a row saying "globally reachable"
+  special_purpose,  ///< any other row that is not globally reachable (or says N/A): dummy
+                    ///< prefixes, discard-only, local-use translation, Teredo, 6to4, SRv6 SIDs
 };
 
 AddressClass classify(IPv4Address a) noexcept;
@@ -162,8 +200,33 @@ AddressClass classify(const IPv6Address& a) noexcept;
 AddressClass classify(const IpAddress& a) noexcept;
 /// Short name: "unspecified", "this network", "loopback", "private", "shared (CGNAT)",
 /// "link-local", "multicast", "broadcast", "documentation", "benchmarking", "reserved",
-/// "unique local", "IPv4-mapped", "global".
+/// "unique local", "IPv4-mapped", "global", "special-purpose".
 std::string_view address_class_name(AddressClass c) noexcept;
+
+/// One row of an IANA special-purpose address registry, every column. The booleans are
+/// nullopt where the registry gives no value: "N/A" (globally reachable for Teredo and 6to4)
+/// or a terminated row.
+struct SpecialPurposeEntry {
+  std::string_view block;       ///< as listed; one row may hold two ("192.0.0.170/32, ...")
+  std::string_view name;        ///< "Private-Use"
+  std::string_view rfc;         ///< "RFC 1918", "RFC 1122 section 3.2.1.3", "RFC 4380, RFC 8190"
+  std::string_view allocated;   ///< "1996-02"
+  std::string_view terminated;  ///< "2015-03", or empty while the row is in force
+  std::optional<bool> source;
+  std::optional<bool> destination;
+  std::optional<bool> forwardable;
+  std::optional<bool> globally_reachable;
+  std::optional<bool> reserved_by_protocol;
+  AddressClass address_class;  ///< what classify() answers for an address whose row this is
+};
+
+/// The registries' contents the tables reflect: the month of the newest row (100:0:0:1::/64).
+inline constexpr std::string_view kSpecialPurposeRegistryDate = "2025-04";
+
+/// Every row of one family's registry, in registry order.
+std::span<const SpecialPurposeEntry> special_purpose_registry(Family family) noexcept;
+/// The most specific row holding `a` (a zone is ignored), or nullptr when no row does.
+const SpecialPurposeEntry* special_purpose_entry(const IpAddress& a) noexcept;
 
 /// The pre-CIDR (RFC 791) class letter from the leading bits: 'A' 0..127, 'B' 128..191,
 /// 'C' 192..223, 'D' 224..239 (multicast), 'E' 240..255. Historical: routing ignores it.

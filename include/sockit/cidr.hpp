@@ -1,5 +1,5 @@
-// CIDR networks: IPv4Network, IPv6Network and IpNetwork (either). Pure values: no OS calls,
-// except that an IPv6 zone name in the text is looked up like IPv6Address::parse does.
+// CIDR networks: IPv4Network, IPv6Network and IpNetwork (either). Pure values: no OS calls (an
+// IPv6 zone in the text is kept as written, like IPv6Address::parse does).
 // Thread-safety: immutable values, safe to share.
 //
 // A network remembers the address it was written with: "192.168.1.10/24" has address()
@@ -35,7 +35,8 @@ class IPv4Network {
   /// Errc::invalid_prefix for a missing, out-of-range or non-contiguous prefix/mask; the reason
   /// goes to `why`.
   static Result<IPv4Network> parse(std::string_view text, std::string* why = nullptr);
-  /// Two-part form: ("10.1.2.3", "255.255.255.0") or ("10.1.2.3", "24").
+  /// Two-part form: ("10.1.2.3", "255.255.255.0") or ("10.1.2.3", "24"). A mask must be
+  /// contiguous (254.0.0.0 is /7, 255.255.255.255 is /32, 0.0.0.0 is /0).
   static Result<IPv4Network> parse(std::string_view address, std::string_view mask,
                                    std::string* why = nullptr);
 
@@ -95,7 +96,10 @@ class IPv6Network {
   IPv6Address network() const noexcept;  ///< keeps the zone of address()
   bool has_host_bits() const noexcept;
 
-  /// IPv6 has no broadcast: every address is usable, first = network, last = all host bits set.
+  /// IPv6 has no broadcast. The first host is network+1: the all-zero host is the
+  /// Subnet-Router anycast address (RFC 4291 section 2.6.1), as Python's hosts() skips it.
+  /// /127 (RFC 6164 point-to-point) gives both addresses, /128 its one. The last host is the
+  /// address with all host bits set. Both keep the zone of address().
   IPv6Address first_host() const noexcept;
   IPv6Address last_host() const noexcept;
   /// Number of addresses as exact decimal text ("18446744073709551616" for /64, "1" for /128);

@@ -154,7 +154,11 @@ TEST(CliIp, Ipv4Address) {
             "decimal:    167838211\n"
             "hex:        0x0A010203\n"
             "binary:     00001010.00000001.00000010.00000011\n"
-            "class:      private (legacy class A)\n");
+            "class:      private (legacy class A)\n"
+            "iana row:   10.0.0.0/8 Private-Use, RFC 1918, allocated 1996-02\n"
+            "iana flags: source yes, destination yes, forwardable yes, globally reachable no, "
+            "reserved-by-protocol no\n"
+            "iana table: special-purpose registries as of 2025-04\n");
 }
 
 TEST(CliIp, Ipv4NetworkWithSplit) {
@@ -166,6 +170,10 @@ TEST(CliIp, Ipv4NetworkWithSplit) {
             "hex:        0xC0A80100\n"
             "binary:     11000000.10101000.00000001.00000000\n"
             "class:      private (legacy class C)\n"
+            "iana row:   192.168.0.0/16 Private-Use, RFC 1918, allocated 1996-02\n"
+            "iana flags: source yes, destination yes, forwardable yes, globally reachable no, "
+            "reserved-by-protocol no\n"
+            "iana table: special-purpose registries as of 2025-04\n"
             "network:    192.168.1.0/24\n"
             "netmask:    255.255.255.0 = 24\n"
             "wildcard:   0.0.0.255\n"
@@ -195,9 +203,13 @@ TEST(CliIp, Ipv6Network) {
             "address:    2001:db8::1\n"
             "expanded:   2001:0db8:0000:0000:0000:0000:0000:0001\n"
             "class:      documentation\n"
+            "iana row:   2001:db8::/32 Documentation, RFC 3849, allocated 2004-07\n"
+            "iana flags: source no, destination no, forwardable no, globally reachable no, "
+            "reserved-by-protocol no\n"
+            "iana table: special-purpose registries as of 2025-04\n"
             "network:    2001:db8::/64\n"
             "netmask:    ffff:ffff:ffff:ffff:: = 64\n"
-            "hosts:      2001:db8:: - 2001:db8::ffff:ffff:ffff:ffff\n"
+            "hosts:      2001:db8::1 - 2001:db8::ffff:ffff:ffff:ffff\n"
             "addresses:  18446744073709551616\n");
 }
 

@@ -1,10 +1,13 @@
 #include "sockit/address.hpp"
+#include "sockit/cidr.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace sockit {
 namespace {
@@ -137,7 +140,8 @@ TEST(IPv6Parse, RejectsMalformedWithExactReason) {
       {"1:2:3:4:5:6:7:1.2.3.4", "no room for an embedded IPv4 address after 7 groups"},
       {"fe80::1%", "empty zone id after '%'"},
       {"%lo", "empty address before the zone id"},
-      {"fe80::1%no-such-if0", "unknown interface \"no-such-if0\" in zone id"},
+      {"fe80::1%abcdefghijklmnop",
+       "zone id \"abcdefghijklmnop\" is longer than an interface name can be"},
       {"fe80::1%4294967296", "zone index 4294967296 is too large"},
       {"fe80::1%l o", "unexpected ' ' in zone id"},
   };
@@ -154,12 +158,34 @@ TEST(IPv6Parse, ZoneByNameAndNumber) {
   const unsigned lo = ::if_nametoindex("lo");
   ASSERT_NE(lo, 0u);
   const auto by_name = v6("fe80::1%lo");
-  EXPECT_EQ(by_name.scope_id(), lo);
+  EXPECT_EQ(by_name.zone(), "lo");
+  EXPECT_EQ(by_name.scope_id(), 0u);  // a name is looked up only when needed
+  EXPECT_EQ(by_name.resolve_scope_id().value(), lo);
   EXPECT_EQ(by_name.to_string(), "fe80::1%lo");
   const auto by_number = v6("fe80::1%" + std::to_string(lo));
-  EXPECT_EQ(by_number, by_name);
+  EXPECT_EQ(by_number.scope_id(), lo);
+  EXPECT_EQ(by_number.resolve_scope_id().value(), lo);
+  EXPECT_NE(by_number, by_name);  // written differently: kept apart
   // An index that names no interface still prints, as a number.
   EXPECT_EQ(v6("fe80::1%4000000000").to_string(), "fe80::1%4000000000");
+  // A name no interface has parses; resolving it is where it fails.
+  const auto unknown = v6("fe80::1%no-such-if0");
+  EXPECT_EQ(unknown.resolve_scope_id().error(), std::errc::no_such_device);
+  // Kernel-made addresses carry an index only and print the interface's name.
+  EXPECT_EQ(IPv6Address(by_name.bytes(), lo).to_string(), "fe80::1%lo");
+  EXPECT_EQ(IPv6Address(by_name.bytes(), lo).zone(), "");
+}
+
+// Issue 17 finding 7: any syntactically valid zone is accepted and printed as typed; nothing is
+// looked up while parsing.
+TEST(IPv6Parse, ZoneIsKeptAsTyped) {
+  for (std::string_view text : {"fe80::1%eth7", "fe80::1%99", "fe80::1%1", "fe80::1%0",
+                                "fe80::1%lo", "fe80::1%no-such-if0", "fe80::1%01"}) {
+    std::string why;
+    auto a = IPv6Address::parse(text, &why);
+    ASSERT_TRUE(a.has_value()) << text << ": " << why;
+    EXPECT_EQ(a->to_string(), text);
+  }
 }
 
 TEST(IPv6Address, V4Mapped) {
@@ -218,7 +244,7 @@ TEST(Classify, OneAddressPerClass) {
       {"198.18.0.1", AddressClass::benchmarking, "benchmarking"},
       {"198.19.255.255", AddressClass::benchmarking, "benchmarking"},
       {"240.0.0.1", AddressClass::reserved, "reserved"},
-      {"192.0.0.8", AddressClass::reserved, "reserved"},
+      {"192.0.0.8", AddressClass::special_purpose, "special-purpose"},
       {"8.8.8.8", AddressClass::global, "global"},
       {"::", AddressClass::unspecified, "unspecified"},
       {"::1", AddressClass::loopback, "loopback"},
@@ -226,7 +252,7 @@ TEST(Classify, OneAddressPerClass) {
       {"fc00::1", AddressClass::unique_local, "unique local"},
       {"fe80::1", AddressClass::link_local, "link-local"},
       {"febf::1", AddressClass::link_local, "link-local"},
-      {"fec0::1", AddressClass::global, "global"},
+      {"fec0::1", AddressClass::reserved, "reserved"},
       {"ff02::1", AddressClass::multicast, "multicast"},
       {"::ffff:10.0.0.1", AddressClass::v4_mapped, "IPv4-mapped"},
       {"2001:db8::1", AddressClass::documentation, "documentation"},
@@ -238,6 +264,125 @@ TEST(Classify, OneAddressPerClass) {
     EXPECT_EQ(classify(*a), c.cls) << c.text;
     EXPECT_EQ(address_class_name(classify(*a)), c.name) << c.text;
   }
+}
+
+// Issue 17 finding 3: the class follows the most specific row of the IANA special-purpose
+// registries (IPv4 and IPv6), and IPv6 space outside 2000::/3 with no row is not global.
+TEST(Classify, FollowsIanaRegistriesMostSpecificRowWins) {
+  struct Case {
+    std::string_view text;
+    std::string_view name;
+  };
+  const Case cases[] = {
+      // IPv6 rows that used to come back "global".
+      {"3fff::1", "documentation"},         // 3fff::/20, RFC 9637
+      {"2001:2::1", "benchmarking"},        // 2001:2::/48, RFC 5180
+      {"100::1", "special-purpose"},        // 100::/64 discard-only, RFC 6666
+      {"64:ff9b:1::1", "special-purpose"},  // 64:ff9b:1::/48 local-use translation, RFC 8215
+      {"2001::1", "special-purpose"},       // 2001::/32 Teredo (inside 2001::/23)
+      {"5f00::1", "special-purpose"},       // 5f00::/16 SRv6 SIDs, RFC 9602
+      {"100:0:0:1::1", "special-purpose"},  // 100:0:0:1::/64 dummy prefix, RFC 9780
+      {"2001:1ff::1", "reserved"},          // 2001::/23 with no more specific row
+      // Unallocated IPv6 space: only 2000::/3 is global unicast.
+      {"4000::1", "reserved"},
+      {"::2", "reserved"},
+      {"fec0::1", "reserved"},
+      {"e000::1", "reserved"},
+      // Globally reachable rows inside special blocks.
+      {"2001:1::1", "global"},         // PCP anycast, RFC 7723 (inside 2001::/23)
+      {"2001:1::2", "global"},         // TURN anycast, RFC 8155
+      {"2001:1::3", "global"},         // DNS-SD SRP anycast, RFC 9665
+      {"2001:1::4", "reserved"},       // no row of its own: 2001::/23 applies
+      {"2001:3::1", "global"},         // AMT
+      {"2001:4:112::1", "global"},     // AS112-v6
+      {"2001:20::1", "global"},        // ORCHIDv2
+      {"2001:30::1", "global"},        // DETs
+      {"64:ff9b::808:808", "global"},  // well-known translation prefix
+      {"2620:4f:8000::1", "global"},   // direct delegation AS112
+      {"2002::1", "special-purpose"},  // 6to4: globally reachable N/A
+      // IPv4.
+      {"192.0.0.9", "global"},   // PCP anycast, RFC 7723
+      {"192.0.0.10", "global"},  // TURN anycast, RFC 8155
+      {"192.0.0.8", "special-purpose"},
+      {"192.0.0.1", "special-purpose"},  // 192.0.0.0/29 service continuity, RFC 7335
+      {"192.0.0.11", "reserved"},        // 192.0.0.0/24 with no more specific row
+      {"192.0.0.170", "special-purpose"},
+      {"192.0.0.171", "special-purpose"},
+      {"192.88.99.2", "special-purpose"},  // 6a44 relay anycast, RFC 6751
+      {"192.88.99.1", "reserved"},         // deprecated 6to4 relay anycast block
+      {"192.31.196.1", "global"},          // AS112-v4
+      {"192.52.193.1", "global"},          // AMT
+      {"192.175.48.1", "global"},          // direct delegation AS112
+      {"0.0.0.0", "unspecified"},
+      {"0.255.255.255", "this network"},
+  };
+  for (const auto& c : cases) {
+    auto a = IpAddress::parse(c.text);
+    ASSERT_TRUE(a.has_value()) << c.text;
+    EXPECT_EQ(address_class_name(classify(*a)), c.name) << c.text;
+  }
+}
+
+// Every row of both registries is matched by its own blocks (a typo in a block would leave a
+// row unmatched), and the row answers with its own class. Rows nest more specific rows at the
+// bottom (0.0.0.0/32 in 0.0.0.0/8) or the top (255.255.255.255/32 in 240.0.0.0/4) of a block,
+// never both: one of the two ends reaches the row itself.
+TEST(SpecialPurposeRegistry, EveryRowMatchesItsOwnBlocks) {
+  EXPECT_EQ(special_purpose_registry(Family::v4).size(), 25u);
+  EXPECT_EQ(special_purpose_registry(Family::v6).size(), 25u);
+  for (const Family f : {Family::v4, Family::v6}) {
+    for (const auto& row : special_purpose_registry(f)) {
+      std::string_view rest = row.block;
+      while (!rest.empty()) {
+        const auto comma = rest.find(", ");
+        const std::string_view one = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+        auto n = IpNetwork::parse(one);
+        ASSERT_TRUE(n.has_value()) << row.block;
+        const IpAddress first =
+            n->is_v4() ? IpAddress(n->v4().network()) : IpAddress(n->v6().network());
+        const IpAddress last =
+            n->is_v4() ? IpAddress(n->v4().broadcast()) : IpAddress(n->v6().last_host());
+        const IpAddress probe = special_purpose_entry(last) == &row ? last : first;
+        const auto* found = special_purpose_entry(probe);
+        ASSERT_NE(found, nullptr) << row.block;
+        EXPECT_EQ(found->block, row.block);
+        EXPECT_EQ(classify(probe), row.address_class) << row.block;
+      }
+      EXPECT_EQ(row.allocated.size(), 7u) << row.block;
+      EXPECT_TRUE(row.rfc.starts_with("RFC ")) << row.block;
+    }
+  }
+}
+
+TEST(SpecialPurposeRegistry, ColumnsOfChosenRows) {
+  const auto* pcp = special_purpose_entry(IpAddress::parse("192.0.0.9").value());
+  ASSERT_NE(pcp, nullptr);
+  EXPECT_EQ(pcp->block, "192.0.0.9/32");
+  EXPECT_EQ(pcp->rfc, "RFC 7723");
+  EXPECT_EQ(pcp->globally_reachable, std::optional<bool>(true));
+  EXPECT_EQ(pcp->reserved_by_protocol, std::optional<bool>(false));
+
+  const auto* teredo = special_purpose_entry(IpAddress::parse("2001::1").value());
+  ASSERT_NE(teredo, nullptr);
+  EXPECT_EQ(teredo->block, "2001::/32");
+  EXPECT_FALSE(teredo->globally_reachable.has_value());  // N/A in the registry
+
+  // Most specific wins: 2001:1::1/128 inside 2001::/23; 192.88.99.2/32 inside a terminated row.
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("2001:1::1").value())->block, "2001:1::1/128");
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("2001:1::9").value())->block, "2001::/23");
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("192.88.99.2").value())->block,
+            "192.88.99.2/32");
+  const auto* relay = special_purpose_entry(IpAddress::parse("192.88.99.1").value());
+  ASSERT_NE(relay, nullptr);
+  EXPECT_EQ(relay->terminated, "2015-03");
+  EXPECT_FALSE(relay->source.has_value());
+
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("8.8.8.8").value()), nullptr);
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("ff02::1").value()), nullptr);
+  // A zone does not change the row.
+  EXPECT_EQ(special_purpose_entry(IpAddress::parse("fe80::1%eth7").value())->block, "fe80::/10");
+  EXPECT_EQ(kSpecialPurposeRegistryDate, "2025-04");
 }
 
 TEST(Classify, LegacyLetters) {

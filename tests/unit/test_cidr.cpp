@@ -166,7 +166,7 @@ TEST(IPv6Network, Slash64) {
   EXPECT_EQ(s(n.network()), "2001:db8::");
   EXPECT_EQ(s(n.netmask()), "ffff:ffff:ffff:ffff::");
   EXPECT_EQ(s(n.hostmask()), "::ffff:ffff:ffff:ffff");
-  EXPECT_EQ(s(n.first_host()), "2001:db8::");
+  EXPECT_EQ(s(n.first_host()), "2001:db8::1");  // not the Subnet-Router anycast address
   EXPECT_EQ(s(n.last_host()), "2001:db8::ffff:ffff:ffff:ffff");
   EXPECT_EQ(n.address_count_string(), "18446744073709551616");
   EXPECT_FALSE(n.address_count().has_value());
@@ -195,6 +195,22 @@ TEST(IPv6Network, EdgePrefixes) {
   EXPECT_FALSE(p128.has_host_bits());
 
   EXPECT_EQ(net6("2001:db8::/65").address_count().value(), 9223372036854775808u);
+}
+
+// Issue 17 finding 6: the first host of an IPv6 network skips the Subnet-Router anycast
+// address (RFC 4291 section 2.6.1), as Python's hosts() does; /127 (RFC 6164) and /128 keep
+// every address.
+TEST(IPv6Network, FirstHostSkipsSubnetRouterAnycast) {
+  EXPECT_EQ(s(net6("2001:db8::/64").first_host()), "2001:db8::1");
+  EXPECT_EQ(s(net6("2001:db8::5/126").first_host()), "2001:db8::5");
+  EXPECT_EQ(s(net6("2001:db8::5/126").last_host()), "2001:db8::7");
+  EXPECT_EQ(s(net6("::/0").first_host()), "::1");
+  EXPECT_EQ(s(net6("2001:db8::1/127").first_host()), "2001:db8::");
+  EXPECT_EQ(s(net6("2001:db8::1/128").first_host()), "2001:db8::1");
+  // The zone as written rides along; nothing is looked up.
+  const auto zoned = net6("fe80::1%eth7/64");
+  EXPECT_EQ(zoned.to_string(), "fe80::%eth7/64");
+  EXPECT_EQ(s(zoned.first_host()), "fe80::1%eth7");
 }
 
 TEST(IPv6Network, MaskFormsAndErrors) {
