@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -184,6 +185,10 @@ void show_progress(const bench::Progress& p, bool bulk) {
 
 int run_bench(BenchArgs& a) {
   auto& o = a.options;
+  if (a.transport != "tcp" && a.transport != "udp")
+    return usage_error("bench takes tcp or udp, not " + quote_arg(a.transport));
+  if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
+  if (auto why = port_problem(a.port, PortUse::connect); !why.empty()) return usage_error(why);
   if (a.udp || a.transport == "udp") o.mode = bench::Mode::udp;
   if (a.bulk) {
     if (o.mode == bench::Mode::udp) return usage_error("--bulk is a TCP mode");
@@ -201,7 +206,7 @@ int run_bench(BenchArgs& a) {
   ro.transport = o.mode == bench::Mode::udp ? Transport::udp : Transport::tcp;
   ro.deadline = Deadline::after(std::chrono::seconds(10));
   auto eps = resolve(a.host, a.port, ro);
-  if (!eps) return report_error(eps.error(), "cannot resolve " + a.host);
+  if (!eps) return report_error(eps.error(), "cannot resolve " + show_arg(a.host));
   auto addr = eps->front().to_sockaddr();
   if (!addr) return report_error(addr.error(), "cannot use " + eps->front().to_string());
   o.target = *addr;
@@ -236,11 +241,14 @@ void add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   auto& o = a->options;
   CLI::App* cmd = app.add_subcommand("bench", "Load-test an echo (or request/response) server");
-  cmd->add_option("transport", a->transport, "tcp or udp")
-      ->required()
-      ->check(CLI::IsMember({"tcp", "udp"}));
-  cmd->add_option("host", a->host, "Server host name or address")->required();
-  cmd->add_option("port", a->port, "Server port")->required();
+  take_positionals(*cmd,
+                   {"tcp|udp HOST PORT",
+                    3,
+                    3,
+                    {{"tcp|udp", "The transport"},
+                     {"HOST", "Server host name or address"},
+                     {"PORT", "1 to 65535"}}},
+                   {&a->transport, &a->host, &a->port});
   cmd->add_option("-c,--conns", o.conns, "Active connections")->default_val(1);
   cmd->add_option("-s,--size", o.size, "Request size in bytes (bulk: write size, default 262144)")
       ->default_val(64)
