@@ -78,6 +78,14 @@ TEST(CliTargets, ServeNamesABadPort) {
                "sockit: invalid port '70000': must be a number from 0 to 65535\n");
 }
 
+TEST(CliTargets, ServeNamesTheHostItCannotResolve) {
+  const RunResult r = sockit({"serve", "echo", "www.abc.invalid", "0"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err,
+            "sockit: cannot resolve www.abc.invalid: Name or service not known (the name does not "
+            "exist in DNS)\n");
+}
+
 TEST(CliTargets, HostWithPortAttachedSaysSo) {
   const std::string err =
       "sockit: 127.0.0.1:40150: give the host and the port as two arguments: 127.0.0.1 40150\n";
