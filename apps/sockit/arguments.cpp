@@ -111,7 +111,7 @@ std::string bracketed_problem(std::string_view text) {
   if (const auto close = text.find("]:");
       close != std::string_view::npos && all_digits(text.substr(close + 2))) {
     return fmt::format("{}: give the host and the port as two arguments: {} {}", show_arg(text),
-                       text.substr(0, close + 1), text.substr(close + 2));
+                       show_arg(text.substr(0, close + 1)), show_arg(text.substr(close + 2)));
   }
   if (text.size() < 2 || text.back() != ']')
     return fmt::format("{}: missing ']' after the IPv6 address", show_arg(text));
@@ -180,7 +180,7 @@ std::string host_problem(std::string_view text) {
     if (colon != 0 && text.find(':', colon + 1) == std::string_view::npos &&
         all_digits(text.substr(colon + 1))) {
       return fmt::format("{}: give the host and the port as two arguments: {} {}", show_arg(text),
-                         text.substr(0, colon), text.substr(colon + 1));
+                         show_arg(text.substr(0, colon)), show_arg(text.substr(colon + 1)));
     }
     return ipv6_problem(text, text);
   }
