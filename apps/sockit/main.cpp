@@ -74,6 +74,13 @@ int report_leftovers(const CLI::App& app, const CLI::ExtrasError& e) {
   return parse_error("unexpected argument " + quote_arg(first));
 }
 
+// CLI11 says "--unixsock: 1 required TEXT missing" for an option left without its value.
+std::string missing_value(std::string message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos || !message.ends_with(" missing")) return message;
+  return message.substr(0, colon) + " needs a value";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +107,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
     return report_leftovers(app, e);
+  } catch (const CLI::ArgumentMismatch& e) {
+    return parse_error(missing_value(e.what()));
   } catch (const CLI::ParseError& e) {
     return parse_error(e.what());
   }

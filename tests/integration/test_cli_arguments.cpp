@@ -229,6 +229,12 @@ TEST(CliHabits, ExtraArgumentIsNamedAsSuch) {
                std::string("sockit: unexpected argument 'b' (resolve takes HOST)\n") + kHint);
 }
 
+TEST(CliHabits, OptionWithoutItsValueSaysSo) {
+  expect_usage({"connect", "-U"}, std::string("sockit: --unixsock needs a value\n") + kHint);
+  expect_usage({"scan", "127.0.0.1", "80", "-w"},
+               std::string("sockit: --timeout needs a value\n") + kHint);
+}
+
 TEST(CliHabits, MissingArgumentsAreNamed) {
   expect_usage({"scan", "127.0.0.1"}, std::string("sockit: scan needs HOST PORTS\n") + kHint);
   expect_usage({"resolve"}, std::string("sockit: resolve needs HOST\n") + kHint);
