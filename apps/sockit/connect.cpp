@@ -175,7 +175,8 @@ void add_connect_command(CLI::App& app) {
                    {&args->host, &args->port_text});
   cmd->add_flag("-u,--udp", args->udp, "Use UDP (keeps listening for replies after stdin ends)");
   cmd->add_option("-U,--unixsock", args->unix_path,
-                  "Connect to a Unix socket at PATH ('@name': abstract)");
+                  "Connect to a Unix socket at PATH ('@name': abstract)")
+      ->check(unix_path_check());
   cmd->add_option("-w,--connect-timeout", args->connect_timeout_s,
                   "Seconds to wait for the connection (0 = no limit)")
       ->default_val(10.0)

@@ -136,7 +136,8 @@ void add_listen_command(CLI::App& app) {
   cmd->add_flag("-l", args->dash_l, "Accepted for netcat habits; listening is what this does");
   cmd->add_flag("-k,--keep-open", args->keep, "After a client leaves, accept the next one");
   cmd->add_flag("-u,--udp", args->udp, "UDP: print datagrams, send stdin to the last sender");
-  cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH")
+      ->check(unix_path_check());
   cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
                   "End a session after this many seconds without traffic (0 = never)")
       ->check(seconds_check());

@@ -62,4 +62,14 @@ CLI::Validator rate_check(double most) {
       "");
 }
 
+CLI::Validator unix_path_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (!text.empty() && text.size() <= kMaxUnixPath) return {};
+        return fmt::format("must be a path of 1 to {} bytes, not {}", kMaxUnixPath,
+                           quote_arg(text));
+      },
+      "");
+}
+
 }  // namespace sockit::cli

@@ -68,12 +68,12 @@ Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& te
 /// Fills server options from the arguments; a usage error message on failure.
 std::string build_options(const ServeArgs& a, const Service& service, ServerOptions& o) {
   auto model = parse_model(a.model);
-  if (!model) return "--model must be thread, pool, loop or reactors, not '" + a.model + "'";
+  if (!model) return "--model must be thread, pool, loop or reactors, not " + quote_arg(a.model);
   o.model = *model;
   o.threads = a.threads;
   if (!a.framing.empty()) {
     auto framing = parse_framing(a.framing);
-    if (!framing) return "--framing must be raw, line or len32, not '" + a.framing + "'";
+    if (!framing) return "--framing must be raw, line or len32, not " + quote_arg(a.framing);
     o.framing = *framing;
   }
   o.max_conns = a.max_conns;
@@ -319,7 +319,8 @@ void add_serve_command(CLI::App& app) {
                      {"PORT", "0 to 65535, 0: any free port (default 12345)"}}},
                    args->positionals);
   cmd->add_flag("-u,--udp", args->udp, "UDP (echo or discard)");
-  cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH")
+      ->check(unix_path_check());
   cmd->add_option("--framing", args->framing, "raw, line or len32 (default: the service's)");
   cmd->add_option("--model", args->model, "thread, pool, loop or reactors")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Pool size / reactor count (0 = one per core)")

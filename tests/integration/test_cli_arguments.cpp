@@ -131,6 +131,13 @@ TEST(CliEcho, ControlBytesAreEscaped) {
                "sockit: unknown service 'e\\007cho' (echo, greet, discard, chat)\n");
 }
 
+TEST(CliEcho, UnixPathThatCannotFitIsAUsageError) {
+  const std::string path = "/tmp/" + std::string(103, 'p');  // 108 bytes, one too many
+  expect_usage({"listen", "-U", path},
+               "sockit: --unixsock: must be a path of 1 to 107 bytes, not '/tmp/" +
+                   std::string(95, 'p') + "...' (108 bytes)\n" + kHint);
+}
+
 TEST(CliEcho, LongArgumentIsCutOnce) {
   const std::string nines(100000, '9');
   expect_usage({"connect", "127.0.0.1", nines},
@@ -155,6 +162,11 @@ TEST(CliEcho, EveryCommandKeepsItsErrorOnOneLine) {
       {"bench", huge, "127.0.0.1", "1"},
       {"connect", "--frame", "\x1b", "127.0.0.1", "1"},
       {"connect", huge, "127.0.0.1", "1"},
+      {"connect", "-U", "/tmp/" + huge},
+      {"listen", "-U", "/tmp/" + huge},
+      {"serve", "echo", "-U", "/tmp/" + huge},
+      {"serve", "echo", "0", "--model", huge},
+      {"serve", "echo", "0", "--framing", "\x1b[2J"},
   };
   for (const auto& args : cases) {
     const RunResult r = sockit(args);
