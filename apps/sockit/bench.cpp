@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -192,6 +193,10 @@ int port_number(const std::string& text) {
 
 int run_bench(BenchArgs& a) {
   auto& o = a.options;
+  if (a.transport != "tcp" && a.transport != "udp")
+    return usage_error("bench takes tcp or udp, not " + quote_arg(a.transport));
+  if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
+  if (auto why = port_problem(a.port, PortUse::connect); !why.empty()) return usage_error(why);
   // The transport is the first word; -u only repeats it, and must not contradict it.
   if (a.udp && a.transport == "tcp")
     return usage_error("-u is for UDP, but this line says 'bench tcp': use 'bench udp'");
@@ -216,10 +221,10 @@ int run_bench(BenchArgs& a) {
                     : stream_target(a.host, a.port, FamilyHint::any, deadline);
   if (!target) {
     const bool dns = is_dns_error(target.error()) || target.error() == Errc::resolve_timed_out;
-    return report_error(
-        target.error(),
-        dns ? "cannot resolve " + a.host : fmt::format("cannot bench {}:{}", a.host, a.port),
-        dns ? -1 : port_number(a.port));
+    return report_error(target.error(),
+                        dns ? "cannot resolve " + show_arg(a.host)
+                            : fmt::format("cannot bench {}:{}", show_arg(a.host), show_arg(a.port)),
+                        dns ? -1 : port_number(a.port));
   }
   auto addr = target->to_sockaddr();
   if (!addr) return report_error(addr.error(), "cannot use " + target->to_string());
@@ -255,11 +260,14 @@ void add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   auto& o = a->options;
   CLI::App* cmd = app.add_subcommand("bench", "Load-test an echo (or request/response) server");
-  cmd->add_option("transport", a->transport, "tcp or udp")
-      ->required()
-      ->check(CLI::IsMember({"tcp", "udp"}));
-  cmd->add_option("host", a->host, "Server host name or address")->required();
-  cmd->add_option("port", a->port, "Server port")->required();
+  take_positionals(*cmd,
+                   {"tcp|udp HOST PORT",
+                    3,
+                    3,
+                    {{"tcp|udp", "The transport"},
+                     {"HOST", "Server host name or address"},
+                     {"PORT", "1 to 65535"}}},
+                   {&a->transport, &a->host, &a->port});
   cmd->add_option("-c,--conns", o.conns, "Active connections")->default_val(1);
   cmd->add_option("-s,--size", o.size, "Request size in bytes (bulk: write size, default 262144)")
       ->default_val(64)

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "bridge.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -59,7 +60,8 @@ struct Attempts {
 };
 
 std::string target_text(const ConnectArgs& a) {
-  return a.unix_path.empty() ? fmt::format("{} port {}", a.host, a.port_text) : a.unix_path;
+  return a.unix_path.empty() ? fmt::format("{} port {}", show_arg(a.host), a.port_text)
+                             : show_arg(a.unix_path);
 }
 
 /// The connected socket, whichever kind -u / -U asked for.
@@ -127,8 +129,9 @@ int run_connect(const ConnectArgs& a) {
   if (a.unix_path.empty()) {
     if (a.host.empty() || a.port_text.empty())
       return usage_error("connect needs HOST and PORT (or -U PATH)");
-    std::string why;
-    if (!parse_port(a.port_text, &why)) return usage_error(fmt::format("{}: {}", a.port_text, why));
+    if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
+    if (auto why = port_problem(a.port_text, PortUse::connect); !why.empty())
+      return usage_error(why);
   } else if (!a.host.empty()) {
     return usage_error("-U PATH takes no HOST or PORT");
   } else if (a.udp) {
@@ -165,11 +168,13 @@ void add_connect_command(CLI::App& app) {
   auto args = std::make_shared<ConnectArgs>();
   CLI::App* cmd = app.add_subcommand(
       "connect", "Connect to HOST PORT and bridge stdin/stdout to the socket (like nc/ncat)");
-  cmd->add_option("host", args->host, "Host name or address");
-  cmd->add_option("port", args->port_text, "Port number");
+  take_positionals(*cmd,
+                   {"HOST PORT", 0, 2, {{"HOST", "Host name or address"}, {"PORT", "1 to 65535"}}},
+                   {&args->host, &args->port_text});
   cmd->add_flag("-u,--udp", args->udp, "Use UDP (keeps listening for replies after stdin ends)");
   cmd->add_option("-U,--unixsock", args->unix_path,
-                  "Connect to a Unix socket at PATH ('@name': abstract)");
+                  "Connect to a Unix socket at PATH ('@name': abstract)")
+      ->check(unix_path_check());
   cmd->add_option("-w,--connect-timeout", args->connect_timeout_s,
                   "Seconds to wait for the connection (0 = no limit)")
       ->default_val(10.0)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "output.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::cli {
@@ -19,23 +20,33 @@ int exit_code_for(std::error_code ec) noexcept {
   return kExitNetwork;
 }
 
-int report_error(std::error_code ec, std::string_view what, int port) {
-  const std::string line = "sockit: " + explain(ec, what, port) + "\n";
+namespace {
+
+// Every line goes through one_line(): whatever a message carries from the command line, the
+// OS or a library's reason, it stays one line without terminal controls.
+void print_line(std::string_view prefix, std::string_view message) {
+  const std::string line = std::string(prefix) + one_line(message) + "\n";
   std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace
+
+int report_error(std::error_code ec, std::string_view what, int port) {
+  print_line("sockit: ", explain(ec, what, port));
   return exit_code_for(ec);
 }
 
 int usage_error(std::string_view message) {
-  std::fprintf(stderr, "sockit: %.*s\n", static_cast<int>(message.size()), message.data());
+  print_line("sockit: ", message);
   return kExitUsage;
 }
 
 void warn(std::string_view message) {
-  std::fprintf(stderr, "sockit: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+  print_line("sockit: warning: ", message);
 }
 
 void note(std::string_view message) {
-  std::fprintf(stderr, "sockit: %.*s\n", static_cast<int>(message.size()), message.data());
+  print_line("sockit: ", message);
 }
 
 void finish(int code) {

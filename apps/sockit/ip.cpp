@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "ip_interfaces.hpp"
@@ -195,7 +197,8 @@ int describe(const std::string& input, const std::string& mask, const IpArgs& ar
   if (!is_network) {
     auto a = IpAddress::parse(input, &why);
     if (!a)
-      return usage_error(fmt::format("{}: {}", input, why.empty() ? a.error().message() : why));
+      return usage_error(
+          fmt::format("{}: {}", cli::show_arg(input), why.empty() ? a.error().message() : why));
     if (args.split >= 0) return usage_error("--split needs a network (ADDRESS/PREFIX)");
     describe_address(*a, text, doc);
     return kExitOk;
@@ -218,7 +221,8 @@ int describe(const std::string& input, const std::string& mask, const IpArgs& ar
       net = fail(n.error());
   }
   if (!net)
-    return usage_error(fmt::format("{}: {}", shown, why.empty() ? net.error().message() : why));
+    return usage_error(
+        fmt::format("{}: {}", cli::show_arg(shown), why.empty() ? net.error().message() : why));
   Status split_ok;
   if (net->is_v4()) {
     describe_address(net->v4().address(), text, doc);
@@ -267,8 +271,12 @@ void add_ip_command(CLI::App& app) {
   auto args = std::make_shared<IpArgs>();
   CLI::App* cmd = app.add_subcommand(
       "ip", "Show this machine's interfaces, or explain an IP address or network");
-  cmd->add_option("address", args->inputs,
-                  "ADDRESS, ADDRESS/PREFIX, or ADDRESS NETMASK (IPv4 or IPv6)");
+  take_positionals(*cmd,
+                   {"[ADDRESS ...]",
+                    0,
+                    std::numeric_limits<std::size_t>::max(),
+                    {{"ADDRESS", "ADDRESS, ADDRESS/PREFIX, or ADDRESS NETMASK (IPv4 or IPv6)"}}},
+                   args->inputs);
   cmd->add_option("--split", args->split, "Split the network into subnets of this prefix length")
       ->check(CLI::Range(0, 128));
   cmd->add_flag("--json", args->json, "Print the result as JSON");

@@ -9,10 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "bridge.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "sockit/resolver.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/tcp.hpp"
@@ -118,13 +120,13 @@ int run_listen(ListenArgs a) {
     if (!a.positionals.empty()) return usage_error("-U PATH takes no HOST or PORT");
     if (a.udp)
       return usage_error("-U listens on a Unix stream socket; -u cannot be combined with it");
-  } else if (a.positionals.empty() || a.positionals.size() > 2) {
+  } else if (a.positionals.empty()) {
     return usage_error("listen needs [HOST] PORT (or -U PATH)");
   } else {
     a.port_text = a.positionals.back();
     if (a.positionals.size() == 2) a.host = a.positionals.front();
-    std::string why;
-    if (!parse_port(a.port_text, &why)) return usage_error(fmt::format("{}: {}", a.port_text, why));
+    if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
+    if (auto why = port_problem(a.port_text, PortUse::bind); !why.empty()) return usage_error(why);
   }
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
@@ -132,7 +134,7 @@ int run_listen(ListenArgs a) {
   bridge->verbose = a.verbose;
   if (!a.unix_path.empty()) return serve_unix(a, *bridge);
   auto at = bind_endpoints(a);
-  if (!at) return report_error(at.error(), "cannot resolve " + a.host);
+  if (!at) return report_error(at.error(), "cannot resolve " + show_arg(a.host));
   return a.udp ? serve_udp(*at, *bridge) : serve_tcp(a, *at, *bridge);
 }
 
@@ -142,12 +144,18 @@ void add_listen_command(CLI::App& app) {
   auto args = std::make_shared<ListenArgs>();
   CLI::App* cmd = app.add_subcommand(
       "listen", "Wait for a client on [HOST] PORT and bridge it to stdin/stdout (like nc -l)");
-  cmd->add_option("address", args->positionals, "[HOST] PORT (HOST defaults to 127.0.0.1)")
-      ->expected(0, 2);
+  take_positionals(*cmd,
+                   {"[HOST] PORT",
+                    0,
+                    2,
+                    {{"HOST", "Address or name to bind (default 127.0.0.1)"},
+                     {"PORT", "0 to 65535 (0: any free port)"}}},
+                   args->positionals);
   cmd->add_flag("-l", args->dash_l, "Accepted for netcat habits; listening is what this does");
   cmd->add_flag("-k,--keep-open", args->keep, "After a client leaves, accept the next one");
   cmd->add_flag("-u,--udp", args->udp, "UDP: print datagrams, send stdin to the last sender");
-  cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH")
+      ->check(unix_path_check());
   cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
                   "End a session after this many seconds without traffic (0 = never)")
       ->check(seconds_check());

@@ -3,14 +3,51 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "output.hpp"
 
 namespace {
 
+using sockit::cli::quote_arg;
+
 constexpr const char* kVersion = "sockit 0.1.0";
+constexpr const char* kHint = "Run with --help for more information.\n";
+
+// Everything a parse error prints: the reason on one line, then where to read more.
+int parse_error(std::string_view message) {
+  sockit::cli::usage_error(message);
+  std::fputs(kHint, stderr);
+  return sockit::cli::kExitUsage;
+}
+
+// `sockit help [COMMAND]`: the same text as `sockit [COMMAND] --help`.
+void add_help_command(CLI::App& app) {
+  auto topic = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("help", "Show this help, or a command's options and examples");
+  sockit::cli::take_positionals(*cmd, {"[COMMAND]", 0, 1, {{"COMMAND", "One of the commands"}}},
+                                *topic);
+  cmd->callback([&app, topic] {
+    const CLI::App* target = &app;
+    std::string name = app.get_name();
+    if (!topic->empty()) {
+      const std::string& wanted = topic->front();
+      const auto found = app.get_subcommands([&wanted](const CLI::App* sub) {
+        return !sub->get_name().empty() && sub->check_name(wanted);
+      });
+      if (found.empty())
+        throw CLI::ParseError("unknown command " + quote_arg(wanted), sockit::cli::kExitUsage);
+      target = found.front();
+      name += " " + target->get_name();
+    }
+    sockit::cli::print(app.get_formatter()->make_help(target, name, CLI::AppFormatMode::Normal));
+  });
+}
 
 void register_commands(CLI::App& app) {
   sockit::cli::add_ip_command(app);
@@ -20,6 +57,28 @@ void register_commands(CLI::App& app) {
   sockit::cli::add_listen_command(app);
   sockit::cli::add_serve_command(app);
   sockit::cli::add_bench_command(app);
+  add_help_command(app);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    sub->group("Commands");  // CLI11 would head the list "Subcommands"
+  sockit::cli::tame_list_options(app);
+}
+
+// Words CLI11 could not place at the top level: an unknown command or option, or arguments
+// after "--" (which the subcommands do not take).
+int report_leftovers(const CLI::App& app, const CLI::ExtrasError& e) {
+  const std::vector<std::string> left = app.remaining();
+  if (left.empty()) return parse_error(e.what());
+  const std::string& first = left.front();
+  if (first.size() > 1 && first[0] == '-') return parse_error("unknown option " + quote_arg(first));
+  if (app.get_subcommands().empty()) return parse_error("unknown command " + quote_arg(first));
+  return parse_error("unexpected argument " + quote_arg(first));
+}
+
+// CLI11 says "--unixsock: 1 required TEXT missing" for an option left without its value.
+std::string missing_value(std::string message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string::npos || !message.ends_with(" missing")) return message;
+  return message.substr(0, colon) + " needs a value";
 }
 
 }  // namespace
@@ -28,12 +87,13 @@ int main(int argc, char** argv) {
   // A closed stdout (`sockit connect ... | head`) must show up as EPIPE from write(), which the
   // bridge treats as the end of the session, not as a signal that kills the process.
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"sockit: build, test and debug TCP/UDP clients and servers"};
+  // Named here, not taken from argv[0]: help shows "sockit connect", not a build path.
+  CLI::App app{"sockit: build, test and debug TCP/UDP clients and servers", "sockit"};
+  app.formatter(sockit::cli::make_help_formatter());  // before the subcommands: they copy it
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(0, 1);
-  app.footer(
-      std::string("Run 'sockit <command> --help' for a command's options and examples.\n\n") +
-      std::string(sockit::cli::exit_codes_help()));
+  app.footer(std::string("Run 'sockit help <command>' for a command's options and examples.\n\n") +
+             std::string(sockit::cli::exit_codes_help()));
   register_commands(app);
   try {
     app.parse(argc, argv);
@@ -45,10 +105,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    return report_leftovers(app, e);
+  } catch (const CLI::ArgumentMismatch& e) {
+    return parse_error(missing_value(e.what()));
   } catch (const CLI::ParseError& e) {
-    sockit::cli::usage_error(e.what());
-    std::fputs("Run with --help for more information.\n", stderr);
-    return sockit::cli::kExitUsage;
+    return parse_error(e.what());
   }
   if (app.get_subcommands().empty()) std::fputs(app.help().c_str(), stdout);
   return sockit::cli::kExitOk;

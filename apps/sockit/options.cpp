@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "output.hpp"
+
 namespace sockit::cli {
 namespace {
 
@@ -28,8 +30,8 @@ CLI::Validator seconds_check(bool zero_ok) {
         const bool ok = parse_finite(text, value) && value <= static_cast<double>(kMaxSeconds) &&
                         (zero_ok ? value >= 0 : value > 0);
         if (ok) return {};
-        return fmt::format("must be a number of seconds {} {}, not '{}'",
-                           zero_ok ? "from 0 to" : "above 0, up to", kMaxSeconds, text);
+        return fmt::format("must be a number of seconds {} {}, not {}",
+                           zero_ok ? "from 0 to" : "above 0, up to", kMaxSeconds, quote_arg(text));
       },
       "");
 }
@@ -44,7 +46,8 @@ CLI::Validator count_check(std::uint64_t least, std::uint64_t most) {
           const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
           if (errno == 0 && value >= least && value <= most) return {};
         }
-        return fmt::format("must be a whole number from {} to {}, not '{}'", least, most, text);
+        return fmt::format("must be a whole number from {} to {}, not {}", least, most,
+                           quote_arg(text));
       },
       "");
 }
@@ -54,7 +57,17 @@ CLI::Validator rate_check(double most) {
       [most](std::string& text) -> std::string {
         double value = 0;
         if (parse_finite(text, value) && value >= 0 && value <= most) return {};
-        return fmt::format("must be a number from 0 to {}, not '{}'", most, text);
+        return fmt::format("must be a number from 0 to {}, not {}", most, quote_arg(text));
+      },
+      "");
+}
+
+CLI::Validator unix_path_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (!text.empty() && text.size() <= kMaxUnixPath) return {};
+        return fmt::format("must be a path of 1 to {} bytes, not {}", kMaxUnixPath,
+                           quote_arg(text));
       },
       "");
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "sockit/deadline.hpp"
@@ -39,6 +40,14 @@ CLI::Validator count_check(std::uint64_t least, std::uint64_t most);
 
 /// Checks a rate: a finite number from 0 to `most`.
 CLI::Validator rate_check(double most);
+
+/// The longest Unix socket path: sockaddr_un's sun_path less its terminating NUL (an abstract
+/// '@name' has the same room: '@' stands for the leading NUL).
+inline constexpr std::size_t kMaxUnixPath = 107;
+
+/// Checks a -U path: 1 to kMaxUnixPath bytes. A longer one cannot be bound or reached, and
+/// would otherwise fail later as an I/O error that echoes it in full.
+CLI::Validator unix_path_check();
 
 /// Seconds as typed on the command line (fractions allowed) to milliseconds.
 inline Millis to_millis(double seconds) {

@@ -3,10 +3,49 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
+#include "sockit/service.hpp"
+
 namespace sockit::cli {
+
+namespace {
+
+// Where to cut `text` near `limit` without splitting a UTF-8 sequence (continuation bytes are
+// 10xxxxxx).
+std::size_t cut_point(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return text.size();
+  std::size_t at = limit;
+  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xc0U) == 0x80U)
+    --at;
+  return at;
+}
+
+}  // namespace
+
+std::string quote_arg(std::string_view text) {
+  const std::size_t keep = cut_point(text, kEchoLimit);
+  std::string out = "'" + visible_text(text.substr(0, keep));
+  if (keep == text.size()) return out + "'";
+  return out + fmt::format("...' ({} bytes)", text.size());
+}
+
+std::string show_arg(std::string_view text) {
+  const bool plain = !text.empty() && text.size() <= kEchoLimit &&
+                     std::all_of(text.begin(), text.end(), [](char c) {
+                       return c > ' ' && c < 0x7f && c != '\'' && c != '"' && c != '\\';
+                     });
+  return plain ? std::string(text) : quote_arg(text);
+}
+
+std::string one_line(std::string_view message) {
+  const std::size_t keep = cut_point(message, kLineLimit);
+  std::string out = visible_text(message.substr(0, keep));
+  if (keep != message.size()) out += "...";
+  return out;
+}
 
 void print_json(const nlohmann::json& doc) {
   print(doc.dump(2) + "\n");

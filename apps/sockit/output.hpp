@@ -14,6 +14,24 @@
 
 namespace sockit::cli {
 
+/// How much of one argument a message echoes; the rest is left out and counted.
+inline constexpr std::size_t kEchoLimit = 100;
+
+/// Text from the command line as a message may echo it: in single quotes, with control bytes
+/// and malformed UTF-8 escaped as "\\ooo" (sockit::visible_text, the chat's rule), cut after
+/// kEchoLimit bytes as "'<first 100 bytes>...' (100000 bytes)". Keeps every error on one short
+/// line, whatever was typed.
+std::string quote_arg(std::string_view text);
+
+/// `text` bare when it is short and plain (printable, no spaces or quotes), as the existing
+/// messages show hosts ("cannot connect to example.com port 80"); quote_arg(text) otherwise.
+std::string show_arg(std::string_view text);
+
+/// A whole message made safe for one line of stderr: any control byte left in it (from a
+/// library's reason or the OS) escaped, and at most kLineLimit bytes kept.
+inline constexpr std::size_t kLineLimit = 1024;
+std::string one_line(std::string_view message);
+
 /// Writes `doc` to stdout, indented by two, followed by a newline.
 void print_json(const nlohmann::json& doc);
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -32,13 +33,14 @@ int run_resolve(const ResolveArgs& args) {
   // getaddrinfo() reads an empty name as "this machine" and answers with loopback: a typo, not a
   // question anyone asks resolve.
   if (args.host.empty()) return usage_error("resolve needs a host name or address, not ''");
+  if (auto why = host_problem(args.host); !why.empty()) return usage_error(why);
   ResolveOptions options;
   options.family = args.family.hint();
   options.deadline = Deadline::after_or_never(to_millis(args.timeout_s));
   const auto start = Clock::now();
   auto endpoints = resolve(args.host, "", options);
   const auto elapsed = Clock::now() - start;
-  if (!endpoints) return report_error(endpoints.error(), "cannot resolve " + args.host);
+  if (!endpoints) return report_error(endpoints.error(), "cannot resolve " + show_arg(args.host));
 
   // A literal address also gets its name, when the resolver knows one.
   std::string name;
@@ -80,7 +82,7 @@ void add_resolve_command(CLI::App& app) {
   auto args = std::make_shared<ResolveArgs>();
   CLI::App* cmd =
       app.add_subcommand("resolve", "Look up every address of a host name (A and AAAA)");
-  cmd->add_option("host", args->host, "Host name or address")->required();
+  take_positionals(*cmd, {"HOST", 1, 1, {{"HOST", "Host name or address"}}}, {&args->host});
   args->family.add_to(*cmd);
   cmd->add_option("-w,--timeout", args->timeout_s, "Give up after this many seconds (0 = never)")
       ->default_val(10.0)

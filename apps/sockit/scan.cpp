@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -284,15 +285,16 @@ void print_summary(const std::vector<IpAddress>& addresses, std::size_t port_cou
 }
 
 int run_scan(const ScanArgs& args) {
+  if (auto why = host_problem(args.host); !why.empty()) return usage_error(why);
   std::string why;
   auto ports = PortList::parse(args.ports_text, &why);
-  if (!ports) return usage_error(fmt::format("{}: {}", args.ports_text, why));
+  if (!ports) return usage_error(fmt::format("{}: {}", show_arg(args.ports_text), why));
   ResolveOptions options;
   options.family = args.family.hint();
   options.transport = args.udp ? Transport::udp : Transport::tcp;
   options.deadline = Deadline::after(Millis(10000));
   auto endpoints = resolve(args.host, "", options);
-  if (!endpoints) return report_error(endpoints.error(), "cannot resolve " + args.host);
+  if (!endpoints) return report_error(endpoints.error(), "cannot resolve " + show_arg(args.host));
   // Every address the name has: a service may listen on only one of them (localhost).
   std::vector<IpAddress> addresses;
   for (const auto& ep : *endpoints)
@@ -302,7 +304,7 @@ int run_scan(const ScanArgs& args) {
   Results results(args, addresses, port_vec.size() * addresses.size());
   const Status done = Scanner(args, addresses, results).run(port_vec);
   results.clear_progress();
-  if (!done) return report_error(done.error(), "cannot scan " + args.host);
+  if (!done) return report_error(done.error(), "cannot scan " + show_arg(args.host));
   if (args.json) print_scan_json(args, addresses, results);
   if (args.verbose && !args.json) print_summary(addresses, port_vec.size(), results);
   return results.open() > 0 ? kExitOk : kExitNothingOpen;
@@ -313,8 +315,9 @@ int run_scan(const ScanArgs& args) {
 void add_scan_command(CLI::App& app) {
   auto args = std::make_shared<ScanArgs>();
   CLI::App* cmd = app.add_subcommand("scan", "Find open TCP (or UDP) ports on a host");
-  cmd->add_option("host", args->host, "Host name or address")->required();
-  cmd->add_option("ports", args->ports_text, "Ports: 22,80,8000-8100")->required();
+  take_positionals(
+      *cmd, {"HOST PORTS", 2, 2, {{"HOST", "Host name or address"}, {"PORTS", "22,80,8000-8100"}}},
+      {&args->host, &args->ports_text});
   cmd->add_flag("-u,--udp", args->udp,
                 "Probe UDP: closed = ICMP port unreachable, else open|filtered");
   cmd->add_flag("-z", args->zero_io, "Accepted for netcat habits (a scan never sends data)");

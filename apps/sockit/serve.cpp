@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "operator_output.hpp"
@@ -67,12 +68,12 @@ Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& te
 /// Fills server options from the arguments; a usage error message on failure.
 std::string build_options(const ServeArgs& a, const Service& service, ServerOptions& o) {
   auto model = parse_model(a.model);
-  if (!model) return "--model must be thread, pool, loop or reactors, not '" + a.model + "'";
+  if (!model) return "--model must be thread, pool, loop or reactors, not " + quote_arg(a.model);
   o.model = *model;
   o.threads = a.threads;
   if (!a.framing.empty()) {
     auto framing = parse_framing(a.framing);
-    if (!framing) return "--framing must be raw, line or len32, not '" + a.framing + "'";
+    if (!framing) return "--framing must be raw, line or len32, not " + quote_arg(a.framing);
     o.framing = *framing;
   }
   o.max_conns = a.max_conns;
@@ -92,20 +93,22 @@ std::string build_options(const ServeArgs& a, const Service& service, ServerOpti
   return {};
 }
 
-/// Where to bind, from [HOST] [PORT] after the service name.
-Result<Endpoint> bind_endpoint(const ServeArgs& a, std::string* usage) {
+/// Where to bind, from [HOST] [PORT] after the service name. A bad host or port sets `usage`;
+/// a failed lookup sets `what`.
+Result<Endpoint> bind_endpoint(const ServeArgs& a, std::string* usage, std::string* what) {
   std::string host = "127.0.0.1", port = "12345";
   const auto& p = a.positionals;
   if (p.size() == 3) {
     host = p[1];
     port = p[2];
   } else if (p.size() == 2) {
-    (parse_port(p[1]) ? port : host) = p[1];
+    // Digits alone are a port, even one out of range ("serve echo 70000"), never a host.
+    (p[1].find_first_not_of("0123456789") == std::string::npos ? port : host) = p[1];
   }
-  if (!parse_port(port)) {
-    *usage = "invalid port '" + port + "' (0..65535)";
-    return fail(Errc::invalid_port);
-  }
+  *usage = host_problem(host);
+  if (usage->empty()) *usage = port_problem(port, PortUse::bind);
+  if (!usage->empty()) return fail(Errc::invalid_port);
+  *what = "cannot resolve " + show_arg(host);
   ResolveOptions options;
   options.transport = a.udp ? Transport::udp : Transport::tcp;
   options.deadline = Deadline::after(Millis(10000));
@@ -270,7 +273,8 @@ int run_serve(const ServeArgs& a) {
     return usage_error("serve needs SERVICE [HOST] [PORT]");
   const std::string& name = a.positionals[0];
   auto service = make_service(name);
-  if (!service) return usage_error("unknown service '" + name + "' (echo, greet, discard, chat)");
+  if (!service)
+    return usage_error("unknown service " + quote_arg(name) + " (echo, greet, discard, chat)");
   if (a.udp && name != "echo" && name != "discard")
     return usage_error("-u serves echo or discard only");
   if (a.udp && !a.unix_path.empty())
@@ -293,11 +297,9 @@ int run_serve(const ServeArgs& a) {
   if (!a.unix_path.empty()) {
     return serve_stream(**loop, a, Endpoint(UnixPath{a.unix_path}), **service, std::move(options));
   }
-  std::string usage;
-  auto at = bind_endpoint(a, &usage);
-  if (!at)
-    return usage.empty() ? report_error(at.error(), "cannot resolve the address")
-                         : usage_error(usage);
+  std::string usage, what;
+  auto at = bind_endpoint(a, &usage, &what);
+  if (!at) return usage.empty() ? report_error(at.error(), what) : usage_error(usage);
   if (a.udp) return serve_udp(**loop, a, *at, name, a.max_datagram);
   return serve_stream(**loop, a, *at, **service, std::move(options));
 }
@@ -308,9 +310,17 @@ void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "Serve echo, greet, discard or chat on [HOST] [PORT] (default 127.0.0.1:12345)");
-  cmd->add_option("service", args->positionals, "SERVICE [HOST] [PORT]")->expected(1, 3);
+  take_positionals(*cmd,
+                   {"SERVICE [HOST] [PORT]",
+                    1,
+                    3,
+                    {{"SERVICE", "echo, greet, discard or chat"},
+                     {"HOST", "Address or name to bind (default 127.0.0.1)"},
+                     {"PORT", "0 to 65535, 0: any free port (default 12345)"}}},
+                   args->positionals);
   cmd->add_flag("-u,--udp", args->udp, "UDP (echo or discard)");
-  cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH");
+  cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH")
+      ->check(unix_path_check());
   cmd->add_option("--framing", args->framing, "raw, line or len32 (default: the service's)");
   cmd->add_option("--model", args->model, "thread, pool, loop or reactors")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Pool size / reactor count (0 = one per core)")

@@ -115,6 +115,13 @@ class ChatService : public Service {
 };
 std::unique_ptr<ChatService> make_chat_service();
 
+/// `text` as a terminal may safely show it: printable ASCII, tab and well-formed UTF-8 (from
+/// U+00A0 on) are kept; every other byte (C0 controls such as ESC, NUL and BEL, DEL, C1 controls,
+/// malformed UTF-8) becomes a backslash and three octal digits ("\033"), as ncat --chat writes
+/// them. A backslash is kept as typed, as ncat does. Chat passes every line through this before
+/// anyone sees it: one client must not be able to drive everyone's terminal.
+std::string visible_text(std::string_view text);
+
 /// "echo", "greet", "discard" or "chat"; std::errc::invalid_argument otherwise.
 Result<std::unique_ptr<Service>> make_service(std::string_view name);
 

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "sockit/service.hpp"
 
@@ -15,6 +17,37 @@ namespace sockit {
 namespace {
 
 constexpr std::size_t kMaxName = 32;
+
+// The length of the well-formed UTF-8 sequence that starts `s`, when it encodes a character a
+// terminal shows (U+00A0 and up); 0 for anything else. Overlong forms, surrogates, code points
+// past U+10FFFF and the C1 controls (U+0080..U+009F, which some terminals obey) all give 0.
+std::size_t visible_utf8_length(std::string_view s) {
+  const auto lead = static_cast<unsigned char>(s.front());
+  std::size_t length = 0;
+  std::uint32_t code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    code = lead & 0x1fU;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    code = lead & 0x0fU;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    code = lead & 0x07U;
+  } else {
+    return 0;
+  }
+  if (s.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(s[i]);
+    if ((next & 0xc0U) != 0x80U) return 0;
+    code = (code << 6) | (next & 0x3fU);
+  }
+  constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+  const bool ok = code >= kShortest[length] && code >= 0xa0 && code <= 0x10ffff &&
+                  (code < 0xd800 || code > 0xdfff);
+  return ok ? length : 0;
+}
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxName || name == "server") return false;
@@ -35,7 +68,7 @@ class ChatRoom final : public ChatService {
   }
   void say(std::string_view text) override {
     std::lock_guard lock(mutex_);
-    broadcast_locked(0, "server: " + std::string(text));
+    broadcast_locked(0, "server: " + visible_text(text));
   }
   std::size_t members() const override {
     std::lock_guard lock(mutex_);
@@ -120,15 +153,18 @@ class ChatSession final : public Session {
     id_ = peer.id();
   }
 
-  void on_message(std::string_view line, Peer& peer) override {
-    if (line.empty()) return;
+  void on_message(std::string_view raw, Peer& peer) override {
+    if (raw.empty()) return;
+    // Escaped once, here: every later use (the room, the operator, replies) sees safe text.
+    const std::string line = visible_text(raw);
     if (line.front() != '/') {
       room_.speak(peer.id(), line);
       return;
     }
-    const auto space = line.find(' ');
-    const std::string_view command = line.substr(0, space);
-    const std::string_view arg = space == std::string_view::npos ? "" : line.substr(space + 1);
+    const std::string_view text = line;
+    const auto space = text.find(' ');
+    const std::string_view command = text.substr(0, space);
+    const std::string_view arg = space == std::string_view::npos ? "" : text.substr(space + 1);
     if (command == "/nick") {
       peer.send(room_.rename(peer.id(), arg));
     } else if (command == "/who") {
@@ -156,6 +192,29 @@ std::unique_ptr<Session> ChatRoom::open_session() {
 }
 
 }  // namespace
+
+std::string visible_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte >= 0x20 && byte < 0x7f) || byte == '\t') {
+      out += text[i++];
+      continue;
+    }
+    if (const std::size_t n = byte >= 0x80 ? visible_utf8_length(text.substr(i)) : 0; n != 0) {
+      out.append(text.substr(i, n));
+      i += n;
+      continue;
+    }
+    out += '\\';
+    out += static_cast<char>('0' + (byte >> 6));
+    out += static_cast<char>('0' + ((byte >> 3) & 7U));
+    out += static_cast<char>('0' + (byte & 7U));
+    ++i;
+  }
+  return out;
+}
 
 std::unique_ptr<ChatService> make_chat_service() {
   return std::make_unique<ChatRoom>();

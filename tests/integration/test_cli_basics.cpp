@@ -61,7 +61,7 @@ TEST(CliUsage, UnknownCommandIsUsageError) {
 TEST(CliUsage, BadPortIsUsageError) {
   auto r = sockit({"connect", "127.0.0.1", "99999"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "sockit: 99999: port 99999 is above 65535\n");
+  EXPECT_EQ(r.err, "sockit: invalid port '99999': must be a number from 1 to 65535\n");
 }
 
 TEST(CliUsage, ConnectWithoutPortIsUsageError) {
