@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "sockit/endpoint.hpp"
+#include "sockit/net/endpoint.hpp"
 
 using sockit::Endpoint;
 using sockit::Errc;

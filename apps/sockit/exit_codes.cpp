@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit::cli {
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "sockit/deadline.hpp"
-#include "sockit/resolver.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/net/resolver.hpp"
 
 namespace sockit::cli {
 

@@ -1,4 +1,4 @@
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 
 #include <sys/socket.h>
 
@@ -9,8 +9,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "io_core.hpp"
-#include "sockit/socket.hpp"
+#include "async/io_core.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 

@@ -1,4 +1,4 @@
-#include "sockit/connection.hpp"
+#include "sockit/async/connection.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -9,7 +9,7 @@
 #include <cassert>
 #include <cerrno>
 
-#include "sockit/socket.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 namespace {

@@ -1,4 +1,4 @@
-#include "io_core.hpp"
+#include "async/io_core.hpp"
 
 #include <cassert>
 #include <cerrno>

@@ -21,9 +21,9 @@
 
 #include <cstdint>
 
-#include "sockit/async.hpp"
-#include "sockit/buffer.hpp"
-#include "sockit/loop.hpp"
+#include "sockit/async/async.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/core/buffer.hpp"
 
 namespace sockit::detail {
 

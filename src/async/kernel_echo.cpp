@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <csignal>
 
-#include "sockit/connection.hpp"
+#include "sockit/async/connection.hpp"
 
 namespace sockit {
 namespace {

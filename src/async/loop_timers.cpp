@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cassert>
 
-#include "sockit/loop.hpp"
+#include "sockit/async/loop.hpp"
 
 namespace sockit {
 

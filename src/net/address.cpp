@@ -1,7 +1,7 @@
 // Strict text parsing and formatting for IPv4/IPv6 addresses (views and classification are in
 // address_class.cpp).
 // Parsers take string_view only and index within its size: they must survive fuzzing.
-#include "sockit/address.hpp"
+#include "sockit/net/address.hpp"
 
 #include <net/if.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "text_detail.hpp"
+#include "net/text_detail.hpp"
 
 namespace sockit {
 namespace {

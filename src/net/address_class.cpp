@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "sockit/address.hpp"
+#include "sockit/net/address.hpp"
 
 namespace sockit {
 

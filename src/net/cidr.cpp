@@ -1,13 +1,13 @@
 // CIDR arithmetic. IPv6 math runs on unsigned __int128 internally; nothing 128-bit leaks into
 // the public API (counts come out as decimal text or an optional 64-bit number).
-#include "sockit/cidr.hpp"
+#include "sockit/net/cidr.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-#include "text_detail.hpp"
+#include "net/text_detail.hpp"
 
 namespace sockit {
 namespace {

@@ -1,5 +1,5 @@
 // Endpoint text forms and the sockaddr conversions bind/connect/accept need.
-#include "sockit/endpoint.hpp"
+#include "sockit/net/endpoint.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include "text_detail.hpp"
+#include "net/text_detail.hpp"
 
 namespace sockit {
 namespace {

@@ -1,5 +1,5 @@
 // Interfaces via getifaddrs(); default gateways from the kernel's /proc routing tables.
-#include "sockit/interfaces.hpp"
+#include "sockit/net/interfaces.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/fd.hpp"
-#include "text_detail.hpp"
+#include "net/text_detail.hpp"
+#include "sockit/core/unique_fd.hpp"
 
 namespace sockit {
 namespace {

@@ -1,4 +1,4 @@
-#include "sockit/resolver.hpp"
+#include "sockit/net/resolver.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -14,7 +14,8 @@
 #include <thread>
 #include <utility>
 
-#include "sockit/fd.hpp"
+#include "net/resolver_testing.hpp"
+#include "sockit/core/unique_fd.hpp"
 
 namespace sockit {
 namespace {

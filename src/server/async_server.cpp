@@ -1,11 +1,11 @@
-#include "sockit/async_server.hpp"
+#include "sockit/server/async_server.hpp"
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <utility>
 
-#include "io_core.hpp"
+#include "async/io_core.hpp"
 
 namespace sockit {
 

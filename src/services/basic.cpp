@@ -2,7 +2,7 @@
 #include <string>
 #include <type_traits>
 
-#include "sockit/service.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit {
 namespace {

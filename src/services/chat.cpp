@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "sockit/service.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit {
 namespace {

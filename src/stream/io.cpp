@@ -1,4 +1,4 @@
-#include "sockit/io.hpp"
+#include "sockit/stream/io.hpp"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -13,8 +13,8 @@
 #include <cerrno>
 #include <limits>
 
-#include "sockit/buffer.hpp"
-#include "sockit/fd.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {

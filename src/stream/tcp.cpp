@@ -1,11 +1,11 @@
-#include "sockit/tcp.hpp"
+#include "sockit/stream/tcp.hpp"
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <utility>
 
-#include "socket_internal.hpp"
+#include "sys/socket_internal.hpp"
 
 namespace sockit {
 

@@ -1,4 +1,4 @@
-#include "sockit/udp.hpp"
+#include "sockit/stream/udp.hpp"
 
 #include <sys/socket.h>
 

@@ -1,4 +1,4 @@
-#include "sockit/unix.hpp"
+#include "sockit/stream/unix.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <thread>
 
-#include "socket_internal.hpp"
+#include "sys/socket_internal.hpp"
 
 namespace sockit {
 namespace {

@@ -1,4 +1,4 @@
-#include "sockit/fd.hpp"
+#include "sockit/sys/fd.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,19 +8,6 @@
 #include <cerrno>
 
 namespace sockit {
-
-void UniqueFd::reset(int fd) noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
-int Deadline::poll_timeout_ms() const noexcept {
-  if (is_never()) return -1;
-  auto left = at_ - Clock::now();
-  if (left <= Clock::duration::zero()) return 0;
-  auto ms = std::chrono::ceil<Millis>(left).count();
-  return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
-}
 
 Status wait_ready(int fd, Ready what, Deadline deadline) {
   short events = 0;

@@ -1,4 +1,4 @@
-#include "sockit/socket.hpp"
+#include "sockit/sys/socket.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <utility>
 
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit::detail {
 

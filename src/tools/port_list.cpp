@@ -1,5 +1,5 @@
 // Port list parsing: "22,80,8000-8100" -> sorted distinct ports.
-#include "sockit/port_list.hpp"
+#include "sockit/tools/port_list.hpp"
 
 #include <algorithm>
 #include <bitset>
@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "sockit/endpoint.hpp"
-#include "text_detail.hpp"
+#include "net/text_detail.hpp"
+#include "sockit/net/endpoint.hpp"
 
 namespace sockit {
 namespace {

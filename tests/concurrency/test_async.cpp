@@ -1,7 +1,7 @@
 // The coroutine API over real sockets: results, exact error codes, deadlines, read limits,
 // cancellation and teardown. (start_server under load and allocation-freedom:
 // test_async_server.cpp)
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 
 #include "async_test_support.hpp"
 
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/async_server.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/server/async_server.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit {
 namespace {

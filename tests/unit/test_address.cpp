@@ -1,4 +1,4 @@
-#include "sockit/address.hpp"
+#include "sockit/net/address.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>

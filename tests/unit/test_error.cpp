@@ -1,4 +1,4 @@
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 #include <gtest/gtest.h>
 #include <netdb.h>

@@ -1,4 +1,4 @@
-#include "sockit/fd.hpp"
+#include "sockit/sys/fd.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

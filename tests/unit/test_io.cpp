@@ -1,4 +1,4 @@
-#include "sockit/io.hpp"
+#include "sockit/stream/io.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/buffer.hpp"
-#include "sockit/fd.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {

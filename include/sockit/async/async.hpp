@@ -41,12 +41,12 @@
 #include <string_view>
 #include <utility>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/loop.hpp"
-#include "sockit/task.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/async/task.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
@@ -105,7 +105,7 @@ class [[nodiscard]] ReadSomeOp : detail::IoWaiter {
       : IoWaiter(core, Dir::read, &attempt, deadline), buffer_(buffer) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Result<std::size_t> await_resume() const noexcept {
+  [[nodiscard]] Result<std::size_t> await_resume() const noexcept {
     if (error_) return fail(error_);
     return done_;
   }
@@ -124,7 +124,7 @@ class [[nodiscard]] ReadExactOp : detail::IoWaiter {
       : IoWaiter(core, Dir::read, &attempt, deadline), buffer_(buffer) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Status await_resume() const noexcept {
+  [[nodiscard]] Status await_resume() const noexcept {
     if (error_) return fail(error_);
     return {};
   }
@@ -147,7 +147,7 @@ class [[nodiscard]] ReadUntilOp : detail::IoWaiter {
       : IoWaiter(core, Dir::read, &attempt, deadline), delimiter_(delimiter), max_(max) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Result<std::string_view> await_resume() const noexcept {
+  [[nodiscard]] Result<std::string_view> await_resume() const noexcept {
     if (error_) return fail(error_);
     return line_;
   }
@@ -168,7 +168,7 @@ class [[nodiscard]] WriteAllOp : detail::IoWaiter {
       : IoWaiter(core, Dir::write, &attempt, deadline), data_(data) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Status await_resume() const noexcept {
+  [[nodiscard]] Status await_resume() const noexcept {
     if (error_) return fail(error_);
     return {};
   }
@@ -187,7 +187,7 @@ class [[nodiscard]] ConnectOp : detail::IoWaiter {
   ~ConnectOp();
   bool await_ready() noexcept;
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Result<AsyncStream> await_resume() noexcept;
+  [[nodiscard]] Result<AsyncStream> await_resume() noexcept;
 
  private:
   static bool attempt(IoWaiter& self, detail::IoCore& core);
@@ -209,7 +209,7 @@ class AsyncStream {
   ~AsyncStream() { close(); }
 
   /// Takes a connected socket (e.g. from accept) and binds it to `loop`: makes it O_NONBLOCK.
-  static Result<AsyncStream> adopt(EventLoop& loop, UniqueFd fd);
+  [[nodiscard]] static Result<AsyncStream> adopt(EventLoop& loop, UniqueFd fd);
   /// Connects to `to` (IP or Unix endpoint). See ConnectOp.
   static ConnectOp connect(EventLoop& loop, const Endpoint& to, Deadline deadline = {}) noexcept {
     return ConnectOp(loop, to, deadline);
@@ -234,7 +234,7 @@ class AsyncStream {
   }
 
   /// shutdown(SHUT_WR): the peer reads EOF after the bytes already sent.
-  Status shutdown_write();
+  [[nodiscard]] Status shutdown_write();
   /// Closes now; operations pending on the stream complete with Errc::cancelled.
   void close() noexcept;
 
@@ -242,8 +242,8 @@ class AsyncStream {
   int fd() const noexcept;  ///< -1 when empty or closed
   /// Bytes read from the socket but not yet handed out (read_until reads ahead).
   std::size_t buffered() const noexcept;
-  Result<Endpoint> local_endpoint() const;
-  Result<Endpoint> peer_endpoint() const;
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> peer_endpoint() const;
 
  private:
   friend class ConnectOp;

@@ -39,11 +39,11 @@
 #include <string_view>
 #include <system_error>
 
-#include "sockit/buffer.hpp"
-#include "sockit/deadline.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/loop.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
@@ -72,7 +72,7 @@ class SplicePipe {
  public:
   /// A non-blocking, close-on-exec pipe, enlarged to `capacity` bytes when the system allows
   /// (capacity() reports what it got).
-  static Result<SplicePipe> open(std::size_t capacity);
+  [[nodiscard]] static Result<SplicePipe> open(std::size_t capacity);
   int read_end() const noexcept { return read_.get(); }
   int write_end() const noexcept { return write_.get(); }
   std::size_t capacity() const noexcept { return capacity_; }
@@ -118,7 +118,7 @@ class Connection final : public EventLoop::Handler {
   Connection& operator=(const Connection&) = delete;
 
   /// Starts reading. Loop thread only.
-  Status start();
+  [[nodiscard]] Status start();
 
   /// Echo in the kernel through `pipe` (see the header comment) instead of calling on_data
   /// while the peer streams, each spliced chunk counted as one message; null turns it off. For

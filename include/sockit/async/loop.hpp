@@ -24,10 +24,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sockit/deadline.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/poller.hpp"
+#include "sockit/async/poller.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
@@ -49,7 +49,7 @@ class EventLoop {
   };
 
   /// A loop owned by the calling thread (poller, wake-up eventfd). Errors are the OS's.
-  static Result<std::unique_ptr<EventLoop>> create();
+  [[nodiscard]] static Result<std::unique_ptr<EventLoop>> create();
   /// Loop thread only, and not while run() is executing.
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
@@ -59,7 +59,7 @@ class EventLoop {
 
   /// Runs until stop(). The calling thread is the loop thread until run() returns. Returns an
   /// error only if the poller fails (which leaves the loop unusable).
-  Status run();
+  [[nodiscard]] Status run();
   /// Makes run() return after the current turn. Thread-safe; may be called before run(), in
   /// which case run() returns after one turn.
   void stop();
@@ -75,11 +75,11 @@ class EventLoop {
 
   /// Starts calling `handler` when `fd` is ready for `interest` (kPollRead | kPollWrite).
   /// The loop neither owns the descriptor nor the handler. Loop thread only.
-  Status watch(int fd, std::uint32_t interest, Handler& handler);
+  [[nodiscard]] Status watch(int fd, std::uint32_t interest, Handler& handler);
   /// Changes what `fd` is watched for. Loop thread only.
-  Status rewatch(int fd, std::uint32_t interest, Handler& handler);
+  [[nodiscard]] Status rewatch(int fd, std::uint32_t interest, Handler& handler);
   /// Stops watching `fd` (call before closing it). Loop thread only.
-  Status unwatch(int fd);
+  [[nodiscard]] Status unwatch(int fd);
   /// Drops the events of the current batch not yet delivered to `handler`, so that it may be
   /// destroyed right away (after unwatch) instead of from a posted function. Loop thread only.
   void forget(Handler& handler) noexcept;
@@ -136,7 +136,7 @@ class EventLoop {
   /// Delivers `signo` as an event: blocks it in the calling thread and adds it to the loop's
   /// signalfd. Call before starting other threads so that they inherit the blocked mask (a
   /// thread that does not block it would receive the signal the classic way). Loop thread only.
-  Status on_signal(int signo, SignalHandler handler);
+  [[nodiscard]] Status on_signal(int signo, SignalHandler handler);
 
  private:
   struct Timer {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <span>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -35,7 +35,7 @@ struct PollEvent {
 class Poller {
  public:
   /// The platform's default backend (epoll on Linux). The poller's own descriptor is CLOEXEC.
-  static Result<std::unique_ptr<Poller>> create();
+  [[nodiscard]] static Result<std::unique_ptr<Poller>> create();
 
   virtual ~Poller() = default;
   Poller(const Poller&) = delete;
@@ -43,16 +43,16 @@ class Poller {
 
   /// Starts watching `fd` for `interest` (kPollRead | kPollWrite, or 0 to only hear errors).
   /// Level-triggered: a descriptor stays ready until the condition is consumed.
-  virtual Status add(int fd, std::uint32_t interest, void* token) = 0;
+  [[nodiscard]] virtual Status add(int fd, std::uint32_t interest, void* token) = 0;
   /// Changes the interest (and token) of a descriptor added before.
-  virtual Status modify(int fd, std::uint32_t interest, void* token) = 0;
+  [[nodiscard]] virtual Status modify(int fd, std::uint32_t interest, void* token) = 0;
   /// Stops watching `fd`. Must be called before the descriptor is closed.
-  virtual Status remove(int fd) = 0;
+  [[nodiscard]] virtual Status remove(int fd) = 0;
 
   /// Waits until at least one descriptor is ready or `timeout_ms` passes (-1: no timeout) and
   /// stores up to out.size() events in `out`; returns how many. A signal interrupting the wait
   /// returns 0 events rather than an error, so callers simply go round their loop again.
-  virtual Result<std::size_t> wait(std::span<PollEvent> out, int timeout_ms) = 0;
+  [[nodiscard]] virtual Result<std::size_t> wait(std::span<PollEvent> out, int timeout_ms) = 0;
 
  protected:
   Poller() = default;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <variant>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -30,7 +30,7 @@ class IPv4Address {
   /// Strict dot-decimal: exactly four octets of 1-3 digits, 0..255, no leading zeros, nothing
   /// else. On failure returns Errc::invalid_address and, if `why` is given, stores a sentence
   /// naming the problem ("octet 4 is 300, above 255").
-  static Result<IPv4Address> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv4Address> parse(std::string_view text, std::string* why = nullptr);
 
   constexpr std::uint32_t to_uint() const noexcept { return value_; }
   constexpr std::array<std::uint8_t, 4> bytes() const noexcept {
@@ -60,7 +60,7 @@ class IPv6Address {
 
   /// RFC 4291 text forms, including "::" compression, embedded IPv4 ("::ffff:1.2.3.4") and a
   /// zone ("fe80::1%eth0" or "%2"). Errc::invalid_address on failure, with a reason in `why`.
-  static Result<IPv6Address> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv6Address> parse(std::string_view text, std::string* why = nullptr);
 
   /// ::ffff:a.b.c.d, the form a dual-stack socket reports for an IPv4 peer.
   static constexpr IPv6Address v4_mapped(IPv4Address a) noexcept {
@@ -112,7 +112,7 @@ class IpAddress {
   constexpr IpAddress(IPv6Address a) noexcept : v_(a) {}  // NOLINT(google-explicit-constructor)
 
   /// IPv4 if the text has no ':', IPv6 otherwise.
-  static Result<IpAddress> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IpAddress> parse(std::string_view text, std::string* why = nullptr);
 
   constexpr Family family() const noexcept {
     return std::holds_alternative<IPv4Address>(v_) ? Family::v4 : Family::v6;

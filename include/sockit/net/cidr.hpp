@@ -15,29 +15,29 @@
 #include <variant>
 #include <vector>
 
-#include "sockit/address.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/address.hpp"
 
 namespace sockit {
 
 /// Prefix length of a contiguous netmask (255.255.240.0 -> 20); Errc::invalid_prefix for a
 /// non-contiguous one (255.0.255.0).
-Result<int> prefix_from_netmask(IPv4Address mask);
-Result<int> prefix_from_netmask(const IPv6Address& mask);
+[[nodiscard]] Result<int> prefix_from_netmask(IPv4Address mask);
+[[nodiscard]] Result<int> prefix_from_netmask(const IPv6Address& mask);
 
 class IPv4Network {
  public:
   constexpr IPv4Network() noexcept = default;  ///< 0.0.0.0/0
 
   /// `prefix` 0..32, else Errc::invalid_prefix. Host bits in `address` are kept in address().
-  static Result<IPv4Network> make(IPv4Address address, int prefix);
+  [[nodiscard]] static Result<IPv4Network> make(IPv4Address address, int prefix);
   /// "a.b.c.d/n" or "a.b.c.d/255.255.0.0". Errc::invalid_address for the address part,
   /// Errc::invalid_prefix for a missing, out-of-range or non-contiguous prefix/mask; the reason
   /// goes to `why`.
-  static Result<IPv4Network> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv4Network> parse(std::string_view text, std::string* why = nullptr);
   /// Two-part form: ("10.1.2.3", "255.255.255.0") or ("10.1.2.3", "24").
-  static Result<IPv4Network> parse(std::string_view address, std::string_view mask,
-                                   std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv4Network> parse(std::string_view address, std::string_view mask,
+                                                 std::string* why = nullptr);
 
   IPv4Address address() const noexcept { return address_; }  ///< as written
   int prefix_length() const noexcept { return prefix_; }
@@ -62,8 +62,8 @@ class IPv4Network {
   /// The subnets of length `new_prefix`, in address order. Errc::invalid_prefix when
   /// new_prefix is shorter than prefix_length() or above 32, or when there would be more than
   /// `max_count` subnets (nothing is allocated then).
-  Result<std::vector<IPv4Network>> split(int new_prefix, std::size_t max_count,
-                                         std::string* why = nullptr) const;
+  [[nodiscard]] Result<std::vector<IPv4Network>> split(int new_prefix, std::size_t max_count,
+                                                       std::string* why = nullptr) const;
 
   std::string to_string() const;  ///< "192.168.1.0/24"
 
@@ -81,12 +81,13 @@ class IPv6Network {
  public:
   IPv6Network() noexcept = default;  ///< ::/0
 
-  static Result<IPv6Network> make(const IPv6Address& address, int prefix);  ///< prefix 0..128
+  [[nodiscard]] static Result<IPv6Network> make(const IPv6Address& address,
+                                                int prefix);  ///< prefix 0..128
   /// "2001:db8::1/64" (a zone may precede the '/': "fe80::1%eth0/64"). Errors as IPv4Network.
-  static Result<IPv6Network> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv6Network> parse(std::string_view text, std::string* why = nullptr);
   /// Two-part form: ("2001:db8::1", "64") or ("2001:db8::1", "ffff:ffff:ffff:ffff::").
-  static Result<IPv6Network> parse(std::string_view address, std::string_view mask,
-                                   std::string* why = nullptr);
+  [[nodiscard]] static Result<IPv6Network> parse(std::string_view address, std::string_view mask,
+                                                 std::string* why = nullptr);
 
   const IPv6Address& address() const noexcept { return address_; }
   int prefix_length() const noexcept { return prefix_; }
@@ -109,8 +110,8 @@ class IPv6Network {
   bool contains(const IPv6Address& a) const noexcept;  ///< ignores zones
   bool contains(const IPv6Network& other) const noexcept;
 
-  Result<std::vector<IPv6Network>> split(int new_prefix, std::size_t max_count,
-                                         std::string* why = nullptr) const;
+  [[nodiscard]] Result<std::vector<IPv6Network>> split(int new_prefix, std::size_t max_count,
+                                                       std::string* why = nullptr) const;
 
   std::string to_string() const;  ///< "2001:db8::/64"
 
@@ -132,7 +133,7 @@ class IpNetwork {
   IpNetwork(IPv4Network n) noexcept : v_(n) {}  // NOLINT(google-explicit-constructor)
   IpNetwork(IPv6Network n) noexcept : v_(n) {}  // NOLINT(google-explicit-constructor)
 
-  static Result<IpNetwork> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<IpNetwork> parse(std::string_view text, std::string* why = nullptr);
 
   bool is_v4() const noexcept { return std::holds_alternative<IPv4Network>(v_); }
   bool is_v6() const noexcept { return !is_v4(); }

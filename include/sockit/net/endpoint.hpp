@@ -10,8 +10,8 @@
 #include <string_view>
 #include <variant>
 
-#include "sockit/address.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/address.hpp"
 
 namespace sockit {
 
@@ -41,11 +41,11 @@ class Endpoint {
   /// Unix paths start with '/', "./" or "../"; they and abstract names must fit sun_path.
   /// Numeric addresses only: host names go through the resolver. Errc::invalid_endpoint,
   /// invalid_address or invalid_port on failure, with a reason in `why` when given.
-  static Result<Endpoint> parse(std::string_view text, std::string* why = nullptr);
+  [[nodiscard]] static Result<Endpoint> parse(std::string_view text, std::string* why = nullptr);
   /// From a kernel sockaddr (AF_INET, AF_INET6 or AF_UNIX); Errc::invalid_endpoint otherwise
   /// or when `len` is too short for the family. IPv4-mapped IPv6 peers stay IPv6 (see
   /// IPv6Address::to_v4()). An unnamed Unix socket gives an empty UnixPath.
-  static Result<Endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
+  [[nodiscard]] static Result<Endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
 
   bool is_ip() const noexcept { return std::holds_alternative<Ip>(v_); }
   bool is_unix() const noexcept { return std::holds_alternative<UnixPath>(v_); }
@@ -56,7 +56,7 @@ class Endpoint {
   const UnixPath& unix_path() const { return std::get<UnixPath>(v_); }   ///< is_unix()
 
   /// For bind/connect. Errc::invalid_endpoint if a Unix path is too long for sun_path.
-  Result<SockAddr> to_sockaddr() const;
+  [[nodiscard]] Result<SockAddr> to_sockaddr() const;
   /// Same text forms as parse(): "1.2.3.4:80", "[::1]:80", "/path", "@name". An unnamed Unix
   /// socket (empty path, e.g. a client that never bound) prints as "(unnamed)".
   std::string to_string() const;
@@ -74,7 +74,7 @@ class Endpoint {
 
 /// Port text: decimal 0..65535 only (no sign, no spaces). Errc::invalid_port otherwise, with a
 /// reason in `why` when given.
-Result<std::uint16_t> parse_port(std::string_view text, std::string* why = nullptr);
+[[nodiscard]] Result<std::uint16_t> parse_port(std::string_view text, std::string* why = nullptr);
 
 /// A host and port as written, before any resolution.
 struct HostPort {
@@ -87,6 +87,6 @@ struct HostPort {
 /// than one ':' and no brackets: all host). Nothing is resolved or range-checked here; the
 /// port is checked only for being non-empty after a ':'. Errc::invalid_endpoint for an empty
 /// text, an empty host, an unclosed '[', or text after ']' that is not ":port".
-Result<HostPort> split_host_port(std::string_view text, std::string* why = nullptr);
+[[nodiscard]] Result<HostPort> split_host_port(std::string_view text, std::string* why = nullptr);
 
 }  // namespace sockit

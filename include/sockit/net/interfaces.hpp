@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/address.hpp"
-#include "sockit/cidr.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/cidr.hpp"
 
 namespace sockit {
 
@@ -55,7 +55,7 @@ struct Interface {
 /// Every interface, ordered by index, each with all of its IPv4 and IPv6 addresses (in the
 /// kernel's order). Interfaces without addresses are listed too. Errors from getifaddrs are
 /// returned as system error codes.
-Result<std::vector<Interface>> list_interfaces();
+[[nodiscard]] Result<std::vector<Interface>> list_interfaces();
 
 struct DefaultGateway {
   /// Next hop. 0.0.0.0 / :: means a device route with no router (e.g. a point-to-point link).
@@ -76,10 +76,10 @@ std::optional<DefaultGateway> parse_ipv6_default_route(std::string_view proc_net
 
 /// Reads /proc/net/route; an empty optional (not an error) when the machine has no IPv4
 /// default route. A system error only when the file cannot be read.
-Result<std::optional<DefaultGateway>> default_gateway_v4();
+[[nodiscard]] Result<std::optional<DefaultGateway>> default_gateway_v4();
 /// Reads /proc/net/ipv6_route. A machine without IPv6 (no such file) has no default route:
 /// an empty optional, not an error. A link-local gateway gets its device as zone (unlike
 /// parse_ipv6_default_route(), which touches no interface table).
-Result<std::optional<DefaultGateway>> default_gateway_v6();
+[[nodiscard]] Result<std::optional<DefaultGateway>> default_gateway_v6();
 
 }  // namespace sockit

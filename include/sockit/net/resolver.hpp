@@ -45,10 +45,10 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/address.hpp"
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/endpoint.hpp"
 
 struct addrinfo;
 
@@ -81,21 +81,11 @@ inline constexpr std::size_t kMaxLookupThreads = 16;
 
 /// All endpoints for `host` and `service` (a port number or a service name; empty means port 0).
 /// `host` may be a name, an address literal, or empty (wildcard with `passive`, else loopback).
-Result<std::vector<Endpoint>> resolve(std::string_view host, std::string_view service,
-                                      const ResolveOptions& options = {});
+[[nodiscard]] Result<std::vector<Endpoint>> resolve(std::string_view host, std::string_view service,
+                                                    const ResolveOptions& options = {});
 
 /// The host name for an address (getnameinfo with NI_NAMEREQD): e.g. "localhost" for 127.0.0.1
 /// from /etc/hosts. EAI_NONAME when the address has no name. Same deadline design as resolve().
-Result<std::string> reverse_lookup(const IpAddress& address, Deadline deadline = {});
-
-namespace detail {
-/// The blocking lookup the resolver calls (::getaddrinfo unless replaced). Tests replace it with
-/// a slow function to exercise deadlines and the thread bound; pass nullptr to restore.
-using GetAddrInfoFn = int (*)(const char* host, const char* service, const addrinfo* hints,
-                              addrinfo** result);
-void set_getaddrinfo_for_testing(GetAddrInfoFn fn) noexcept;
-/// Resolver worker threads alive now (running or abandoned), never above kMaxLookupThreads.
-std::size_t lookup_threads_alive() noexcept;
-}  // namespace detail
+[[nodiscard]] Result<std::string> reverse_lookup(const IpAddress& address, Deadline deadline = {});
 
 }  // namespace sockit

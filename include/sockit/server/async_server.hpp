@@ -24,12 +24,12 @@
 #include <memory>
 #include <string>
 
-#include "sockit/async.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/loop.hpp"
-#include "sockit/task.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/async/async.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/async/task.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit {
 
@@ -73,7 +73,8 @@ class AsyncServer {
 
 /// Binds and listens on `at` (TCP) and starts accepting on `loop`. Errors are the OS's
 /// (EADDRINUSE, EACCES, ...). Loop thread only.
-Result<AsyncServer> start_server(EventLoop& loop, const Endpoint& at, StreamHandler handler,
-                                 AsyncServerOptions options = {});
+[[nodiscard]] Result<AsyncServer> start_server(EventLoop& loop, const Endpoint& at,
+                                               StreamHandler handler,
+                                               AsyncServerOptions options = {});
 
 }  // namespace sockit

@@ -24,19 +24,19 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/cidr.hpp"
-#include "sockit/connection.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/loop.hpp"
-#include "sockit/service.hpp"
+#include "sockit/async/connection.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/net/cidr.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/server/service.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
 enum class Model : std::uint8_t { thread, pool, loop, reactors };
 std::string_view model_name(Model m) noexcept;
 /// "thread", "pool", "loop" or "reactors"; std::errc::invalid_argument otherwise.
-Result<Model> parse_model(std::string_view text);
+[[nodiscard]] Result<Model> parse_model(std::string_view text);
 
 struct ServerOptions {
   Model model = Model::loop;
@@ -80,12 +80,14 @@ class Server {
  public:
   /// Serves on `listener` (a bound, listening, non-blocking stream socket), driven from `base`.
   /// `service` must outlive the server. Base loop thread only.
-  static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
-                                                Service& service, ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
+                                                              Service& service,
+                                                              ServerOptions options);
   /// Binds a TCP listener (or a Unix one for a Unix endpoint, replacing a stale socket file)
   /// and calls create().
-  static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
-                                                Service& service, ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
+                                                              Service& service,
+                                                              ServerOptions options);
   /// Stops every thread; connections still open are closed at once. Base loop thread only.
   ~Server();
   Server(const Server&) = delete;
@@ -96,7 +98,7 @@ class Server {
   const ServerOptions& options() const noexcept { return options_; }
 
   /// Starts the model's threads and accepting. Base loop thread only.
-  Status start();
+  [[nodiscard]] Status start();
   /// Graceful stop: closes the listener, lets every connection finish the messages it has
   /// received (input already in the kernel is read and answered), then closes it; calls `done`
   /// on the base loop when all are closed, or at `deadline` after cutting the rest.

@@ -1,4 +1,5 @@
-// Services: what a server does with a connection, independent of how connections are driven.
+// The service interface: what a server does with a connection, independent of how connections
+// are driven. The services themselves (echo, greet, chat...) are in sockit/services/.
 //
 //   socket -> Buffer -> Framer (codec) -> Session::on_message -> Peer::send -> Buffer -> socket
 //
@@ -10,28 +11,19 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "sockit/async/connection.hpp"
+#include "sockit/codec/framing.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
-#include "sockit/connection.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
-
-/// How bytes become messages. raw: every received chunk is one message (the lecture's
-/// recv(2048)); line: '\n'-terminated lines (a "\r" before it is stripped, the message excludes
-/// the ending, and "\n" is added to what is sent); len32: 4-byte big-endian length + payload.
-enum class Framing : std::uint8_t { raw, line, len32 };
-
-std::string_view framing_name(Framing f) noexcept;
-/// "raw", "line" or "len32"; Errc::malformed_frame otherwise.
-Result<Framing> parse_framing(std::string_view text);
 
 /// A connection's own view, for its session. Valid inside the session's callbacks, on the thread
 /// that runs them.
@@ -91,33 +83,6 @@ class Service {
   virtual std::unique_ptr<Session> open_session() = 0;
 };
 
-/// Sends every message back.
-std::unique_ptr<Service> make_echo_service();
-/// The lecture's server: "Welcome to the Server" on connect, then "Hello I am server: <message>"
-/// for each message.
-std::unique_ptr<Service> make_greet_service();
-/// Reads and drops everything.
-std::unique_ptr<Service> make_discard_service();
-
-/// Chat (line framing): every line a client sends reaches all other clients as "<name>: text".
-/// Names start as guest1, guest2...; commands /nick NAME, /who, /quit; join, leave and rename
-/// notices start with "* ". The operator (the program running the server) hears every line
-/// through `observer` and can speak with say().
-class ChatService : public Service {
- public:
-  /// `observer` receives every line the room sees, from any thread, one call at a time.
-  using Observer = std::function<void(std::string_view line)>;
-  virtual void set_observer(Observer observer) = 0;
-  /// Sends "server: text" to every client. Thread-safe.
-  virtual void say(std::string_view text) = 0;
-  /// Number of clients in the room. Thread-safe.
-  virtual std::size_t members() const = 0;
-};
-std::unique_ptr<ChatService> make_chat_service();
-
-/// "echo", "greet", "discard" or "chat"; std::errc::invalid_argument otherwise.
-Result<std::unique_ptr<Service>> make_service(std::string_view name);
-
 /// Splits bytes into messages for one connection and frames what it sends. Not thread-safe.
 class Framer {
  public:
@@ -128,10 +93,11 @@ class Framer {
   /// Hands every complete message in `bytes` to the session, counting each in `counters`.
   /// Stops early when the peer starts closing. Errc::line_too_long / frame_too_long when the
   /// input breaks the limit (the stream is then out of sync: the caller closes).
-  Status deliver(std::string_view bytes, Session& session, Peer& peer, TrafficCounters& counters);
+  [[nodiscard]] Status deliver(std::string_view bytes, Session& session, Peer& peer,
+                               TrafficCounters& counters);
   /// At the peer's EOF: a last line without its '\n' is still delivered (nothing is lost); an
   /// unfinished len32 frame is Errc::closed_early.
-  Status finish(Session& session, Peer& peer, TrafficCounters& counters);
+  [[nodiscard]] Status finish(Session& session, Peer& peer, TrafficCounters& counters);
   /// True while an incomplete message is held.
   bool partial() const noexcept;
 

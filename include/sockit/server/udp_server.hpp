@@ -12,9 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include "sockit/endpoint.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/loop.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
@@ -34,14 +34,14 @@ struct UdpServerStats {
 class UdpServer final : public EventLoop::Handler {
  public:
   /// Binds `at` (port 0 allowed). Loop thread only.
-  static Result<std::unique_ptr<UdpServer>> bind(EventLoop& loop, const Endpoint& at,
-                                                 UdpServerOptions options = {});
+  [[nodiscard]] static Result<std::unique_ptr<UdpServer>> bind(EventLoop& loop, const Endpoint& at,
+                                                               UdpServerOptions options = {});
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
 
   /// Starts receiving. Loop thread only.
-  Status start();
+  [[nodiscard]] Status start();
   const Endpoint& local_endpoint() const noexcept { return local_; }
   /// Thread-safe.
   UdpServerStats stats() const;

@@ -24,8 +24,8 @@
 #include <system_error>
 #include <type_traits>
 
-#include "sockit/deadline.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -75,16 +75,16 @@ class IoTrace {
 /// Sends every byte of `data`, or fails. `sent` (if given) receives the number of bytes handed
 /// to the kernel, also on failure. A peer that closed gives std::errc::broken_pipe (EPIPE) or
 /// connection_reset, never a SIGPIPE.
-Status send_all(int fd, std::span<const std::byte> data, Deadline deadline,
-                std::size_t* sent = nullptr, IoTrace trace = {});
-Status send_all(int fd, std::string_view data, Deadline deadline, std::size_t* sent = nullptr,
-                IoTrace trace = {});
+[[nodiscard]] Status send_all(int fd, std::span<const std::byte> data, Deadline deadline,
+                              std::size_t* sent = nullptr, IoTrace trace = {});
+[[nodiscard]] Status send_all(int fd, std::string_view data, Deadline deadline,
+                              std::size_t* sent = nullptr, IoTrace trace = {});
 
 /// Fills `out` completely, or fails. If the stream ends first: Errc::closed_early. `received`
 /// (if given) receives the number of bytes stored in `out`, on success and on every failure
 /// (closed_early, timed_out, ...), so a caller can tell "nothing" from "half a message".
-Status recv_exact(int fd, std::span<std::byte> out, Deadline deadline,
-                  std::size_t* received = nullptr, IoTrace trace = {});
+[[nodiscard]] Status recv_exact(int fd, std::span<std::byte> out, Deadline deadline,
+                                std::size_t* received = nullptr, IoTrace trace = {});
 
 /// Reads until `delimiter` and returns the line WITHOUT the delimiter; the delimiter is
 /// consumed, and any bytes after it stay in `buffer` for the next call (so keep one Buffer per
@@ -94,8 +94,9 @@ Status recv_exact(int fd, std::span<std::byte> out, Deadline deadline,
 /// Errc::line_too_long (the buffer is left as is; the stream is then out of sync).
 /// End of stream before the delimiter: Errc::closed_early (partial bytes stay in `buffer`).
 /// An empty delimiter is std::errc::invalid_argument.
-Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimiter, std::size_t max,
-                               Deadline deadline, IoTrace trace = {});
+[[nodiscard]] Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimiter,
+                                             std::size_t max, Deadline deadline,
+                                             IoTrace trace = {});
 
 // ---- Buffer-level single calls for event loops (never wait; cf. socket.hpp's read_some and
 // write_some, which take a span and wait until the deadline) ----------------------------------
@@ -104,10 +105,10 @@ Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimite
 /// EINTR retried. Returns the bytes added; 0 means end of stream. Would-block is reported as
 /// std::errc::resource_unavailable_try_again (never blocks on sockets; other descriptors
 /// follow their O_NONBLOCK flag). For event loops that own a Buffer per connection.
-Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace = {});
+[[nodiscard]] Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace = {});
 
 /// One send of `buffer`'s readable bytes (MSG_NOSIGNAL; write() for non-sockets); the bytes
 /// sent are consumed from `buffer`. Would-block as in read_into().
-Result<std::size_t> write_from(int fd, Buffer& buffer, IoTrace trace = {});
+[[nodiscard]] Result<std::size_t> write_from(int fd, Buffer& buffer, IoTrace trace = {});
 
 }  // namespace sockit

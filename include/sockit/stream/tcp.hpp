@@ -14,12 +14,12 @@
 #include <span>
 #include <string_view>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/resolver.hpp"
-#include "sockit/socket.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/sys/fd.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 
@@ -57,29 +57,30 @@ class TcpStream {
   TcpStream() = default;
 
   /// Connects to one endpoint. std::errc::timed_out if the deadline passes first.
-  static Result<TcpStream> connect(const Endpoint& to, Deadline deadline = {});
+  [[nodiscard]] static Result<TcpStream> connect(const Endpoint& to, Deadline deadline = {});
   /// Resolves host/service and tries every address (see ConnectOptions). If every attempt fails,
   /// returns the most informative error: connection refused (a host answered) over unreachable
   /// or reset, over a timeout, over "this family does not work here" (ENETUNREACH,
   /// EADDRNOTAVAIL, EAFNOSUPPORT). Resolver errors are returned as they are.
-  static Result<TcpStream> connect(std::string_view host, std::string_view service,
-                                   const ConnectOptions& options = {});
+  [[nodiscard]] static Result<TcpStream> connect(std::string_view host, std::string_view service,
+                                                 const ConnectOptions& options = {});
   /// Same, over endpoints already resolved (options.family filters them; their order is kept
   /// apart from Happy Eyeballs' interleaving). Errc::no_addresses if none is left.
-  static Result<TcpStream> connect(std::span<const Endpoint> candidates,
-                                   const ConnectOptions& options = {});
+  [[nodiscard]] static Result<TcpStream> connect(std::span<const Endpoint> candidates,
+                                                 const ConnectOptions& options = {});
   /// Adopts a connected socket (e.g. from an event loop's accept): makes it O_NONBLOCK.
-  static Result<TcpStream> from_fd(UniqueFd fd);
+  [[nodiscard]] static Result<TcpStream> from_fd(UniqueFd fd);
 
   /// One read: bytes read, 0 at EOF. See sockit::read_some.
-  Result<std::size_t> read_some(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> read_some(std::span<std::byte> buffer, Deadline deadline = {});
   /// One send (MSG_NOSIGNAL): bytes queued, possibly fewer than asked. See sockit::write_some.
-  Result<std::size_t> write_some(std::span<const std::byte> data, Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> write_some(std::span<const std::byte> data,
+                                               Deadline deadline = {});
   /// shutdown(write) sends FIN: the peer reads EOF once it has read what was sent.
-  Status shutdown(ShutdownHow how);
+  [[nodiscard]] Status shutdown(ShutdownHow how);
 
-  Result<Endpoint> local_endpoint() const;
-  Result<Endpoint> peer_endpoint() const;
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> peer_endpoint() const;
 
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
@@ -113,16 +114,17 @@ class TcpListener {
 
   /// socket + options + bind + listen. Port 0 lets the kernel choose: read it back with
   /// local_endpoint(). EADDRINUSE if the port is taken (and not shared via reuse_port).
-  static Result<TcpListener> bind(const Endpoint& at, const ListenOptions& options = {});
+  [[nodiscard]] static Result<TcpListener> bind(const Endpoint& at,
+                                                const ListenOptions& options = {});
 
   /// Waits for a connection until the deadline (std::errc::timed_out). The new stream is
   /// O_NONBLOCK | CLOEXEC (accept4). ECONNABORTED (the peer left while queued) is skipped.
-  Result<Accepted> accept(Deadline deadline = {});
+  [[nodiscard]] Result<Accepted> accept(Deadline deadline = {});
   /// Never blocks: for an event loop that saw fd() readable. When nothing is queued returns
   /// std::errc::resource_unavailable_try_again (EAGAIN), which is not a failure of the listener.
-  Result<Accepted> try_accept();
+  [[nodiscard]] Result<Accepted> try_accept();
 
-  Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
   /// Gives the listening descriptor away (e.g. to an event loop); the listener becomes empty.

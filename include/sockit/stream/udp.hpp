@@ -14,12 +14,12 @@
 #include <cstddef>
 #include <span>
 
-#include "sockit/address.hpp"
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/socket.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/sys/fd.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 
@@ -35,24 +35,24 @@ class UdpSocket {
   UdpSocket() = default;  ///< empty; a target for move-assignment
 
   /// An unbound socket of `family`; the kernel picks a local port on the first send.
-  static Result<UdpSocket> open(Family family, const UdpOptions& options = {});
+  [[nodiscard]] static Result<UdpSocket> open(Family family, const UdpOptions& options = {});
   /// A socket bound to `at` (port 0: the kernel chooses; read it back with local_endpoint()).
-  static Result<UdpSocket> bind(const Endpoint& at, const UdpOptions& options = {});
+  [[nodiscard]] static Result<UdpSocket> bind(const Endpoint& at, const UdpOptions& options = {});
 
   /// Sets the default peer (no packet is sent, nothing blocks) and filters incoming datagrams.
-  Status connect(const Endpoint& peer);
+  [[nodiscard]] Status connect(const Endpoint& peer);
 
   /// One datagram to the connected peer; returns the bytes sent (all of them, or an error:
   /// EMSGSIZE when larger than the protocol allows).
-  Result<std::size_t> send(std::span<const std::byte> data, Deadline deadline = {});
-  Result<std::size_t> send_to(std::span<const std::byte> data, const Endpoint& to,
-                              Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> send(std::span<const std::byte> data, Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> send_to(std::span<const std::byte> data, const Endpoint& to,
+                                            Deadline deadline = {});
   /// One datagram, from the connected peer (the same call as recv_from; `from` is filled).
-  Result<Datagram> recv(std::span<std::byte> buffer, Deadline deadline = {});
-  Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<Datagram> recv(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
 
-  Result<Endpoint> local_endpoint() const;
-  Result<Endpoint> peer_endpoint() const;
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> peer_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
   /// Gives the descriptor away; the socket becomes empty.

@@ -17,11 +17,11 @@
 #include <span>
 #include <utility>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/socket.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/sys/fd.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 
@@ -57,17 +57,18 @@ class UnixStream {
 
   /// Connects to a listening path. A full listen queue (EAGAIN) is retried until the deadline,
   /// then std::errc::timed_out; no listener is ECONNREFUSED, no file ENOENT.
-  static Result<UnixStream> connect(const UnixPath& path, Deadline deadline = {});
+  [[nodiscard]] static Result<UnixStream> connect(const UnixPath& path, Deadline deadline = {});
   /// Two connected streams (socketpair).
-  static Result<std::pair<UnixStream, UnixStream>> pair();
+  [[nodiscard]] static Result<std::pair<UnixStream, UnixStream>> pair();
   /// Adopts a connected AF_UNIX stream socket; makes it O_NONBLOCK.
-  static Result<UnixStream> from_fd(UniqueFd fd);
+  [[nodiscard]] static Result<UnixStream> from_fd(UniqueFd fd);
 
-  Result<std::size_t> read_some(std::span<std::byte> buffer, Deadline deadline = {});
-  Result<std::size_t> write_some(std::span<const std::byte> data, Deadline deadline = {});
-  Status shutdown(ShutdownHow how);
-  Result<Endpoint> local_endpoint() const;
-  Result<Endpoint> peer_endpoint() const;
+  [[nodiscard]] Result<std::size_t> read_some(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> write_some(std::span<const std::byte> data,
+                                               Deadline deadline = {});
+  [[nodiscard]] Status shutdown(ShutdownHow how);
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> peer_endpoint() const;
   int fd() const noexcept { return fd_.get(); }
   bool valid() const noexcept { return fd_.valid(); }
   /// Gives the descriptor away; the stream becomes empty.
@@ -89,11 +90,12 @@ class UnixListener {
  public:
   UnixListener() = default;
 
-  static Result<UnixListener> bind(const UnixPath& path, const UnixBindOptions& options = {});
+  [[nodiscard]] static Result<UnixListener> bind(const UnixPath& path,
+                                                 const UnixBindOptions& options = {});
   /// Waits until the deadline (std::errc::timed_out) for a connection.
-  Result<UnixStream> accept(Deadline deadline = {});
+  [[nodiscard]] Result<UnixStream> accept(Deadline deadline = {});
   /// Never blocks: std::errc::resource_unavailable_try_again when nothing is queued.
-  Result<UnixStream> try_accept();
+  [[nodiscard]] Result<UnixStream> try_accept();
 
   const UnixPath& path() const noexcept { return socket_.path(); }
   int fd() const noexcept { return socket_.fd().get(); }
@@ -110,20 +112,21 @@ class UnixDatagram {
   UnixDatagram() = default;
 
   /// An unbound socket: it can send, but receivers cannot reply to it.
-  static Result<UnixDatagram> open();
-  static Result<UnixDatagram> bind(const UnixPath& path, const UnixBindOptions& options = {});
-  static Result<std::pair<UnixDatagram, UnixDatagram>> pair();
+  [[nodiscard]] static Result<UnixDatagram> open();
+  [[nodiscard]] static Result<UnixDatagram> bind(const UnixPath& path,
+                                                 const UnixBindOptions& options = {});
+  [[nodiscard]] static Result<std::pair<UnixDatagram, UnixDatagram>> pair();
 
   /// Sets the default peer; ECONNREFUSED if nothing is bound at the path.
-  Status connect(const UnixPath& peer);
-  Result<std::size_t> send(std::span<const std::byte> data, Deadline deadline = {});
-  Result<std::size_t> send_to(std::span<const std::byte> data, const UnixPath& to,
-                              Deadline deadline = {});
+  [[nodiscard]] Status connect(const UnixPath& peer);
+  [[nodiscard]] Result<std::size_t> send(std::span<const std::byte> data, Deadline deadline = {});
+  [[nodiscard]] Result<std::size_t> send_to(std::span<const std::byte> data, const UnixPath& to,
+                                            Deadline deadline = {});
   /// Datagram {size, real_size, truncated, from}: truncation is data + flag, as for UDP.
-  Result<Datagram> recv(std::span<std::byte> buffer, Deadline deadline = {});
-  Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<Datagram> recv(std::span<std::byte> buffer, Deadline deadline = {});
+  [[nodiscard]] Result<Datagram> recv_from(std::span<std::byte> buffer, Deadline deadline = {});
 
-  Result<Endpoint> local_endpoint() const;
+  [[nodiscard]] Result<Endpoint> local_endpoint() const;
   int fd() const noexcept { return socket_.fd().get(); }
   bool valid() const noexcept { return socket_.fd().valid(); }
 

@@ -17,10 +17,10 @@
 #include <optional>
 #include <span>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/fd.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 
@@ -32,58 +32,65 @@ enum class ShutdownHow : std::uint8_t {
 };
 
 /// socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol).
-Result<UniqueFd> open_socket(int domain, int type, int protocol = 0);
+[[nodiscard]] Result<UniqueFd> open_socket(int domain, int type, int protocol = 0);
 
 // ---- options (setters and getters; each wraps one setsockopt/getsockopt) ----------------------
 
-Status set_reuse_addr(int fd, bool on);  ///< SO_REUSEADDR: rebind while old connections linger
-Result<bool> reuse_addr(int fd);
-Status set_reuse_port(int fd, bool on);  ///< SO_REUSEPORT: several sockets bind one port
-Result<bool> reuse_port(int fd);
-Status set_no_delay(int fd, bool on);  ///< TCP_NODELAY: turn Nagle's algorithm off
-Result<bool> no_delay(int fd);
-Status set_keep_alive(int fd, bool on);  ///< SO_KEEPALIVE: probe idle connections
-Result<bool> keep_alive(int fd);
-Status set_broadcast(int fd, bool on);  ///< SO_BROADCAST: allow sending to broadcast addresses
-Result<bool> broadcast(int fd);
-Status set_v6_only(int fd, bool on);  ///< IPV6_V6ONLY: false lets [::] accept IPv4 too
-Result<bool> v6_only(int fd);
+[[nodiscard]] Status set_reuse_addr(
+    int fd, bool on);  ///< SO_REUSEADDR: rebind while old connections linger
+[[nodiscard]] Result<bool> reuse_addr(int fd);
+[[nodiscard]] Status set_reuse_port(int fd,
+                                    bool on);  ///< SO_REUSEPORT: several sockets bind one port
+[[nodiscard]] Result<bool> reuse_port(int fd);
+[[nodiscard]] Status set_no_delay(int fd, bool on);  ///< TCP_NODELAY: turn Nagle's algorithm off
+[[nodiscard]] Result<bool> no_delay(int fd);
+[[nodiscard]] Status set_keep_alive(int fd, bool on);  ///< SO_KEEPALIVE: probe idle connections
+[[nodiscard]] Result<bool> keep_alive(int fd);
+[[nodiscard]] Status set_broadcast(
+    int fd, bool on);  ///< SO_BROADCAST: allow sending to broadcast addresses
+[[nodiscard]] Result<bool> broadcast(int fd);
+[[nodiscard]] Status set_v6_only(int fd,
+                                 bool on);  ///< IPV6_V6ONLY: false lets [::] accept IPv4 too
+[[nodiscard]] Result<bool> v6_only(int fd);
 
 /// SO_SNDBUF / SO_RCVBUF. Linux doubles the requested size for bookkeeping and clamps it to
 /// net.core.[wr]mem_max, so the getter reports what the kernel really uses, not what was asked.
-Status set_send_buffer(int fd, int bytes);
-Result<int> send_buffer(int fd);
-Status set_recv_buffer(int fd, int bytes);
-Result<int> recv_buffer(int fd);
+[[nodiscard]] Status set_send_buffer(int fd, int bytes);
+[[nodiscard]] Result<int> send_buffer(int fd);
+[[nodiscard]] Status set_recv_buffer(int fd, int bytes);
+[[nodiscard]] Result<int> recv_buffer(int fd);
 
 /// SO_LINGER. nullopt: off, the default (close() returns at once and the kernel delivers unsent
 /// data in the background). 0 s: abortive close: close() discards unsent data and sends RST, so
 /// the peer sees ECONNRESET and no TIME_WAIT is left. n s: close() may block up to n seconds
 /// while unsent data drains.
-Status set_linger(int fd, std::optional<std::chrono::seconds> timeout);
-Result<std::optional<std::chrono::seconds>> linger_timeout(int fd);
+[[nodiscard]] Status set_linger(int fd, std::optional<std::chrono::seconds> timeout);
+[[nodiscard]] Result<std::optional<std::chrono::seconds>> linger_timeout(int fd);
 /// Shorthand for set_linger(fd, 0 s): the next close() resets the connection.
-Status set_abortive_close(int fd);
+[[nodiscard]] Status set_abortive_close(int fd);
 
 /// SO_ERROR: the socket's pending error, which reading clears. An empty error_code means none.
 /// The outer Result fails only if getsockopt itself fails (e.g. EBADF, ENOTSOCK).
-Result<std::error_code> pending_error(int fd);
+[[nodiscard]] Result<std::error_code> pending_error(int fd);
 
 // ---- addresses and shutdown ------------------------------------------------------------------
 
-Result<Endpoint> local_endpoint(int fd);  ///< getsockname: e.g. the port the kernel chose for :0
-Result<Endpoint> peer_endpoint(int fd);   ///< getpeername: ENOTCONN if not connected
-Status shutdown(int fd, ShutdownHow how);
+[[nodiscard]] Result<Endpoint> local_endpoint(
+    int fd);  ///< getsockname: e.g. the port the kernel chose for :0
+[[nodiscard]] Result<Endpoint> peer_endpoint(int fd);  ///< getpeername: ENOTCONN if not connected
+[[nodiscard]] Status shutdown(int fd, ShutdownHow how);
 
 // ---- single-call primitives (see "Blocking model" above) -------------------------------------
 
 /// One recv(): waits until some bytes (or EOF) can be read, then returns how many were read;
 /// 0 means the peer closed its writing side. An empty buffer returns 0 without a call.
-Result<std::size_t> read_some(int fd, std::span<std::byte> buffer, Deadline deadline = {});
+[[nodiscard]] Result<std::size_t> read_some(int fd, std::span<std::byte> buffer,
+                                            Deadline deadline = {});
 /// One send() with MSG_NOSIGNAL (a closed peer yields EPIPE, never SIGPIPE): waits until some
 /// bytes can be queued and returns how many were; may be fewer than data.size(). For "all of it"
 /// use io.hpp's send_all.
-Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline deadline = {});
+[[nodiscard]] Result<std::size_t> write_some(int fd, std::span<const std::byte> data,
+                                             Deadline deadline = {});
 
 // ---- datagrams (UDP and Unix datagram sockets) ------------------------------------------------
 
@@ -101,16 +108,18 @@ struct Datagram {
 
 /// One recvmsg(MSG_TRUNC). On a connected UDP socket, an ICMP port-unreachable caused by an
 /// earlier send surfaces here as std::errc::connection_refused.
-Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline = {});
+[[nodiscard]] Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer,
+                                             Deadline deadline = {});
 /// One send (connected socket) or sendto (`to`), MSG_NOSIGNAL; an empty datagram is sent too.
-Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, Deadline deadline = {});
-Result<std::size_t> send_datagram_to(int fd, std::span<const std::byte> data, const Endpoint& to,
-                                     Deadline deadline = {});
+[[nodiscard]] Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data,
+                                                Deadline deadline = {});
+[[nodiscard]] Result<std::size_t> send_datagram_to(int fd, std::span<const std::byte> data,
+                                                   const Endpoint& to, Deadline deadline = {});
 
 /// Starts a non-blocking connect: true if it completed at once, false if it is in progress (wait
 /// for writability, then read pending_error()), or the immediate error (e.g. ECONNREFUSED).
-Result<bool> start_connect(int fd, const SockAddr& to);
+[[nodiscard]] Result<bool> start_connect(int fd, const SockAddr& to);
 /// start_connect, then wait for completion until the deadline (std::errc::timed_out).
-Status connect_socket(int fd, const SockAddr& to, Deadline deadline = {});
+[[nodiscard]] Status connect_socket(int fd, const SockAddr& to, Deadline deadline = {});
 
 }  // namespace sockit

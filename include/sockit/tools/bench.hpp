@@ -27,9 +27,9 @@
 #include <memory>
 #include <string>
 
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/histogram.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/tools/histogram.hpp"
 
 namespace sockit::bench {
 
@@ -108,6 +108,6 @@ std::string validate(const Options& options);
 /// Runs the load described by `options` against `options.target`. Fails only when nothing
 /// could be measured (e.g. no connection came up, or the poller could not be created); partial
 /// failures are counted in Report::errors.
-Result<Report> run(const Options& options, const ProgressFn& on_progress = {});
+[[nodiscard]] Result<Report> run(const Options& options, const ProgressFn& on_progress = {});
 
 }  // namespace sockit::bench

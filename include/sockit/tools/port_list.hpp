@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -24,8 +24,8 @@ class PortList {
   /// Comma-separated items, each "N" or "LOW-HIGH" (inclusive), decimal 0..65535 with no
   /// signs, spaces or leading zeros. Errc::invalid_port on failure; `why` names the item:
   /// "item 3 \"8100-8000\": range is reversed (8100 > 8000)".
-  static Result<PortList> parse(std::string_view text, std::string* why = nullptr,
-                                PortListOptions options = {});
+  [[nodiscard]] static Result<PortList> parse(std::string_view text, std::string* why = nullptr,
+                                              PortListOptions options = {});
 
   const std::vector<std::uint16_t>& ports() const noexcept { return ports_; }  ///< ascending
   std::size_t size() const noexcept { return ports_.size(); }

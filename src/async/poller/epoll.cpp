@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <vector>
 
-#include "sockit/fd.hpp"
-#include "sockit/poller.hpp"
+#include "sockit/async/poller.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {

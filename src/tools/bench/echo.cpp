@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "internal.hpp"
-#include "sockit/rate.hpp"
+#include "sockit/tools/rate.hpp"
 
 namespace sockit::bench::detail {
 namespace {

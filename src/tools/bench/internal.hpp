@@ -8,10 +8,10 @@
 #include <span>
 #include <vector>
 
-#include "sockit/bench.hpp"
-#include "sockit/fd.hpp"
-#include "sockit/histogram.hpp"
-#include "sockit/poller.hpp"
+#include "sockit/async/poller.hpp"
+#include "sockit/sys/fd.hpp"
+#include "sockit/tools/bench.hpp"
+#include "sockit/tools/histogram.hpp"
 
 namespace sockit::bench::detail {
 

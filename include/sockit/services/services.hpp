@@ -1,0 +1,42 @@
+// The services sockit ships: handlers that run under every server model (see
+// sockit/server/service.hpp for the interface they implement).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "sockit/core/error.hpp"
+#include "sockit/server/service.hpp"
+
+namespace sockit {
+
+/// Sends every message back.
+std::unique_ptr<Service> make_echo_service();
+/// The lecture's server: "Welcome to the Server" on connect, then "Hello I am server: <message>"
+/// for each message.
+std::unique_ptr<Service> make_greet_service();
+/// Reads and drops everything.
+std::unique_ptr<Service> make_discard_service();
+
+/// Chat (line framing): every line a client sends reaches all other clients as "<name>: text".
+/// Names start as guest1, guest2...; commands /nick NAME, /who, /quit; join, leave and rename
+/// notices start with "* ". The operator (the program running the server) hears every line
+/// through `observer` and can speak with say().
+class ChatService : public Service {
+ public:
+  /// `observer` receives every line the room sees, from any thread, one call at a time.
+  using Observer = std::function<void(std::string_view line)>;
+  virtual void set_observer(Observer observer) = 0;
+  /// Sends "server: text" to every client. Thread-safe.
+  virtual void say(std::string_view text) = 0;
+  /// Number of clients in the room. Thread-safe.
+  virtual std::size_t members() const = 0;
+};
+std::unique_ptr<ChatService> make_chat_service();
+
+/// "echo", "greet", "discard" or "chat"; std::errc::invalid_argument otherwise.
+[[nodiscard]] Result<std::unique_ptr<Service>> make_service(std::string_view name);
+
+}  // namespace sockit
