@@ -98,7 +98,7 @@ bool IoCore::suspend(IoWaiter& w, std::coroutine_handle<> h) noexcept {
     return false;
   }
   if (w.deadline_.expired()) {
-    w.error_ = sys_error(ETIMEDOUT);
+    w.error_ = make_error_code(Errc::deadline_passed);
     return false;
   }
   const std::uint32_t bit = w.dir_ == IoWaiter::Dir::read ? kPollRead : kPollWrite;
@@ -175,7 +175,7 @@ void IoCore::expire(List& list, Clock::time_point now) noexcept {
     IoWaiter* next = w->next_;
     if (!w->deadline_.is_never() && w->deadline_.at() <= now) {
       list.unlink(w);
-      w->error_ = sys_error(ETIMEDOUT);
+      w->error_ = make_error_code(Errc::deadline_passed);
       w->where_ = IoWaiter::Where::ready;
       ready_.push_back(w);
     }

@@ -49,6 +49,8 @@ class SockitCategory final : public std::error_category {
         return "incomplete message timed out";
       case Errc::cancelled:
         return "operation cancelled";
+      case Errc::deadline_passed:
+        return "the deadline passed before the operation finished";
     }
     return "unknown sockit error " + std::to_string(value);
   }
@@ -57,6 +59,7 @@ class SockitCategory final : public std::error_category {
       case Errc::idle_timeout:
       case Errc::partial_timeout:
       case Errc::resolve_timed_out:
+      case Errc::deadline_passed:
         return std::errc::timed_out;
       case Errc::cancelled:
         return std::errc::operation_canceled;
@@ -151,6 +154,10 @@ std::string_view likely_cause(std::error_code ec, int port) noexcept {
         return "the server reached its connection cap";
       case Errc::output_limit:
         return "the peer stopped reading";
+      // Our own clock ran out: the network may be fine (a server that accepted and never
+      // answered gets here), so no firewall guess as for the kernel's ETIMEDOUT.
+      case Errc::deadline_passed:
+        return "no answer within the time allowed";
       default:
         return {};
     }

@@ -170,7 +170,7 @@ template <class Once>
 Status transfer_all(Stream& s, Ready direction, std::size_t total, std::size_t& done, Once once) {
   bool first = true;
   while (done < total) {
-    if (!first && s.deadline.expired()) return fail(sys_error(ETIMEDOUT));
+    if (!first && s.deadline.expired()) return fail(Errc::deadline_passed);
     first = false;
     if (s.poll_first) {
       if (auto w = wait_ready(s.fd, direction, s.deadline); !w) return w;
@@ -238,7 +238,7 @@ Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimite
     if (window.size() >= limit) return fail(Errc::line_too_long);
     // A delimiter may straddle the end of what we have: rescan its last size()-1 bytes only.
     scanned = window.size() >= delimiter.size() ? window.size() - delimiter.size() + 1 : 0;
-    if (!first && deadline.expired()) return fail(sys_error(ETIMEDOUT));
+    if (!first && deadline.expired()) return fail(Errc::deadline_passed);
     first = false;
     if (s.poll_first) {
       if (auto w = wait_ready(fd, Ready::read, deadline); !w) return fail(w.error());

@@ -137,9 +137,9 @@ class Race {
 
   Result<UniqueFd> give_up_on_deadline() {
     for (auto& a : live_)
-      finish(a.endpoint, sys_error(ETIMEDOUT), a.started);
+      finish(a.endpoint, make_error_code(Errc::deadline_passed), a.started);
     live_.clear();
-    const auto timed_out = sys_error(ETIMEDOUT);
+    const auto timed_out = make_error_code(Errc::deadline_passed);
     if (!best_ || rank(best_) < rank(timed_out)) best_ = timed_out;
     return fail(best_);
   }

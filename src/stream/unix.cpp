@@ -74,7 +74,7 @@ Result<UnixStream> UnixStream::connect(const UnixPath& path, Deadline deadline) 
       return UnixStream(std::move(*fd));
     }
     if (started.error() != std::errc::resource_unavailable_try_again) return fail(started.error());
-    if (deadline.expired()) return fail(sys_error(ETIMEDOUT));
+    if (deadline.expired()) return fail(Errc::deadline_passed);
     auto left = std::chrono::duration_cast<Millis>(deadline.at() - Clock::now());
     std::this_thread::sleep_for(deadline.is_never() ? pause : std::min(pause, left));
     pause = std::min(pause * 2, Millis(50));

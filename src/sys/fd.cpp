@@ -17,7 +17,7 @@ Status wait_ready(int fd, Ready what, Deadline deadline) {
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, deadline.poll_timeout_ms());
     if (n > 0) return {};
-    if (n == 0) return fail(sys_error(ETIMEDOUT));
+    if (n == 0) return fail(Errc::deadline_passed);
     if (errno != EINTR) return fail(sys_error());
   }
 }

@@ -37,6 +37,9 @@ enum class Errc {
   idle_timeout,         ///< no bytes arrived within the idle deadline
   partial_timeout,      ///< a message stayed incomplete past the partial-message deadline
   cancelled,            ///< the operation was cancelled (loop stopping, task destroyed)
+  /// One of sockit's own I/O deadlines (connect, read, write, accept) passed first. Not the
+  /// kernel's ETIMEDOUT, but it compares equal to std::errc::timed_out as a condition.
+  deadline_passed,
 };
 
 const std::error_category& sockit_category() noexcept;
@@ -64,7 +67,8 @@ inline std::unexpected<std::error_code> fail(Errc e) noexcept {
 bool is_dns_error(std::error_code ec) noexcept;
 /// True for "connection refused" (nothing listens) in any category that can express it.
 bool is_refused(std::error_code ec) noexcept;
-/// True for deadlines and OS timeouts (ETIMEDOUT, resolver deadline, idle/partial timeouts).
+/// True for deadlines and OS timeouts (ETIMEDOUT, I/O and resolver deadlines, idle/partial
+/// timeouts).
 bool is_timeout(std::error_code ec) noexcept;
 
 /// The likely cause of an error, in a few words, or "" when nothing useful can be said.
