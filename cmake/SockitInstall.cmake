@@ -8,7 +8,9 @@ install(TARGETS sockit sockit_clang_expected EXPORT sockitTargets
 # library's link interface, but as an empty INTERFACE target it carries nothing to consumers.
 install(TARGETS sockit_warnings EXPORT sockitTargets)
 install(TARGETS sockit_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY include/sockit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The tool-side headers (bench engine, histogram, rate, port lists) stay out of the package.
+install(DIRECTORY include/sockit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  PATTERN tools EXCLUDE)
 install(EXPORT sockitTargets NAMESPACE sockit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sockit)
 
 configure_package_config_file(cmake/sockitConfig.cmake.in

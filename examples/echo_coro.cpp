@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <string>
 
-#include "sockit/async.hpp"
-#include "sockit/async_server.hpp"
+#include "sockit/async/async.hpp"
+#include "sockit/server/async_server.hpp"
 
 using namespace sockit;
 using namespace std::chrono_literals;

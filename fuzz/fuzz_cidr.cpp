@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "sockit/cidr.hpp"
+#include "sockit/net/cidr.hpp"
 
 using sockit::Errc;
 using sockit::IpNetwork;

@@ -13,7 +13,7 @@
 #include <system_error>
 
 #include "fuzz_support.hpp"
-#include "sockit/endpoint.hpp"
+#include "sockit/net/endpoint.hpp"
 
 using sockit::Endpoint;
 using sockit::Errc;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "sockit/address.hpp"
+#include "sockit/net/address.hpp"
 
 using sockit::IpAddress;
 using sockit::IPv6Address;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "sockit/port_list.hpp"
+#include "sockit/tools/port_list.hpp"
 
 using sockit::PortList;
 using sockit::PortListOptions;

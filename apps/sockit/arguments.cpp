@@ -10,7 +10,7 @@
 
 #include "exit_codes.hpp"
 #include "output.hpp"
-#include "sockit/address.hpp"
+#include "sockit/net/address.hpp"
 
 namespace sockit::cli {
 namespace {

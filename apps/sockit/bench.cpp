@@ -16,8 +16,8 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/bench.hpp"
-#include "sockit/resolver.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/tools/bench.hpp"
 #include "targets.hpp"
 
 namespace sockit::cli {

@@ -14,9 +14,9 @@
 
 #include "framing.hpp"
 #include "output.hpp"
-#include "sockit/buffer.hpp"
-#include "sockit/io.hpp"
-#include "sockit/socket.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/stream/io.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -6,9 +6,10 @@
 #include <expected>
 #include <string>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
+#include "sockit/codec/framing.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
 
 namespace CLI {
 class App;
@@ -20,7 +21,8 @@ class UdpSocket;
 
 namespace sockit::cli {
 
-enum class Frame { none, line, len32 };
+/// --frame: the library's framings (--frame none is Framing::raw: bytes pass as they are).
+using Frame = Framing;
 
 struct BridgeOptions {
   bool crlf = false;         ///< -C: send "\r\n" for every "\n" read from stdin
@@ -30,7 +32,7 @@ struct BridgeOptions {
   bool recv_only = false;    ///< --recv-only: never read stdin
   bool no_shutdown = false;  ///< --no-shutdown: keep the write side open after stdin EOF
   bool verbose = false;      ///< -v: say who sent datagrams
-  Frame frame = Frame::none;
+  Frame frame = Frame::raw;
   Millis idle{0};  ///< -i: give up after this long without traffic; 0 = wait forever
 };
 

@@ -32,7 +32,7 @@ std::expected<BridgeOptions, std::string> BridgeFlags::options(bool datagram) co
   o.send_only = send_only;
   o.recv_only = recv_only;
   o.no_shutdown = no_shutdown;
-  o.frame = frame == "line" ? Frame::line : frame == "len32" ? Frame::len32 : Frame::none;
+  o.frame = frame == "line" ? Frame::line : frame == "len32" ? Frame::len32 : Frame::raw;
   return o;
 }
 

@@ -16,10 +16,10 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/socket.hpp"
-#include "sockit/tcp.hpp"
-#include "sockit/udp.hpp"
-#include "sockit/unix.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/stream/unix.hpp"
+#include "sockit/sys/socket.hpp"
 #include "targets.hpp"
 
 namespace sockit::cli {

@@ -18,7 +18,7 @@
 #include "exit_codes.hpp"
 #include "framing.hpp"
 #include "output.hpp"
-#include "sockit/udp.hpp"
+#include "sockit/stream/udp.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -30,7 +30,7 @@ constexpr int kStdout = 1;
 class DatagramBridge {
  public:
   DatagramBridge(UdpSocket& sock, bool connected, const BridgeOptions& o)
-      : sock_(sock), connected_(connected), o_(o), encoder_(Frame::none, o.crlf) {
+      : sock_(sock), connected_(connected), o_(o), encoder_(Frame::raw, o.crlf) {
     stdin_open_ = !o.recv_only;
   }
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "output.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit::cli {
 

@@ -23,7 +23,7 @@ Status FrameEncoder::encode_one(std::string& out, std::string_view line) const {
 }
 
 Result<std::string> FrameEncoder::encode(std::string_view chunk, bool eof) {
-  if (frame_ == Frame::none) return raw(chunk);
+  if (frame_ == Frame::raw) return raw(chunk);
   partial_.append(chunk);
   std::string out;
   std::size_t start = 0;
@@ -52,7 +52,7 @@ FrameDecoder::FrameDecoder(Frame frame) : frame_(frame) {
 }
 
 Result<std::string> FrameDecoder::decode(std::string_view bytes) {
-  if (frame_ == Frame::none) return std::string(bytes);
+  if (frame_ == Frame::raw) return std::string(bytes);
   std::string out;
   auto drain = [&out](auto& decoder) -> Status {
     for (Decoded d = decoder.next(); !d.needs_more(); d = decoder.next()) {

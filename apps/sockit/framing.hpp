@@ -11,7 +11,7 @@
 #include "bridge.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit::cli {
 

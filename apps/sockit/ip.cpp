@@ -17,7 +17,7 @@
 #include "exit_codes.hpp"
 #include "ip_interfaces.hpp"
 #include "output.hpp"
-#include "sockit/cidr.hpp"
+#include "sockit/net/cidr.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "exit_codes.hpp"
 #include "output.hpp"
-#include "sockit/interfaces.hpp"
+#include "sockit/net/interfaces.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -15,11 +15,11 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/resolver.hpp"
-#include "sockit/socket.hpp"
-#include "sockit/tcp.hpp"
-#include "sockit/udp.hpp"
-#include "sockit/unix.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/stream/unix.hpp"
+#include "sockit/sys/socket.hpp"
 #include "targets.hpp"
 
 namespace sockit::cli {

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sockit/deadline.hpp"
-#include "sockit/resolver.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/net/resolver.hpp"
 
 namespace sockit::cli {
 

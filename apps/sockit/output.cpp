@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "sockit/service.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit::cli {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit::cli {
 

@@ -12,8 +12,8 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/address.hpp"
-#include "sockit/resolver.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/resolver.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -24,10 +24,10 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/port_list.hpp"
-#include "sockit/resolver.hpp"
-#include "sockit/socket.hpp"
-#include "sockit/udp.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/sys/socket.hpp"
+#include "sockit/tools/port_list.hpp"
 
 namespace sockit::cli {
 namespace {

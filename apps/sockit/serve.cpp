@@ -19,9 +19,10 @@
 #include "operator_output.hpp"
 #include "options.hpp"
 #include "output.hpp"
-#include "sockit/resolver.hpp"
-#include "sockit/server.hpp"
-#include "sockit/udp_server.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/server/server.hpp"
+#include "sockit/server/udp_server.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include <span>
 #include <string>
 
-#include "sockit/tcp.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit::cli {
 namespace {

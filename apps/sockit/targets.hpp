@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "sockit/deadline.hpp"
-#include "sockit/endpoint.hpp"
-#include "sockit/error.hpp"
-#include "sockit/resolver.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/net/resolver.hpp"
 
 namespace sockit::cli {
 

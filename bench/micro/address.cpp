@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "sockit/address.hpp"
-#include "sockit/cidr.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/cidr.hpp"
 
 namespace {
 

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "sockit/buffer.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
+#include "sockit/core/buffer.hpp"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include <iostream>
 #include <string>
 
-#include "sockit/resolver.hpp"
-#include "sockit/socket.hpp"
+#include "sockit/net/resolver.hpp"
+#include "sockit/sys/socket.hpp"
 
 int main() {
   // socket.socket(AF_INET, SOCK_STREAM)

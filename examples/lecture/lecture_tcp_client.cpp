@@ -12,8 +12,8 @@
 #include <span>
 #include <string>
 
-#include "sockit/io.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/tcp.hpp"
 
 int main(int argc, char** argv) {
   std::string port = "12345";

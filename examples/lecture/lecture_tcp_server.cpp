@@ -9,8 +9,8 @@
 #include <span>
 #include <string_view>
 
-#include "sockit/io.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/tcp.hpp"
 
 int main(int argc, char** argv) {
   std::uint16_t port = 12345;

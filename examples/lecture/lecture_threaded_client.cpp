@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "sockit/io.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "sockit/io.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "sockit/udp.hpp"
+#include "sockit/stream/udp.hpp"
 
 int main(int argc, char** argv) {
   std::uint16_t port = 12345;

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "sockit/server.hpp"
+#include "sockit/server/server.hpp"
 
 namespace sockit {
 

@@ -1,6 +1,6 @@
 // Server: accepting, admission (allow/deny, connection cap), descriptor exhaustion and
 // draining, shared by every model. What happens to an admitted connection is the Backend's job.
-#include "sockit/server.hpp"
+#include "sockit/server/server.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "backend.hpp"
-#include "sockit/socket.hpp"
-#include "sockit/tcp.hpp"
-#include "sockit/unix.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/unix.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 namespace {

@@ -1,4 +1,4 @@
-#include "sockit/udp_server.hpp"
+#include "sockit/server/udp_server.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -6,8 +6,8 @@
 #include <cassert>
 #include <cerrno>
 
-#include "sockit/socket.hpp"
-#include "sockit/udp.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 namespace {

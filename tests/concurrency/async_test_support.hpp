@@ -11,7 +11,7 @@
 #include <memory>
 #include <utility>
 
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 
 namespace sockit::async_test {
 

@@ -1,7 +1,7 @@
 // The coroutine API over real sockets: results, exact error codes, deadlines, read limits,
 // cancellation and teardown. (start_server under load and allocation-freedom:
 // test_async_server.cpp)
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 
 #include "async_test_support.hpp"
 
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/async_server.hpp"
-#include "sockit/tcp.hpp"
+#include "sockit/server/async_server.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit {
 namespace {
@@ -116,6 +116,7 @@ TEST(AsyncConnect, DeadlineGivesTimedOutWhenTheListenerNeverAnswers) {
   }(*loop, *listener->local_endpoint()));
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(*last, std::errc::timed_out);
+  EXPECT_EQ(*last, Errc::deadline_passed);
   EXPECT_LT(Clock::now() - start, 5s);
 }
 
@@ -141,6 +142,7 @@ TEST(AsyncWrite, DeadlineGivesTimedOutWhenThePeerDoesNotRead) {
   ASSERT_TRUE(got.has_value());
   ASSERT_FALSE(got->has_value());
   EXPECT_EQ(got->error(), std::errc::timed_out);
+  EXPECT_EQ(got->error(), Errc::deadline_passed);
 }
 
 TEST(AsyncRead, ReadUntilOverMaxIsLineTooLong) {

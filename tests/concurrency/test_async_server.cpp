@@ -1,7 +1,7 @@
 // start_server under load (200 concurrent coroutine clients, every byte checked), the
 // connection cap, and no heap allocation per read, write, deadline or sleep (a counting
 // operator new).
-#include "sockit/async_server.hpp"
+#include "sockit/server/async_server.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "async_test_support.hpp"
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 #include "support/alloc_counter.hpp"
 
 namespace sockit {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "async_test_support.hpp"
-#include "sockit/async.hpp"
+#include "sockit/async/async.hpp"
 
 namespace sockit {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "sockit/udp_server.hpp"
+#include "sockit/server/udp_server.hpp"
 #include "support/process.hpp"
 #include "support/server_fixture.hpp"
 

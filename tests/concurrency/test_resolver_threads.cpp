@@ -9,7 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/resolver.hpp"
+#include "net/resolver_testing.hpp"
+#include "sockit/net/resolver.hpp"
 
 namespace sockit {
 namespace {

@@ -8,7 +8,7 @@
 #include <csignal>
 #include <string>
 
-#include "sockit/connection.hpp"
+#include "sockit/async/connection.hpp"
 #include "support/server_fixture.hpp"
 
 namespace sockit {

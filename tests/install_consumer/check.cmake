@@ -9,6 +9,10 @@ function(run)
   set(last_output "${out}" PARENT_SCOPE)
 endfunction()
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+# The tool side (bench engine, histogram, rate, port lists) is not part of the package.
+if(EXISTS ${WORK_DIR}/prefix/include/sockit/tools)
+  message(FATAL_ERROR "the install carries the tool-side headers include/sockit/tools")
+endif()
 # A sanitizer build's library needs the same runtime at link time: pass the build's own flags
 # (empty for dev and release).
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${WORK_DIR}/build -G ${GENERATOR}

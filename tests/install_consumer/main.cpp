@@ -1,7 +1,6 @@
 // Links sockit from an install and uses one value type and one OS call; exits 0 on success.
-#include <sockit/address.hpp>
-#include <sockit/error.hpp>
-#include <sockit/fd.hpp>
+// Includes the umbrella header: every installed header must compile from the package alone.
+#include <sockit/sockit.hpp>
 
 #include <cstdio>
 

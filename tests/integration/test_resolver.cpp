@@ -2,7 +2,7 @@
 //
 // What this machine returns for "www.abc.invalid" (RFC 6761: .invalid never resolves):
 // getaddrinfo fails with EAI_NONAME (-2), "Name or service not known", within milliseconds.
-#include "sockit/resolver.hpp"
+#include "sockit/net/resolver.hpp"
 
 #include <gtest/gtest.h>
 #include <netdb.h>
@@ -11,7 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/tcp.hpp"
+#include "net/resolver_testing.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit {
 namespace {

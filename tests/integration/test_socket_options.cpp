@@ -1,5 +1,5 @@
 // socket.hpp: typed options read back from the kernel, SO_ERROR, linger/RST, addresses, shutdown.
-#include "sockit/socket.hpp"
+#include "sockit/sys/socket.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,8 +9,8 @@
 #include <chrono>
 #include <string_view>
 
-#include "sockit/tcp.hpp"
-#include "sockit/udp.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/udp.hpp"
 
 namespace sockit {
 namespace {

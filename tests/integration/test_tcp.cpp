@@ -1,5 +1,5 @@
 // TcpStream and TcpListener over loopback: exact outcomes, deadlines, and no descriptor leaks.
-#include "sockit/tcp.hpp"
+#include "sockit/stream/tcp.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

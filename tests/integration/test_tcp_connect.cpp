@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sockit/tcp.hpp"
+#include "sockit/stream/tcp.hpp"
 
 namespace sockit {
 namespace {

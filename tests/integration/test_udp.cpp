@@ -1,5 +1,5 @@
 // UdpSocket over loopback: datagram boundaries, truncation, connected-UDP errors, deadlines.
-#include "sockit/udp.hpp"
+#include "sockit/stream/udp.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Unix domain sockets: filesystem paths and abstract names, stale-file handling, datagrams.
-#include "sockit/unix.hpp"
+#include "sockit/stream/unix.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

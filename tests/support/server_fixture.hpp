@@ -16,8 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/loop.hpp"
-#include "sockit/server.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/server/server.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit::test {
 

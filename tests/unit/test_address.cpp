@@ -1,5 +1,5 @@
-#include "sockit/address.hpp"
-#include "sockit/cidr.hpp"
+#include "sockit/net/address.hpp"
+#include "sockit/net/cidr.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>

@@ -1,4 +1,4 @@
-#include "sockit/buffer.hpp"
+#include "sockit/core/buffer.hpp"
 
 #include <gtest/gtest.h>
 

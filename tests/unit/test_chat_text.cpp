@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "sockit/service.hpp"
+#include "sockit/services/services.hpp"
 
 namespace sockit {
 namespace {

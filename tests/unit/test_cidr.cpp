@@ -1,4 +1,4 @@
-#include "sockit/cidr.hpp"
+#include "sockit/net/cidr.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sockit/connection.hpp"
+#include "sockit/async/connection.hpp"
 
 #include <gtest/gtest.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "sockit/endpoint.hpp"
+#include "sockit/net/endpoint.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>

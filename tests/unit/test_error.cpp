@@ -1,4 +1,4 @@
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 #include <gtest/gtest.h>
 #include <netdb.h>
@@ -42,6 +42,20 @@ TEST(Error, SockitCodesHaveMessagesAndConditions) {
   EXPECT_TRUE(is_timeout(Errc::resolve_timed_out));
   EXPECT_TRUE(is_dns_error(Errc::resolve_timed_out));
   EXPECT_FALSE(is_timeout(Errc::line_too_long));
+}
+
+// A passed deadline of ours is not the kernel's ETIMEDOUT: its own code and words, still a
+// timeout for anyone testing the condition, and no firewall guess (the peer may be up and silent).
+TEST(Error, DeadlinePassedIsOurOwnTimeout) {
+  std::error_code ec = Errc::deadline_passed;
+  EXPECT_EQ(ec.category(), sockit_category());
+  EXPECT_NE(ec, sys_error(ETIMEDOUT));
+  EXPECT_EQ(ec, std::errc::timed_out);
+  EXPECT_TRUE(is_timeout(ec));
+  EXPECT_FALSE(is_dns_error(ec));
+  EXPECT_EQ(explain(ec, "cannot read from 127.0.0.1 port 9"),
+            "cannot read from 127.0.0.1 port 9: the deadline passed before the operation finished "
+            "(no answer within the time allowed)");
 }
 
 TEST(Error, ClassifiersAreExclusive) {

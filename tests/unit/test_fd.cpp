@@ -1,4 +1,4 @@
-#include "sockit/fd.hpp"
+#include "sockit/sys/fd.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -53,6 +53,7 @@ TEST(WaitReady, TimesOutWithEtimedout) {
   auto r = wait_ready(a.get(), Ready::read, Deadline::after(Millis(50)));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), std::errc::timed_out);
+  EXPECT_EQ(r.error(), Errc::deadline_passed);  // our deadline, not the kernel's ETIMEDOUT
   EXPECT_GE(Clock::now() - start, Millis(45));
 }
 

@@ -1,4 +1,4 @@
-#include "sockit/histogram.hpp"
+#include "sockit/tools/histogram.hpp"
 
 #include <gtest/gtest.h>
 

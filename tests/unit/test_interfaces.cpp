@@ -1,4 +1,4 @@
-#include "sockit/interfaces.hpp"
+#include "sockit/net/interfaces.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>

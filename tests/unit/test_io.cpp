@@ -1,4 +1,4 @@
-#include "sockit/io.hpp"
+#include "sockit/stream/io.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/buffer.hpp"
-#include "sockit/fd.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {
@@ -260,6 +260,7 @@ TEST(Io, DeadlinesFireWithTimedOut) {
   Status st = recv_exact(p.b.get(), out, Deadline::after(Millis(50)), &received);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error(), std::errc::timed_out);
+  EXPECT_EQ(st.error(), Errc::deadline_passed);
   EXPECT_EQ(received, 0u);
   EXPECT_GE(Clock::now() - start, Millis(45));
 
@@ -267,6 +268,7 @@ TEST(Io, DeadlinesFireWithTimedOut) {
   auto line = recv_until(p.b.get(), buf, "\n", 10, Deadline::after(Millis(30)));
   ASSERT_FALSE(line);
   EXPECT_EQ(line.error(), std::errc::timed_out);
+  EXPECT_EQ(line.error(), Errc::deadline_passed);
 }
 
 TEST(Io, SendAllTimesOutWhenPeerDoesNotRead) {
@@ -277,6 +279,7 @@ TEST(Io, SendAllTimesOutWhenPeerDoesNotRead) {
   Status st = send_all(p.a.get(), big, Deadline::after(Millis(50)), &sent);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error(), std::errc::timed_out);
+  EXPECT_EQ(st.error(), Errc::deadline_passed);
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, big.size());
 }

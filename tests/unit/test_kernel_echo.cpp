@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/connection.hpp"
+#include "sockit/async/connection.hpp"
 
 namespace sockit {
 namespace {

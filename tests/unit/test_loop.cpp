@@ -1,4 +1,4 @@
-#include "sockit/loop.hpp"
+#include "sockit/async/loop.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "sockit/poller.hpp"
+#include "sockit/async/poller.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 
 #include <array>
 
-#include "sockit/fd.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {

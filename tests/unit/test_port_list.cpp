@@ -1,4 +1,4 @@
-#include "sockit/port_list.hpp"
+#include "sockit/tools/port_list.hpp"
 
 #include <gtest/gtest.h>
 

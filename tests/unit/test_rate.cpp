@@ -1,4 +1,4 @@
-#include "sockit/rate.hpp"
+#include "sockit/tools/rate.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Resolver paths that never need DNS: literals, service names from /etc/services, the builtin
 // "localhost", and the deadline machinery driven by a slow stand-in for getaddrinfo.
-#include "sockit/resolver.hpp"
+#include "sockit/net/resolver.hpp"
 
 #include <gtest/gtest.h>
 #include <netdb.h>
@@ -11,7 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "sockit/fd.hpp"
+#include "net/resolver_testing.hpp"
+#include "sockit/sys/fd.hpp"
 
 namespace sockit {
 namespace {

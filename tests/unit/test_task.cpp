@@ -1,13 +1,13 @@
 // Task<T> and TaskSet without an event loop: composition, result passing, laziness, symmetric
 // transfer (deep chains must not grow the stack) and destruction of suspended chains.
-#include "sockit/task.hpp"
+#include "sockit/async/task.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "sockit/error.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 namespace {

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "sockit/buffer.hpp"
 #include "sockit/codec/decoded.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -59,9 +59,9 @@ class LengthPrefixDecoder {
 
 /// Appends header + payload. A payload longer than max_frame or than a u32 can announce is
 /// Errc::frame_too_long and nothing is appended.
-Status encode_frame(Buffer& out, std::string_view payload,
-                    std::size_t max_frame = static_cast<std::size_t>(-1));
-Status encode_frame(std::string& out, std::string_view payload,
-                    std::size_t max_frame = static_cast<std::size_t>(-1));
+[[nodiscard]] Status encode_frame(Buffer& out, std::string_view payload,
+                                  std::size_t max_frame = static_cast<std::size_t>(-1));
+[[nodiscard]] Status encode_frame(std::string& out, std::string_view payload,
+                                  std::size_t max_frame = static_cast<std::size_t>(-1));
 
 }  // namespace sockit

@@ -25,9 +25,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "sockit/buffer.hpp"
 #include "sockit/codec/decoded.hpp"
-#include "sockit/error.hpp"
+#include "sockit/core/buffer.hpp"
+#include "sockit/core/error.hpp"
 
 namespace sockit {
 
@@ -68,9 +68,9 @@ class LineDecoder {
 /// Appends `line` and its ending ("\n" for LineMode::lf, "\r\n" otherwise). A line holding
 /// '\n' would come back as two lines: Errc::malformed_frame; longer than max_line:
 /// Errc::line_too_long. Nothing is appended on failure.
-Status encode_line(Buffer& out, std::string_view line, LineMode mode,
-                   std::size_t max_line = static_cast<std::size_t>(-1));
-Status encode_line(std::string& out, std::string_view line, LineMode mode,
-                   std::size_t max_line = static_cast<std::size_t>(-1));
+[[nodiscard]] Status encode_line(Buffer& out, std::string_view line, LineMode mode,
+                                 std::size_t max_line = static_cast<std::size_t>(-1));
+[[nodiscard]] Status encode_line(std::string& out, std::string_view line, LineMode mode,
+                                 std::size_t max_line = static_cast<std::size_t>(-1));
 
 }  // namespace sockit

@@ -1,0 +1,143 @@
+// Server: accepts connections on one listener and serves them with a Service under one of four
+// concurrency models. The model decides only which thread drives a connection; admission
+// (connection cap, allow/deny), framing, limits and the service code are shared.
+//
+//   thread    one thread per client (the lecture's server): a joinable thread per connection,
+//             at most max_conns of them, reaped as they finish.
+//   pool      a fixed set of worker threads; each serves one connection at a time, the others
+//             wait in a queue (counted against max_conns).
+//   loop      one EventLoop: every connection non-blocking on the loop that accepts.
+//   reactors  N EventLoops on N threads; the accepting loop hands each new connection to the
+//             next one round robin, and the connection stays there for life.
+//
+// Threads: the accepting ("base") loop is the caller's. create(), start(), drain() and the
+// destructor are base-loop-thread only (asserted through the loop); stats() is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "sockit/async/connection.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/net/cidr.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/server/service.hpp"
+#include "sockit/sys/fd.hpp"
+
+namespace sockit {
+
+enum class Model : std::uint8_t { thread, pool, loop, reactors };
+std::string_view model_name(Model m) noexcept;
+/// "thread", "pool", "loop" or "reactors"; std::errc::invalid_argument otherwise.
+[[nodiscard]] Result<Model> parse_model(std::string_view text);
+
+struct ServerOptions {
+  Model model = Model::loop;
+  unsigned threads = 0;                 ///< pool size / reactor count; 0: one per core
+  std::optional<Framing> framing;       ///< default: the service's own
+  std::size_t max_conns = 10000;        ///< over it: "ERR server full\n" and close
+  std::size_t max_message = 64 * 1024;  ///< longest line / len32 payload
+  ConnectionOptions connection;         ///< output limits, idle and partial deadlines
+  /// SO_SNDBUF for each connection; 0 keeps the kernel's autotuning (up to tcp_wmem's maximum,
+  /// 4 MiB here). A fixed size bounds how much a slow reader can park in the kernel before the
+  /// output limit sees it.
+  int send_buffer = 0;
+  std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
+  std::vector<IpNetwork> deny;   ///< never these peers
+};
+
+struct ServerStats {
+  std::uint64_t connections = 0;  ///< open now
+  std::uint64_t accepted = 0;     ///< served since start
+  std::uint64_t refused = 0;      ///< turned away: cap, allow/deny, descriptor exhaustion
+  std::uint64_t threads = 0;      ///< threads serving connections now (thread/pool models)
+  std::uint64_t messages = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+/// What a drain ended with: connections still open at the deadline were cut.
+struct DrainReport {
+  std::size_t cut = 0;
+};
+
+/// True when `peer` may connect: not in any deny network, and in an allow network when there
+/// are any. A non-IP peer (Unix socket) is always admitted.
+bool admitted(const Endpoint& peer, const std::vector<IpNetwork>& allow,
+              const std::vector<IpNetwork>& deny) noexcept;
+
+class Backend;
+struct ServeContext;
+
+class Server {
+ public:
+  /// Serves on `listener` (a bound, listening, non-blocking stream socket), driven from `base`.
+  /// `service` must outlive the server. Base loop thread only.
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
+                                                              Service& service,
+                                                              ServerOptions options);
+  /// Binds a TCP listener (or a Unix one for a Unix endpoint, replacing a stale socket file)
+  /// and calls create().
+  [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
+                                                              Service& service,
+                                                              ServerOptions options);
+  /// Stops every thread; connections still open are closed at once. Base loop thread only.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Where the listener is bound (the real port after binding port 0).
+  const Endpoint& local_endpoint() const noexcept { return local_; }
+  const ServerOptions& options() const noexcept { return options_; }
+
+  /// Starts the model's threads and accepting. Base loop thread only.
+  [[nodiscard]] Status start();
+  /// Graceful stop: closes the listener, lets every connection finish the messages it has
+  /// received (input already in the kernel is read and answered), then closes it; calls `done`
+  /// on the base loop when all are closed, or at `deadline` after cutting the rest.
+  /// Base loop thread only.
+  void drain(Clock::duration deadline, std::function<void(DrainReport)> done);
+
+  /// Thread-safe.
+  ServerStats stats() const;
+
+ private:
+  class Acceptor;
+  Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options);
+  void on_acceptable();
+  void accept_some(int max);
+  void admit(UniqueFd fd, const Endpoint& peer);
+  void refuse_full(UniqueFd fd);
+  void on_descriptors_exhausted();
+  void pause_accepting();
+  void stop_listening();
+  void finish_drain();
+
+  EventLoop& base_;
+  UniqueFd listener_;
+  std::shared_ptr<void> listener_owner_;  // e.g. the UnixListener that unlinks its path
+  Service& service_;
+  ServerOptions options_;
+  Endpoint local_;
+  std::unique_ptr<ServeContext> ctx_;
+  std::unique_ptr<Acceptor> acceptor_;
+  std::unique_ptr<Backend> backend_;
+  UniqueFd reserve_;  // spare descriptor for the EMFILE trick (loop and reactors models)
+  bool watching_ = false;
+  bool draining_ = false;
+  EventLoop::TimerId resume_timer_ = 0;
+  EventLoop::TimerId drain_poll_ = 0;
+  EventLoop::TimerId drain_deadline_ = 0;
+  std::function<void(DrainReport)> drain_done_;
+  std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<std::uint64_t> refused_{0};
+};
+
+}  // namespace sockit

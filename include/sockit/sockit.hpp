@@ -1,0 +1,40 @@
+// The whole public library in one include: every layer's headers, lowest first.
+// The tool side (sockit/tools/: bench engine, histogram, rate, port lists) is not part of it.
+#pragma once
+
+#include "sockit/core/buffer.hpp"
+#include "sockit/core/deadline.hpp"
+#include "sockit/core/error.hpp"
+#include "sockit/core/unique_fd.hpp"
+
+#include "sockit/net/address.hpp"
+#include "sockit/net/cidr.hpp"
+#include "sockit/net/endpoint.hpp"
+#include "sockit/net/interfaces.hpp"
+#include "sockit/net/resolver.hpp"
+
+#include "sockit/sys/fd.hpp"
+#include "sockit/sys/socket.hpp"
+
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/stream/unix.hpp"
+
+#include "sockit/codec/decoded.hpp"
+#include "sockit/codec/framing.hpp"
+#include "sockit/codec/length_prefix.hpp"
+#include "sockit/codec/line.hpp"
+
+#include "sockit/async/async.hpp"
+#include "sockit/async/connection.hpp"
+#include "sockit/async/loop.hpp"
+#include "sockit/async/poller.hpp"
+#include "sockit/async/task.hpp"
+
+#include "sockit/server/async_server.hpp"
+#include "sockit/server/server.hpp"
+#include "sockit/server/service.hpp"
+#include "sockit/server/udp_server.hpp"
+
+#include "sockit/services/services.hpp"

@@ -1,0 +1,301 @@
+#include "sockit/async/connection.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cerrno>
+
+#include "sockit/sys/socket.hpp"
+
+namespace sockit {
+namespace {
+
+// Per-thread read area (every loop runs on its own thread). A connection with no partial input
+// reads into it and keeps only the bytes its owner left unconsumed, so an idle connection holds
+// no input memory at all; one holding a partial message reads into its own buffer and uses the
+// scratch as the overflow of muduo's readv trick. `busy` guards against a nested read on the
+// same thread while the scratch is handed to on_data.
+constexpr std::size_t kScratchSize = 64 * 1024;
+struct Scratch {
+  Buffer buffer{kScratchSize};
+  bool busy = false;
+};
+thread_local Scratch t_scratch;
+
+iovec iov_of(std::string_view s) {
+  return iovec{const_cast<char*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
+                       const ConnectionOptions& options, TrafficCounters& counters)
+    : loop_(loop),
+      fd_(std::move(fd)),
+      events_(events),
+      options_(options),
+      counters_(counters),
+      input_(0),
+      output_(0),
+      last_input_(loop.now()),
+      partial_since_(last_input_) {}
+
+Connection::~Connection() {
+  assert(loop_.in_loop_thread());
+  if (watching_ && fd_) (void)loop_.unwatch(fd_.get());
+}
+
+Status Connection::start() {
+  assert(loop_.in_loop_thread());
+  interest_ = kPollRead;
+  if (auto st = loop_.watch(fd_.get(), interest_, *this); !st) return st;
+  watching_ = true;
+  return {};
+}
+
+void Connection::on_ready(std::uint32_t events) {
+  if (closed()) return;  // a stale event of the batch in which this connection closed
+  if ((interest_ & kPollRead) != 0 && (events & (kPollRead | kPollError | kPollHangup)) != 0) {
+    handle_read();
+  }
+  if (!closed() && (events & kPollWrite) != 0) handle_write();
+  // EPOLLHUP/EPOLLERR are reported even without interest; with reading stopped nothing else
+  // would consume them and a level-triggered loop would spin on this descriptor.
+  if (!closed() && (interest_ & kPollRead) == 0 && (events & (kPollError | kPollHangup)) != 0) {
+    auto pending = pending_error(fd_.get());
+    abort(pending && *pending ? *pending : sys_error(EPIPE));
+  }
+}
+
+void Connection::poll_input() {
+  assert(loop_.in_loop_thread());
+  if (!closed() && !closing_ && !read_eof_) handle_read();
+}
+
+void Connection::on_read_eof() {
+  read_eof_ = true;
+  update_interest();
+  if (closing_) {
+    if (output_.empty()) finish(close_reason_);
+  } else {
+    events_.on_eof(*this);
+  }
+}
+
+void Connection::handle_read() {
+  if (streaming_ && pipe_ != nullptr && splice_echo()) return;
+  const bool was_partial = partial_;
+  Scratch& scratch = t_scratch;
+  const bool direct = !closing_ && input_.empty() && !scratch.busy;
+  std::span<std::byte> room;  // closing: input is no longer wanted, read only to find the EOF
+  if (!closing_ && !direct) room = input_.writable();
+  const auto spare = scratch.buffer.writable();
+  std::array<iovec, 2> iov{iovec{room.data(), room.size()}, iovec{spare.data(), spare.size()}};
+  ssize_t n = 0;
+  do {
+    // With nothing buffered the scratch is the only target: plain recv() spares the kernel the
+    // iovec import that readv() pays on every call (the common case of a request/response).
+    n = room.empty() ? ::recv(fd_.get(), spare.data(), spare.size(), 0)
+                     : ::readv(fd_.get(), iov.data(), 2);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return;
+  }
+  if (n == 0) {
+    on_read_eof();
+    return;
+  }
+  const auto got = static_cast<std::size_t>(n);
+  counters_.add_in(got);
+  last_input_ = loop_.now();
+  active_ = true;
+  if (closing_) return;
+  const std::uint64_t messages_before = counters_.messages.load(std::memory_order_relaxed);
+  if (direct) {
+    if (got == spare.size()) streaming_ = true;  // echo_through takes over, if enabled
+    scratch.buffer.commit(got);
+    scratch.busy = true;
+    partial_ = events_.on_data(*this, scratch.buffer);
+    scratch.busy = false;
+    // Only the unconsumed rest of a partial message is copied into the connection's own buffer.
+    if (!closing_ && !closed() && !scratch.buffer.empty()) input_.append(scratch.buffer.readable());
+    scratch.buffer.consume_all();
+  } else {
+    if (got <= room.size()) {
+      input_.commit(got);
+    } else {
+      input_.commit(room.size());
+      input_.append(std::span<const std::byte>(spare.data(), got - room.size()));
+    }
+    partial_ = events_.on_data(*this, input_);
+  }
+  if (closed()) return;
+  // The partial-message clock restarts whenever a message completes (the owner counts it), so
+  // only a message that itself stays incomplete too long trips it, not a busy pipelining
+  // client, and not a slowloris whose every byte "makes progress" into the decoder.
+  const bool progress = counters_.messages.load(std::memory_order_relaxed) != messages_before;
+  if (partial_ && (!was_partial || progress)) partial_since_ = last_input_;
+}
+
+std::size_t Connection::write_now(std::string_view a, std::string_view b) {
+  std::array<iovec, 2> iov{iov_of(a), iov_of(b)};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = 2;
+  ssize_t n = 0;
+  do {
+    // One piece (an echo, most replies) goes out with send(): no msghdr or iovec to import.
+    n = b.empty() ? ::send(fd_.get(), a.data(), a.size(), MSG_NOSIGNAL)
+                  : ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return 0;
+  }
+  counters_.add_out(static_cast<std::size_t>(n));
+  return static_cast<std::size_t>(n);
+}
+
+void Connection::send(std::string_view a, std::string_view b) {
+  assert(loop_.in_loop_thread());
+  if (closing_ || closed() || write_shut_) return;
+  std::size_t written = 0;
+  if (output_.empty()) {
+    written = write_now(a, b);  // the common case: the kernel takes it all, nothing is copied
+    if (closed()) return;
+    if (written == a.size() + b.size()) return;
+  }
+  if (written < a.size()) {
+    output_.append(a.substr(written));
+    output_.append(b);
+  } else {
+    output_.append(b.substr(written - a.size()));
+  }
+  after_output_change();
+}
+
+void Connection::handle_write() {
+  if (output_.empty()) {
+    update_interest();
+    return;
+  }
+  const auto data = output_.view();
+  ssize_t n = 0;
+  do {
+    n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    return;
+  }
+  counters_.add_out(static_cast<std::size_t>(n));
+  active_ = true;
+  output_.consume(static_cast<std::size_t>(n));
+  after_output_change();
+}
+
+void Connection::after_output_change() {
+  const std::size_t queued = output_.readable_bytes();
+  if (queued > options_.output_limit) {
+    abort(make_error_code(Errc::output_limit));
+    return;
+  }
+  // Hysteresis: resume only once half the high-water mark has drained, so a connection near
+  // the mark does not flip its epoll interest on every write.
+  if (queued > options_.high_water) {
+    paused_ = true;
+  } else if (queued <= options_.high_water / 2) {
+    paused_ = false;
+  }
+  if (closing_ && queued == 0) {
+    if (!write_shut_) {
+      write_shut_ = true;
+      (void)shutdown(fd_.get(), ShutdownHow::write);
+    }
+    if (read_eof_ || no_linger_) {
+      finish(close_reason_);
+      return;
+    }
+  }
+  update_interest();
+}
+
+void Connection::update_interest() {
+  if (!watching_ || closed()) return;
+  std::uint32_t want = 0;
+  if (!read_eof_ && !paused_) want |= kPollRead;
+  if (!output_.empty() && !write_shut_) want |= kPollWrite;
+  if (want == interest_) return;
+  interest_ = want;
+  if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
+}
+
+void Connection::close(std::error_code why, Clock::duration linger) {
+  assert(loop_.in_loop_thread());
+  if (closing_ || closed()) return;
+  closing_ = true;
+  close_reason_ = why;
+  no_linger_ = linger <= Clock::duration::zero();
+  input_.consume_all();
+  partial_ = false;
+  partial_since_ = loop_.now() + linger;  // from now on: when lingering ends
+  paused_ = false;
+  after_output_change();
+}
+
+void Connection::abort(std::error_code why) {
+  assert(loop_.in_loop_thread());
+  finish(why);
+}
+
+void Connection::finish(std::error_code why) {
+  if (closed()) return;
+  if (watching_) (void)loop_.unwatch(fd_.get());
+  watching_ = false;
+  fd_.reset();
+  output_.consume_all();
+  input_.consume_all();
+  // Reported from a posted task so that the owner never sees on_close (and never destroys the
+  // connection) in the middle of send(), on_data or the event batch. The weak token turns the
+  // task into a no-op if the owner destroys the connection first (server teardown).
+  life_ = std::make_shared<char>();
+  loop_.post([this, why, alive = std::weak_ptr<char>(life_)] {
+    if (!alive.expired()) events_.on_close(*this, why);
+  });
+}
+
+std::error_code Connection::check_deadlines(Clock::time_point now) {
+  assert(loop_.in_loop_thread());
+  if (closed()) return {};
+  if (closing_) {
+    if (now >= partial_since_) finish(close_reason_);
+    return {};
+  }
+  release_idle_buffers();
+  const auto partial = options_.partial_timeout;
+  if (partial.count() > 0 && partial_ && now - partial_since_ >= partial)
+    return make_error_code(Errc::partial_timeout);
+  const auto idle = options_.idle_timeout;
+  if (idle.count() > 0 && now - last_input_ >= idle) return make_error_code(Errc::idle_timeout);
+  return {};
+}
+
+// Memory policy: a buffer that empties keeps its capacity while the connection is active, so a
+// connection that alternates between partial and complete input (or queued and flushed output)
+// does not allocate per message; once a whole sweep period passes with no byte read or written,
+// empty buffers are freed, so 10,000 idle connections hold no buffer memory. At most one
+// reallocation per connection per sweep, not per message.
+void Connection::release_idle_buffers() {
+  if (!active_) {
+    if (input_.empty()) input_.shrink_to_fit();
+    if (output_.empty()) output_.shrink_to_fit();
+  }
+  active_ = false;
+}
+
+}  // namespace sockit

@@ -1,0 +1,223 @@
+// Chat: one room shared by every connection, across threads. The room's mutex orders the
+// broadcasts, so all clients see lines in the same order; each delivery goes through the
+// receiver's Mailbox, which never blocks (a receiver that cannot keep up is dropped at its
+// output limit instead of slowing the room).
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "sockit/services/services.hpp"
+
+namespace sockit {
+namespace {
+
+constexpr std::size_t kMaxName = 32;
+
+// The length of the well-formed UTF-8 sequence that starts `s`, when it encodes a character a
+// terminal shows (U+00A0 and up); 0 for anything else. Overlong forms, surrogates, code points
+// past U+10FFFF and the C1 controls (U+0080..U+009F, which some terminals obey) all give 0.
+std::size_t visible_utf8_length(std::string_view s) {
+  const auto lead = static_cast<unsigned char>(s.front());
+  std::size_t length = 0;
+  std::uint32_t code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    code = lead & 0x1fU;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    code = lead & 0x0fU;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    code = lead & 0x07U;
+  } else {
+    return 0;
+  }
+  if (s.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(s[i]);
+    if ((next & 0xc0U) != 0x80U) return 0;
+    code = (code << 6) | (next & 0x3fU);
+  }
+  constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+  const bool ok = code >= kShortest[length] && code >= 0xa0 && code <= 0x10ffff &&
+                  (code < 0xd800 || code > 0xdfff);
+  return ok ? length : 0;
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxName || name == "server") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isgraph(u) != 0;
+  });
+}
+
+class ChatRoom final : public ChatService {
+ public:
+  std::string_view name() const override { return "chat"; }
+  Framing default_framing() const override { return Framing::line; }
+  std::unique_ptr<Session> open_session() override;
+  void set_observer(Observer observer) override {
+    std::lock_guard lock(mutex_);
+    observer_ = std::move(observer);
+  }
+  void say(std::string_view text) override {
+    std::lock_guard lock(mutex_);
+    broadcast_locked(0, "server: " + visible_text(text));
+  }
+  std::size_t members() const override {
+    std::lock_guard lock(mutex_);
+    return members_.size();
+  }
+
+  std::string join(std::uint64_t id, std::shared_ptr<Mailbox> mailbox) {
+    std::lock_guard lock(mutex_);
+    std::string name = "guest" + std::to_string(next_guest_++);
+    while (taken_locked(name))
+      name = "guest" + std::to_string(next_guest_++);
+    broadcast_locked(id, "* " + name + " joined");
+    members_.emplace(id, Member{name, std::move(mailbox)});
+    return name;
+  }
+  void leave(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return;
+    const std::string name = std::move(it->second.name);
+    members_.erase(it);
+    broadcast_locked(id, "* " + name + " left");
+  }
+  void speak(std::uint64_t id, std::string_view text) {
+    std::lock_guard lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return;
+    broadcast_locked(id, it->second.name + ": " + std::string(text));
+  }
+  /// Renames; returns the reply for the client.
+  std::string rename(std::uint64_t id, std::string_view wanted) {
+    std::lock_guard lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return "* not in the room";
+    if (!valid_name(wanted)) return "* invalid name (1-32 visible characters, not 'server')";
+    if (taken_locked(wanted)) return "* name taken: " + std::string(wanted);
+    const std::string old = std::exchange(it->second.name, std::string(wanted));
+    broadcast_locked(id, "* " + old + " is now " + it->second.name);
+    return "* you are now " + it->second.name;
+  }
+  std::string who() const {
+    std::lock_guard lock(mutex_);
+    std::string out = "* online:";
+    for (const auto& [id, m] : members_)
+      out += " " + m.name;
+    return out;
+  }
+
+ private:
+  struct Member {
+    std::string name;
+    std::shared_ptr<Mailbox> mailbox;
+  };
+
+  bool taken_locked(std::string_view name) const {
+    return std::any_of(members_.begin(), members_.end(),
+                       [&](const auto& entry) { return entry.second.name == name; });
+  }
+  // One shared copy of the line for all receivers: a broadcast to N clients allocates once.
+  void broadcast_locked(std::uint64_t from, std::string line) {
+    if (observer_) observer_(line);
+    auto shared = std::make_shared<const std::string>(std::move(line));
+    for (const auto& [id, member] : members_) {
+      if (id != from) member.mailbox->deliver(shared);
+    }
+  }
+
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, Member> members_;  // guarded by mutex_
+  std::uint64_t next_guest_ = 1;             // guarded by mutex_
+  Observer observer_;                        // guarded by mutex_
+};
+
+class ChatSession final : public Session {
+ public:
+  explicit ChatSession(ChatRoom& room) : room_(room) {}
+
+  void on_open(Peer& peer) override {
+    const std::string name = room_.join(peer.id(), peer.mailbox());
+    peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
+    joined_ = true;
+    id_ = peer.id();
+  }
+
+  void on_message(std::string_view raw, Peer& peer) override {
+    if (raw.empty()) return;
+    // Escaped once, here: every later use (the room, the operator, replies) sees safe text.
+    const std::string line = visible_text(raw);
+    if (line.front() != '/') {
+      room_.speak(peer.id(), line);
+      return;
+    }
+    const std::string_view text = line;
+    const auto space = text.find(' ');
+    const std::string_view command = text.substr(0, space);
+    const std::string_view arg = space == std::string_view::npos ? "" : text.substr(space + 1);
+    if (command == "/nick") {
+      peer.send(room_.rename(peer.id(), arg));
+    } else if (command == "/who") {
+      peer.send(room_.who());
+    } else if (command == "/quit") {
+      peer.send("* bye");
+      peer.close();
+    } else {
+      peer.send("* unknown command: " + std::string(command));
+    }
+  }
+
+  void on_close() override {
+    if (joined_) room_.leave(id_);
+  }
+
+ private:
+  ChatRoom& room_;
+  bool joined_ = false;
+  std::uint64_t id_ = 0;
+};
+
+std::unique_ptr<Session> ChatRoom::open_session() {
+  return std::make_unique<ChatSession>(*this);
+}
+
+}  // namespace
+
+std::string visible_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte >= 0x20 && byte < 0x7f) || byte == '\t') {
+      out += text[i++];
+      continue;
+    }
+    if (const std::size_t n = byte >= 0x80 ? visible_utf8_length(text.substr(i)) : 0; n != 0) {
+      out.append(text.substr(i, n));
+      i += n;
+      continue;
+    }
+    out += '\\';
+    out += static_cast<char>('0' + (byte >> 6));
+    out += static_cast<char>('0' + ((byte >> 3) & 7U));
+    out += static_cast<char>('0' + (byte & 7U));
+    ++i;
+  }
+  return out;
+}
+
+std::unique_ptr<ChatService> make_chat_service() {
+  return std::make_unique<ChatRoom>();
+}
+
+}  // namespace sockit
