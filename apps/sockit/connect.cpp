@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -39,6 +40,14 @@ struct ConnectArgs {
   BridgeFlags bridge;
 };
 
+/// An attempt's result in scan's words (open, closed, filtered): an attempt abandoned because
+/// another address connected first had no answer in the time it had, which is what filtered
+/// means.
+std::string_view attempt_state(std::error_code ec) {
+  if (!ec) return "open";
+  return is_refused(ec) ? "closed" : "filtered";
+}
+
 /// What the connection attempts looked like, for -v and --check --json.
 struct Attempts {
   bool verbose = false;
@@ -49,7 +58,12 @@ struct Attempts {
                                 : a.result == Errc::cancelled
                                     ? "abandoned: another address connected first"
                                     : a.result.message();
-    log.push_back({{"address", a.endpoint.to_string()}, {"result", outcome}, {"elapsed_ms", ms}});
+    nlohmann::json entry{{"address", a.endpoint.address().to_string()},
+                         {"port", a.endpoint.port()},
+                         {"result", attempt_state(a.result)},
+                         {"elapsed_ms", ms}};
+    if (a.result) entry["error"] = outcome;
+    log.push_back(std::move(entry));
     if (verbose) {
       std::fputs(fmt::format("sockit: {}: {} ({})\n", a.endpoint.to_string(), outcome,
                              format_duration(a.elapsed))
@@ -103,24 +117,29 @@ Result<Conn> connect_unix(const ConnectArgs& a, Deadline deadline) {
 int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& attempts,
               Clock::duration elapsed) {
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-  std::string peer;
+  std::optional<Endpoint> peer;
   if (fd) {
-    if (auto ep = peer_endpoint(conn_fd(*fd))) peer = ep->to_string();
+    if (auto ep = peer_endpoint(conn_fd(*fd)); ep && ep->is_ip()) peer = *ep;
   }
   if (a.json) {
-    nlohmann::json doc{{"host", a.unix_path.empty() ? a.host : a.unix_path},
-                       {"connected", fd.has_value()},
-                       {"elapsed_ms", ms},
-                       {"attempts", attempts.log}};
-    if (a.unix_path.empty()) doc["port"] = std::stoi(a.port_text);
-    if (fd) doc["address"] = peer;
-    if (!fd) doc["error"] = explain(fd.error(), "cannot connect to " + target_text(a));
+    nlohmann::json doc{{"connected", fd.has_value()}, {"elapsed_ms", ms}};
+    if (a.unix_path.empty()) {
+      doc["host"] = a.host;
+      doc["port"] = std::stoi(a.port_text);
+      doc["protocol"] = a.udp ? "udp" : "tcp";
+    } else {
+      doc["path"] = a.unix_path;
+      doc["protocol"] = "unix";
+    }
+    if (peer) doc["address"] = peer->address().to_string();
+    doc["attempts"] = attempts.log;
+    if (!fd) return report_error_in(doc, fd.error(), "cannot connect to " + target_text(a));
     print_json(doc);
   }
   if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
   if (!a.json) {
-    print(fmt::format("connected to {} ({}) in {}\n", target_text(a), peer,
-                      format_duration(elapsed)));
+    print(fmt::format("connected to {} ({}) in {}\n", target_text(a),
+                      peer ? peer->to_string() : target_text(a), format_duration(elapsed)));
   }
   return kExitOk;
 }
@@ -196,7 +215,10 @@ void add_connect_command(CLI::App& app) {
       "  sockit connect -U /run/app.sock\n"
       "  sockit connect --trace 127.0.0.1 8000 < big.bin   see every partial send/recv\n"
       "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out");
-  cmd->callback([args] { finish(run_connect(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(run_connect(*args));
+  });
 }
 
 }  // namespace sockit::cli

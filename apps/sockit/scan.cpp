@@ -340,7 +340,10 @@ void add_scan_command(CLI::App& app) {
       "  sockit scan -v localhost 8000-8100\n"
       "  sockit scan -u 127.0.0.1 53,123 -w 2\n"
       "  sockit scan --json 127.0.0.1 1-1024");
-  cmd->callback([args] { finish(run_scan(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(run_scan(*args));
+  });
 }
 
 }  // namespace sockit::cli
