@@ -21,6 +21,7 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
+#include "source_connect.hpp"
 #include "targets.hpp"
 
 namespace sockit::cli {
@@ -34,6 +35,8 @@ struct ConnectArgs {
   bool verbose = false;
   bool check = false;
   bool json = false;
+  bool no_dns = false;
+  std::string source;  // -s ADDR
   double connect_timeout_s = 10.0;
   double idle_timeout_s = 0.0;
   FamilyFlags family;
@@ -86,6 +89,12 @@ int conn_fd(const Conn& c) {
 }
 
 Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& attempts) {
+  if (!a.source.empty()) {
+    auto stream = connect_from(*IpAddress::parse(a.source), a.host, a.port_text, deadline,
+                               [&attempts](const ConnectAttempt& at) { attempts.record(at); });
+    if (!stream) return fail(stream.error());
+    return Conn(std::move(*stream));
+  }
   ConnectOptions options;
   options.family = a.family.hint();
   options.deadline = deadline;
@@ -99,6 +108,11 @@ Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& atte
 // for what we sent comes back as ECONNREFUSED on the next call. Of several addresses, the one
 // ncat would use (targets.hpp).
 Result<Conn> connect_udp(const ConnectArgs& a, Deadline deadline) {
+  if (!a.source.empty()) {
+    auto sock = udp_from(*IpAddress::parse(a.source), a.host, a.port_text, deadline);
+    if (!sock) return fail(sock.error());
+    return Conn(std::move(*sock));
+  }
   auto target = datagram_target(a.host, a.port_text, a.family.hint(), deadline);
   if (!target) return fail(target.error());
   const Endpoint& to = *target;
@@ -112,6 +126,16 @@ Result<Conn> connect_unix(const ConnectArgs& a, Deadline deadline) {
   auto stream = UnixStream::connect(UnixPath{a.unix_path}, deadline);
   if (!stream) return fail(stream.error());
   return Conn(std::move(*stream));
+}
+
+// -s ADDR: an IP address of this machine's kind of text (no name: the source is where this
+// host sends from, not a lookup), with no port.
+std::string source_problem(const ConnectArgs& a) {
+  if (a.source.empty()) return {};
+  std::string why;
+  if (!IpAddress::parse(a.source, &why))
+    return fmt::format("-s {}: {}", show_arg(a.source), why.empty() ? "not an IP address" : why);
+  return {};
 }
 
 int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& attempts,
@@ -151,10 +175,16 @@ int run_connect(const ConnectArgs& a) {
     if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
     if (auto why = port_problem(a.port_text, PortUse::connect); !why.empty())
       return usage_error(why);
+    if (a.no_dns) {
+      if (auto why = numeric_host_problem(a.host); !why.empty()) return usage_error(why);
+    }
+    if (auto why = source_problem(a); !why.empty()) return usage_error(why);
   } else if (!a.host.empty()) {
     return usage_error("-U PATH takes no HOST or PORT");
   } else if (a.udp) {
     return usage_error("-U connects to Unix stream sockets; -u cannot be combined with it");
+  } else if (!a.source.empty()) {
+    return usage_error("-s sets an IP source address; a Unix socket has none");
   }
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
@@ -202,6 +232,9 @@ void add_connect_command(CLI::App& app) {
                   "Give up after this many seconds without traffic (0 = never)")
       ->check(seconds_check());
   args->family.add_to(*cmd);
+  cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
+  cmd->add_option("-s,--source", args->source,
+                  "Connect from this local IP address (only HOST's addresses of its family)");
   cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
   auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");
   cmd->add_flag("--json", args->json, "With --check: print the result as JSON")->needs(check);

@@ -33,6 +33,8 @@ struct ListenArgs {
   bool udp = false;
   bool keep = false;
   bool dash_l = false;
+  bool no_dns = false;
+  std::string dash_p;  // -p PORT (nc -l -p, ncat -l -p)
   bool verbose = false;
   double idle_timeout_s = 0.0;
   FamilyFlags family;
@@ -115,18 +117,38 @@ int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
   }
 }
 
+// [HOST] PORT, or -p PORT with at most a HOST: nc -l -p 1234 and ncat -l -p 1234 work as typed.
+// Returns a usage message, or "" with a.host / a.port_text set.
+std::string place_positionals(ListenArgs& a) {
+  if (!a.dash_p.empty()) {
+    if (a.positionals.size() > 1)
+      return fmt::format("-p {} gives the port; {} is one argument too many", show_arg(a.dash_p),
+                         quote_arg(a.positionals.back()));
+    a.port_text = a.dash_p;
+    if (!a.positionals.empty()) a.host = a.positionals.front();
+    return {};
+  }
+  if (a.positionals.empty()) return "listen needs [HOST] PORT, -p PORT, or -U PATH";
+  a.port_text = a.positionals.back();
+  if (a.positionals.size() == 2) a.host = a.positionals.front();
+  return {};
+}
+
 int run_listen(ListenArgs a) {
   if (!a.unix_path.empty()) {
     if (!a.positionals.empty()) return usage_error("-U PATH takes no HOST or PORT");
     if (a.udp)
       return usage_error("-U listens on a Unix stream socket; -u cannot be combined with it");
-  } else if (a.positionals.empty()) {
-    return usage_error("listen needs [HOST] PORT (or -U PATH)");
+    if (!a.dash_p.empty()) return usage_error("-U PATH takes no -p PORT");
+  } else if (auto why = place_positionals(a); !why.empty()) {
+    return usage_error(why);
   } else {
-    a.port_text = a.positionals.back();
-    if (a.positionals.size() == 2) a.host = a.positionals.front();
-    if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
-    if (auto why = port_problem(a.port_text, PortUse::bind); !why.empty()) return usage_error(why);
+    if (auto host_why = host_problem(a.host); !host_why.empty()) return usage_error(host_why);
+    if (auto port_why = port_problem(a.port_text, PortUse::bind); !port_why.empty())
+      return usage_error(port_why);
+    if (a.no_dns) {
+      if (auto n_why = numeric_host_problem(a.host); !n_why.empty()) return usage_error(n_why);
+    }
   }
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
@@ -152,6 +174,8 @@ void add_listen_command(CLI::App& app) {
                      {"PORT", "0 to 65535 (0: any free port)"}}},
                    args->positionals);
   cmd->add_flag("-l", args->dash_l, "Accepted for netcat habits; listening is what this does");
+  cmd->add_option("-p,--port", args->dash_p, "The port, as nc -l -p and ncat -l -p take it");
+  cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
   cmd->add_flag("-k,--keep-open", args->keep, "After a client leaves, accept the next one");
   cmd->add_flag("-u,--udp", args->udp, "UDP: print datagrams, send stdin to the last sender");
   cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH")
