@@ -77,6 +77,11 @@ int report_error(std::error_code ec, std::string_view what, int port) {
   return fail_with(explain(ec, what, port), exit_code_for(ec));
 }
 
+int report_error_because(std::error_code ec, std::string_view what, std::string_view cause) {
+  return fail_with(std::string(what) + ": " + ec.message() + " (" + std::string(cause) + ")",
+                   exit_code_for(ec));
+}
+
 int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view what, int port) {
   const std::string message = explain(ec, what, port);
   const int code = exit_code_for(ec);

@@ -23,6 +23,10 @@ int exit_code_for(std::error_code ec) noexcept;
 /// Prints "sockit: <explain(ec, what, port)>" to stderr and returns exit_code_for(ec).
 int report_error(std::error_code ec, std::string_view what, int port = -1);
 
+/// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
+/// use): "sockit: <what>: <the OS's words> (<cause>)".
+int report_error_because(std::error_code ec, std::string_view what, std::string_view cause);
+
 /// Prints "sockit: <message>" to stderr and returns kExitUsage.
 int usage_error(std::string_view message);
 

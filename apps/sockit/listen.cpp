@@ -21,6 +21,7 @@
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
 #include "targets.hpp"
+#include "unix_paths.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -104,6 +105,10 @@ int serve_udp(const std::vector<Endpoint>& candidates, const BridgeOptions& brid
 
 int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
   auto listener = UnixListener::bind(UnixPath{a.unix_path});
+  if (!listener && listener.error() == std::errc::address_in_use) {
+    return report_error_because(listener.error(), "cannot listen on " + show_arg(a.unix_path),
+                                unix_path_in_use(a.unix_path));
+  }
   if (!listener) return report_error(listener.error(), "cannot listen on " + a.unix_path);
   note("listening on " + a.unix_path);
   const std::string what = "connection on " + a.unix_path;
