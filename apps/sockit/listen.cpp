@@ -197,6 +197,7 @@ void add_listen_command(CLI::App& app) {
       "Examples:\n"
       "  sockit listen 12345                  one client on 127.0.0.1:12345\n"
       "  sockit listen -k 0                   any free port, one client after another\n"
+      "  sockit listen -l -p 12345            the same as nc -l -p / ncat -l -p (-k, -q, -n too)\n"
       "  sockit listen 0.0.0.0 8080           all IPv4 interfaces (warns)\n"
       "  sockit listen -u 12345 -i 5          UDP; reply to the last sender\n"
       "  sockit listen -U /tmp/app.sock");
