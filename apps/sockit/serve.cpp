@@ -229,7 +229,10 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
                      a.drain_timeout_s));
     (*server)->drain(to_millis(a.drain_timeout_s), [&](DrainReport report) {
       if (report.cut != 0) {
-        note(fmt::format("drain deadline passed: cut {} connection(s)", report.cut));
+        note(
+            fmt::format("drain deadline passed: cut {} connection(s), {} reply bytes unsent, {} "
+                        "request bytes unread",
+                        report.cut, report.unsent, report.unread));
       } else {
         note("drained: every connection finished");
       }

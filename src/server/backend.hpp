@@ -29,11 +29,10 @@ class Backend {
   /// Takes an admitted connection; ctx.live already counts it and the backend decrements it
   /// when the connection is gone. Base loop thread.
   virtual void adopt(UniqueFd fd, std::string remote) = 0;
-  /// Every connection finishes what it has received, then closes. Base loop thread.
-  virtual void drain() = 0;
-  /// Closes what is still open, stops and joins threads; returns how many connections were cut.
-  /// Base loop thread.
-  virtual std::size_t stop() = 0;
+  /// Every connection drains (Connection::drain) until `until`. Base loop thread.
+  virtual void drain(Clock::time_point until) = 0;
+  /// Resets what is still open, stops and joins threads; returns what was cut. Base loop thread.
+  virtual DrainReport stop() = 0;
   /// Adds traffic counters and thread counts. Thread-safe.
   virtual void add_stats(ServerStats& stats) const = 0;
   /// True when no thread but the base loop's opens descriptors while serving, which is what

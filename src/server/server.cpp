@@ -273,7 +273,7 @@ void Server::drain(Clock::duration deadline, std::function<void(DrainReport)> do
   // have sent requests: take them and answer, rather than reset them by closing the listener.
   accept_some(kBacklogLimit);
   stop_listening();
-  backend_->drain();
+  backend_->drain(Clock::now() + deadline);
   drain_poll_ = base_.run_every(kDrainPoll, [this] {
     if (ctx_->live.load(std::memory_order_relaxed) == 0) finish_drain();
   });
@@ -288,8 +288,7 @@ void Server::finish_drain() {
     if (*id != 0) base_.cancel(*id);
     *id = 0;
   }
-  DrainReport report;
-  report.cut = backend_->stop();
+  const DrainReport report = backend_->stop();
   if (auto done = std::move(drain_done_)) done(report);
 }
 
