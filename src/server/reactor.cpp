@@ -131,10 +131,29 @@ void Reactor::adopt(UniqueFd fd, std::string remote) {
   if (draining) conn->drain_now(drain_until);
 }
 
+// Checking is cheap (comparisons on cached times); closing is not (a send, a shutdown and an
+// epoll change each), so only closing is spread over turns, with I/O served between batches.
 void Reactor::check_deadlines() {
+  if (!expiring.empty()) return;  // the last sweep's expiries are still being closed
   const auto now = loop.now();
   for (auto& [id, conn] : conns) {
-    if (auto why = conn->connection().check_deadlines(now)) conn->send_error_and_close(why);
+    if (auto why = conn->connection().check_deadlines(now)) expiring.push_back({id, why});
+  }
+  expire_some();
+}
+
+void Reactor::expire_some() {
+  expire_next = 0;
+  for (std::size_t closed = 0; closed < expire_batch && !expiring.empty();) {
+    const Expiry e = expiring.back();
+    expiring.pop_back();
+    auto it = conns.find(e.id);
+    if (it == conns.end() || it->second->closing()) continue;  // gone or closing meanwhile
+    it->second->send_error_and_close(e.why);
+    ++closed;
+  }
+  if (!expiring.empty()) {
+    expire_next = loop.run_after(Clock::duration::zero(), [this] { expire_some(); });
   }
 }
 
@@ -176,7 +195,8 @@ void Reactor::clear() {
   for (auto& [id, conn] : conns)
     conn->finalize();
   conns.clear();
-  for (auto* id : {&sweep, &drain_poll}) {
+  expiring.clear();
+  for (auto* id : {&sweep, &drain_poll, &expire_next}) {
     if (*id != 0) loop.cancel(*id);
     *id = 0;
   }
