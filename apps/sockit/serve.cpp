@@ -279,6 +279,11 @@ int run_serve(const ServeArgs& a) {
   if (a.udp && !a.unix_path.empty())
     return usage_error("-U serves a Unix stream socket; -u cannot be combined with it");
   if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
+  // UDP has no connections to spread: one socket on one loop serves every datagram. Accepting
+  // --model reactors (or thread/pool) and running one thread anyway misled (issue 18).
+  if (a.udp && a.model != "loop")
+    return usage_error("-u serves datagrams on one event loop; --model " + a.model +
+                       " is for TCP and Unix stream sockets");
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
