@@ -250,6 +250,12 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
   note(fmt::format("serving {} on {} ({}, model {})", service.name(),
                    local.is_unix() ? local.unix_path().path : local.to_string(),
                    at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
+  if (const std::size_t cap = (*server)->options().max_conns; cap < a.max_conns) {
+    note(
+        fmt::format("--max-conns lowered from {} to {}: what the descriptor limit allows with "
+                    "model {} (raise it with ulimit -n)",
+                    a.max_conns, cap, model_name((*server)->options().model)));
+  }
   std::unique_ptr<OperatorOutput> output;
   std::unique_ptr<OperatorInput> input;
   auto* chat = dynamic_cast<ChatService*>(&service);

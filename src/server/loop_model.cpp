@@ -2,6 +2,7 @@
 // loops (--model loop) every connection lives on the base loop that accepts; with N (--model
 // reactors) the base loop only accepts and hands each connection to the next worker loop, round
 // robin, where it stays for its whole life.
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,8 @@ class LoopBackend final : public Backend {
   }
   // Worker loops open no descriptors once started: only the base loop (accept) does.
   bool only_acceptor_opens_fds() const override { return true; }
+  // One descriptor per connection; running out is refused by the reserved-descriptor trick.
+  std::size_t conns_for_descriptors(std::size_t) const override { return SIZE_MAX; }
 
  private:
   struct Worker {

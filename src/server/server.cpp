@@ -3,12 +3,14 @@
 #include "sockit/server.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cassert>
 #include <cerrno>
+#include <optional>
 #include <thread>
 
 #include "backend.hpp"
@@ -36,16 +38,38 @@ UniqueFd open_reserve() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-// Reads and drops what a refused client already sent, so that closing does not answer with an
-// RST (which could reach the client before it has read the refusal line).
-void discard_input(int fd) {
-  std::array<char, 4096> sink{};
-  for (int i = 0; i < 16; ++i) {
-    if (::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT) <= 0) return;
+// Descriptors kept free for what the server itself opens at run time (a refusal's accept, the
+// resolver, the stats line) when the cap is derived from RLIMIT_NOFILE.
+constexpr std::size_t kDescriptorHeadroom = 8;
+
+// Descriptors this process may still open: RLIMIT_NOFILE's soft limit minus those open now.
+std::optional<std::size_t> free_descriptors() {
+  rlimit lim{};
+  auto open = count_open_fds();
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || !open || lim.rlim_cur == RLIM_INFINITY) {
+    return std::nullopt;
   }
+  const auto used = static_cast<rlim_t>(*open) + kDescriptorHeadroom;
+  return lim.rlim_cur > used ? static_cast<std::size_t>(lim.rlim_cur - used) : 0;
 }
 
 }  // namespace
+
+void refuse_full_connection(int fd, Clock::duration wait) {
+  const std::string_view line = error_line(make_error_code(Errc::server_full));
+  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)shutdown(fd, ShutdownHow::write);
+  // Bounded: at most 64 reads, and no waiting past `wait`.
+  const auto until = Clock::now() + wait;
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 64; ++i) {
+    const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // EOF: a clean close
+    if (n > 0) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0 || !wait_ready(fd, Ready::read, Deadline::after(left))) return;
+  }
+}
 
 std::string_view model_name(Model m) noexcept {
   switch (m) {
@@ -169,6 +193,12 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
 
 Status Server::start() {
   assert(base_.in_loop_thread());
+  // A cap the descriptor limit cannot honour is no cap: the thread model spends three
+  // descriptors per connection, and past the limit it turned clients away after accepting
+  // them. Lowered here so that the cap refuses them cleanly (options() tells the caller).
+  if (auto free = free_descriptors()) {
+    options_.max_conns = std::min(options_.max_conns, backend_->conns_for_descriptors(*free));
+  }
   if (backend_->only_acceptor_opens_fds()) reserve_ = open_reserve();
   if (auto st = backend_->start(); !st) return st;
   if (auto st = base_.watch(listener_.get(), kPollRead, *acceptor_); !st) return st;
@@ -219,10 +249,7 @@ void Server::admit(UniqueFd fd, const Endpoint& peer) {
 
 void Server::refuse_full(UniqueFd fd) {
   refused_.fetch_add(1, std::memory_order_relaxed);
-  const std::string_view line = error_line(make_error_code(Errc::server_full));
-  (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  (void)shutdown(fd.get(), ShutdownHow::write);
-  discard_input(fd.get());
+  refuse_full_connection(fd.get(), Clock::duration::zero());  // the base loop must not wait
 }
 
 void Server::on_descriptors_exhausted() {
@@ -296,7 +323,8 @@ ServerStats Server::stats() const {
   ServerStats s;
   s.connections = ctx_->live.load(std::memory_order_relaxed);
   s.accepted = accepted_.load(std::memory_order_relaxed);
-  s.refused = refused_.load(std::memory_order_relaxed);
+  s.refused =
+      refused_.load(std::memory_order_relaxed) + ctx_->refused.load(std::memory_order_relaxed);
   backend_->add_stats(s);
   return s;
 }

@@ -34,6 +34,10 @@ bool peer_reset(int fd) {
   return n < 0 && (errno == ECONNRESET || errno == ETIMEDOUT || errno == EPIPE);
 }
 
+// A serving thread that cannot set up a loop has nothing else to do: it may wait this long for
+// the refused client to read the line and close, so that our close sends FIN, not RST.
+constexpr Clock::duration kRefusalLinger = std::chrono::milliseconds(200);
+
 std::size_t unread_bytes(int fd) {
   int n = 0;
   return ::ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? static_cast<std::size_t>(n) : 0;
@@ -107,6 +111,13 @@ class ThreadBackend final : public Backend {
 
   // Every serving thread opens an epoll and an eventfd: the reserved-descriptor trick would race.
   bool only_acceptor_opens_fds() const override { return false; }
+  // thread: the socket, an epoll and an eventfd for each connection. pool: that for the one
+  // each worker serves; a queued connection holds only its socket.
+  std::size_t conns_for_descriptors(std::size_t descriptors) const override {
+    if (!pool_ || descriptors < 3 * std::size_t{pool_size_})
+      return std::max<std::size_t>(1, descriptors / 3);
+    return descriptors - 2 * std::size_t{pool_size_};
+  }
 
  private:
   void serve(Pending p);
@@ -136,9 +147,9 @@ class ThreadBackend final : public Backend {
 
 void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
-  if (!loop) {  // out of descriptors: say so, and free the connection's place under the cap
-    const std::string_view line = error_line(make_error_code(Errc::server_full));
-    (void)::send(p.fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (!loop) {  // out of descriptors: say so, count it, free the connection's place under the cap
+    ctx_.refused.fetch_add(1, std::memory_order_relaxed);
+    refuse_full_connection(p.fd.get(), kRefusalLinger);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
