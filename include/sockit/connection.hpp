@@ -14,6 +14,8 @@
 // reading from its peer (so a client that sends but does not read is slowed by TCP itself, and
 // nothing is lost); beyond output_limit bytes the peer is a slow reader and is disconnected with
 // Errc::output_limit (that only happens to output the peer did not ask for, e.g. chat traffic).
+// The limit counts bytes queued here plus, for TCP, those in the kernel's send queue not yet
+// acknowledged by the peer (SIOCOUTQ, asked only above high_water): what the peer is owed.
 //
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
@@ -54,9 +56,10 @@
 namespace sockit {
 
 struct ConnectionOptions {
-  std::size_t high_water = std::size_t{1} << 20;           ///< stop reading above this much output
-  std::size_t output_limit = std::size_t{4} << 20;         ///< disconnect a slow reader above this
-  Clock::duration idle_timeout = std::chrono::minutes(5);  ///< zero: no idle deadline
+  std::size_t high_water = std::size_t{1} << 20;  ///< stop reading above this much output
+  /// Disconnect a slow reader owed more than this (queued here + unacknowledged in the kernel).
+  std::size_t output_limit = std::size_t{4} << 20;
+  Clock::duration idle_timeout = std::chrono::minutes(5);      ///< zero: no idle deadline
   Clock::duration partial_timeout = std::chrono::seconds(30);  ///< zero: none
   Clock::duration linger = std::chrono::seconds(2);  ///< wait for the peer's EOF when closing
 };

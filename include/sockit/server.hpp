@@ -45,9 +45,10 @@ struct ServerOptions {
   std::size_t max_conns = 10000;        ///< over it: "ERR server full\n" and close
   std::size_t max_message = 64 * 1024;  ///< longest line / len32 payload
   ConnectionOptions connection;         ///< output limits, idle and partial deadlines
-  /// SO_SNDBUF for each connection; 0 keeps the kernel's autotuning (up to tcp_wmem's maximum,
-  /// 4 MiB here). A fixed size bounds how much a slow reader can park in the kernel before the
-  /// output limit sees it.
+  /// SO_SNDBUF for each connection. 0: a quarter of connection.output_limit (the kernel doubles
+  /// it), so that what the kernel holds for a peer plus the high-water mark stays under the
+  /// output limit, which counts both; negative: the kernel's autotuning (up to tcp_wmem's
+  /// maximum, 4 MiB here; the limit then trips only once the kernel is full too).
   int send_buffer = 0;
   std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
   std::vector<IpNetwork> deny;   ///< never these peers

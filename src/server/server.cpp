@@ -10,6 +10,7 @@
 #include <array>
 #include <cassert>
 #include <cerrno>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -51,6 +52,12 @@ std::optional<std::size_t> free_descriptors() {
   }
   const auto used = static_cast<rlim_t>(*open) + kDescriptorHeadroom;
   return lim.rlim_cur > used ? static_cast<std::size_t>(lim.rlim_cur - used) : 0;
+}
+
+int send_buffer_for(const ServerOptions& o) {
+  if (o.send_buffer != 0) return o.send_buffer;
+  constexpr std::size_t kIntMax = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  return static_cast<int>(std::min(o.connection.output_limit / 4, kIntMax));
 }
 
 }  // namespace
@@ -242,7 +249,9 @@ void Server::admit(UniqueFd fd, const Endpoint& peer) {
   accepted_.fetch_add(1, std::memory_order_relaxed);
   // Small request/response messages must not wait for Nagle's algorithm.
   if (peer.is_ip()) (void)set_no_delay(fd.get(), true);
-  if (options_.send_buffer > 0) (void)set_send_buffer(fd.get(), options_.send_buffer);
+  if (const int sndbuf = send_buffer_for(options_); sndbuf > 0) {
+    (void)set_send_buffer(fd.get(), sndbuf);
+  }
   std::string remote = peer.is_ip() ? peer.to_string() : std::string("unix");
   backend_->adopt(std::move(fd), std::move(remote));
 }
