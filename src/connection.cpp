@@ -74,6 +74,9 @@ void Connection::on_ready(std::uint32_t events) {
   if (draining_) drain_step();  // a read answered or the output flushed: maybe quiet now
 }
 
+// How long a draining connection's input must have been silent before a quiet point counts.
+constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
+
 void Connection::drain(Clock::time_point until) {
   assert(loop_.in_loop_thread());
   if (draining_ || closed()) return;
@@ -95,6 +98,11 @@ void Connection::drain_step() {
     const Got got = read_eof_ ? Got::nothing : handle_read();
     if (got == Got::end) return;  // EOF went to the owner (which closes) or the read failed
     if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_.empty()) {
+      // A read that finds nothing right after one that found bytes proves little: the peer's
+      // next bytes may still be on their way (our read opened its window; on loopback they
+      // follow a softirq later). So the input must have been quiet for a moment too;
+      // poll_drained() looks again meanwhile.
+      if (!read_eof_ && loop_.now() - last_input_ < kDrainQuietGrace) return;
       // Lingers past `until` on purpose: the owner's deadline decides, and counts, what is cut.
       const auto grace = std::chrono::seconds(1);
       close({}, std::max(drain_until_ - loop_.now(), Clock::duration::zero()) + grace);
@@ -105,8 +113,10 @@ void Connection::drain_step() {
 
 void Connection::poll_drained() {
   assert(loop_.in_loop_thread());
-  if (draining_ && closing_ && write_shut_ && !closed() && output_.empty() &&
-      kernel_unacked() == 0) {
+  if (!draining_ || closed()) return;
+  if (!closing_) {
+    drain_step();  // waiting out kDrainQuietGrace, or for the output to flush
+  } else if (write_shut_ && output_.empty() && kernel_unacked() == 0) {
     finish(close_reason_);
   }
 }

@@ -23,10 +23,11 @@
 // on_close is reported exactly once, from a posted task, never from inside send() or on_data.
 //
 // Draining (drain(until)): the connection keeps answering while its peer has requests in flight
-// and closes at the first quiet point: no message half-received, nothing queued, and a read
-// finds nothing more in the kernel. Then it closes as above (FIN, wait for the peer's EOF), so
-// a slow reader still receives every byte it was owed; only the owner's deadline cuts it. A
-// peer that never closes is let go once its kernel has acknowledged everything (poll_drained).
+// and closes at the first quiet point: no message half-received, nothing queued, no input for
+// 20 ms and a read finds nothing more in the kernel. Then it closes as above (FIN, wait for the
+// peer's EOF), so a slow reader still receives every byte it was owed; only the owner's deadline
+// cuts it. A peer that never closes is let go once its kernel has acknowledged everything
+// (poll_drained).
 //
 // Kernel echo (echo_through): for an owner that would send every byte straight back (raw echo),
 // the connection echoes by itself with splice(2) through a SplicePipe, socket -> pipe -> socket,
@@ -158,9 +159,10 @@ class Connection final : public EventLoop::Handler {
   /// echo stops. Idempotent. Loop thread only.
   void drain(Clock::time_point until);
 
-  /// Draining and already closed for writing: ends the connection once the peer has
-  /// acknowledged every byte and the FIN (nothing is lost then, even if the peer never closes
-  /// its side). Meant for a periodic check while draining. Loop thread only.
+  /// The periodic part of a drain (every few tens of ms): a connection whose input has been
+  /// silent long enough closes at its quiet point; one already closed for writing ends once the
+  /// peer has acknowledged every byte and the FIN (nothing is lost then, even if the peer never
+  /// closes its side). Loop thread only.
   void poll_drained();
 
   /// Reply bytes not yet acknowledged by the peer: queued here plus, for TCP, what the kernel's
@@ -213,7 +215,7 @@ class Connection final : public EventLoop::Handler {
   bool partial_ = false;    // the owner holds an incomplete message
   bool no_linger_ = false;  // closing: finish as soon as the output is flushed
   bool streaming_ = false;  // the last read was large: kernel echo (when enabled) reads next
-  bool draining_ = false;   // drain(): close at the next quiet point
+  bool draining_ = false;   // drain(): close at the next quiet point (poll_drained looks)
   std::error_code close_reason_;
   Clock::time_point last_input_;
   // While open: since when the current message is incomplete. Once closing (no partial

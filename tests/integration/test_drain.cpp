@@ -120,9 +120,10 @@ TEST_P(Drain, StalledReaderIsCutAndCounted) {
   addr.sin_port = htons(static_cast<std::uint16_t>(s.port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string data = pattern(std::size_t{4} << 20);
-  // Everything sent and out of our send queue (the server's receive buffer takes what it does
-  // not read), so each byte is either echoed to us, owed by the server, or unread there.
+  // 2 MiB: what the server holds (its output buffer past the high-water mark, its send buffer
+  // of a quarter of the output limit, its receive buffer) takes it all, so that it leaves our
+  // send queue and each byte is either echoed to us, owed by the server, or unread there.
+  const std::string data = pattern(std::size_t{2} << 20);
   Pumped p = pump(fd.get(), data, 0, Ms(5000), [](auto, const Pumped&) {});
   ASSERT_EQ(p.sent, data.size());
   int queued = 1;
