@@ -278,7 +278,8 @@ void Connection::after_output_change() {
   // the high-water mark, where a slow reader lives; below it the server's send-buffer size
   // (a quarter of the limit, see ServerOptions::send_buffer) keeps the total under the limit.
   if (queued > options_.output_limit ||
-      (queued > options_.high_water && unsent_bytes() > options_.output_limit)) {
+      (options_.count_kernel_queue && queued > options_.high_water &&
+       unsent_bytes() > options_.output_limit)) {
     abort(make_error_code(Errc::output_limit));
     return;
   }

@@ -14,8 +14,9 @@
 // reading from its peer (so a client that sends but does not read is slowed by TCP itself, and
 // nothing is lost); beyond output_limit bytes the peer is a slow reader and is disconnected with
 // Errc::output_limit (that only happens to output the peer did not ask for, e.g. chat traffic).
-// The limit counts bytes queued here plus, for TCP, those in the kernel's send queue not yet
-// acknowledged by the peer (SIOCOUTQ, asked only above high_water): what the peer is owed.
+// With count_kernel_queue (as Server sets it) the limit counts bytes queued here plus, for TCP,
+// those in the kernel's send queue not yet acknowledged (SIOCOUTQ, asked only above
+// high_water): what the peer is owed.
 //
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
@@ -58,11 +59,15 @@ namespace sockit {
 
 struct ConnectionOptions {
   std::size_t high_water = std::size_t{1} << 20;  ///< stop reading above this much output
-  /// Disconnect a slow reader owed more than this (queued here + unacknowledged in the kernel).
+  /// Disconnect a slow reader owed more than this (queued here; + the kernel's share, see below).
   std::size_t output_limit = std::size_t{4} << 20;
   Clock::duration idle_timeout = std::chrono::minutes(5);      ///< zero: no idle deadline
   Clock::duration partial_timeout = std::chrono::seconds(30);  ///< zero: none
   Clock::duration linger = std::chrono::seconds(2);  ///< wait for the peer's EOF when closing
+  /// output_limit also counts the kernel's unacknowledged send queue. Only sound with a send
+  /// buffer well under the limit (Server sets both, see ServerOptions::send_buffer): with the
+  /// kernel's autotuned 4 MiB an echo client under backpressure would pass a 4 MiB limit.
+  bool count_kernel_queue = false;
 };
 
 /// Byte and message counts, written by the threads that serve connections and read by a stats

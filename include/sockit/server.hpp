@@ -47,8 +47,9 @@ struct ServerOptions {
   ConnectionOptions connection;         ///< output limits, idle and partial deadlines
   /// SO_SNDBUF for each connection. 0: a quarter of connection.output_limit (the kernel doubles
   /// it), so that what the kernel holds for a peer plus the high-water mark stays under the
-  /// output limit, which counts both; negative: the kernel's autotuning (up to tcp_wmem's
-  /// maximum, 4 MiB here; the limit then trips only once the kernel is full too).
+  /// output limit, which then counts both (connection.count_kernel_queue is set; a fixed size
+  /// should likewise be at most a quarter of the limit). Negative: the kernel's autotuning (up
+  /// to tcp_wmem's maximum, 4 MiB here), and the limit counts only what the server queues.
   int send_buffer = 0;
   std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
   std::vector<IpNetwork> deny;   ///< never these peers

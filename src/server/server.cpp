@@ -133,6 +133,8 @@ Server::Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptio
       service_(service),
       options_(std::move(options)),
       acceptor_(std::make_unique<Acceptor>(*this)) {
+  // With the kernel's share bounded by the send buffer, the output limit can count it.
+  options_.connection.count_kernel_queue = send_buffer_for(options_) > 0;
   const Framing framing = options_.framing.value_or(service_.default_framing());
   ctx_ = std::make_unique<ServeContext>(service_, options_, framing);
   unsigned threads = options_.threads;
