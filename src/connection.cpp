@@ -28,6 +28,9 @@ struct Scratch {
 };
 thread_local Scratch t_scratch;
 
+// How long a draining connection's input must have been silent before a quiet point counts.
+constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
+
 iovec iov_of(std::string_view s) {
   return iovec{const_cast<char*>(s.data()), s.size()};
 }
@@ -73,9 +76,6 @@ void Connection::on_ready(std::uint32_t events) {
   }
   if (draining_) drain_step();  // a read answered or the output flushed: maybe quiet now
 }
-
-// How long a draining connection's input must have been silent before a quiet point counts.
-constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
 
 void Connection::drain(Clock::time_point until) {
   assert(loop_.in_loop_thread());
@@ -273,10 +273,11 @@ void Connection::handle_write() {
 
 void Connection::after_output_change() {
   const std::size_t queued = output_.readable_bytes();
-  // The limit counts what the kernel holds unacknowledged too (a non-reading peer was owed
-  // ~4 MB under a 512 KiB limit: the send buffer took the rest). Asked of the kernel only above
-  // the high-water mark, where a slow reader lives; below it the server's send-buffer size
-  // (a quarter of the limit, see ServerOptions::send_buffer) keeps the total under the limit.
+  // With count_kernel_queue the limit counts what the kernel holds unacknowledged too (a
+  // non-reading peer was owed ~4 MB under a 512 KiB limit: the send buffer took the rest).
+  // Asked of the kernel only above the high-water mark, where a slow reader lives; below it the
+  // server's send-buffer size (a quarter of the limit, ServerOptions::send_buffer) keeps the
+  // total under the limit.
   if (queued > options_.output_limit ||
       (options_.count_kernel_queue && queued > options_.high_water &&
        unsent_bytes() > options_.output_limit)) {
