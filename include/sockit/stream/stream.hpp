@@ -29,7 +29,6 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
-#include <utility>
 
 #include "sockit/core/deadline.hpp"
 #include "sockit/core/error.hpp"
@@ -45,10 +44,7 @@ concept ByteStream = requires(S& s, std::span<std::byte> in, std::span<const std
   { s.shutdown(ShutdownHow::write) } -> std::same_as<Status>;
 };
 
-/// What `co_await a` yields for an awaiter type A with a member await_resume().
-template <class A>
-using await_result_t = decltype(std::declval<A&>().await_resume());
-
+/// The awaitables' await_resume() is what `co_await` yields.
 template <class S>
 concept AsyncByteStream = requires(S& s, std::span<std::byte> in, std::span<const std::byte> out,
                                    Deadline d) {
