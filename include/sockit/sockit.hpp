@@ -17,6 +17,7 @@
 #include "sockit/sys/socket.hpp"
 
 #include "sockit/stream/io.hpp"
+#include "sockit/stream/rfcomm.hpp"
 #include "sockit/stream/tcp.hpp"
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
