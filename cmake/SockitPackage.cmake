@@ -28,8 +28,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sockit_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${SOCKIT_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}
-The sockit tool (connect, listen, scan, serve, bench, ip, resolve) and the
+# The summary line is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the extended description.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "The sockit tool (connect, listen, scan, serve, bench, ip, resolve) and the
 C++23 library behind it: static library, headers, CMake package
 (find_package(sockit)) and pkg-config file, with the sockit(1) man page
 and bash completion.")
