@@ -23,6 +23,7 @@
 #include "sockit/codec/line.hpp"
 
 #include "sockit/stream/io.hpp"
+#include "sockit/stream/rfcomm.hpp"
 #include "sockit/stream/stream.hpp"
 #include "sockit/stream/tcp.hpp"
 #include "sockit/stream/udp.hpp"
