@@ -21,6 +21,10 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 
+#include "sockit/tls/context.hpp"
+#include "sockit/tls/error.hpp"
+#include "sockit/tls/session.hpp"
+
 #include "sockit/codec/decoded.hpp"
 #include "sockit/codec/framing.hpp"
 #include "sockit/codec/length_prefix.hpp"
