@@ -272,6 +272,11 @@ bool TlsSession::resumed() const noexcept {
   return ::SSL_session_reused(impl_->ssl.get()) == 1;
 }
 
+std::string TlsSession::server_name() const {
+  const char* name = ::SSL_get_servername(impl_->ssl.get(), TLSEXT_NAMETYPE_host_name);
+  return name != nullptr ? name : "";
+}
+
 std::string TlsSession::peer_fingerprint() const {
   X509* peer = ::SSL_get0_peer_certificate(impl_->ssl.get());
   return peer != nullptr ? format_sha256_fingerprint(tls_detail::fingerprint_of(peer)) : "";

@@ -172,6 +172,25 @@ TEST(TlsOpenssl, ClientResumesWithSServer) {
   }
 }
 
+TEST(TlsOpenssl, Tls12WithSServerUsesAnAeadSuiteAndResumes) {
+  Pki pki;
+  OpensslServer server(pki, {"-naccept", "2", "-tls1_2"});
+  ASSERT_GT(server.port, 0) << server.process.out() << server.process.err();
+  auto ctx = *TlsClientContext::create({.ca_file = pki.ca_file});
+  for (int i = 0; i < 2; ++i) {
+    auto conn = connect_tls(ctx, server.port, "localhost", "s_server");
+    ASSERT_TRUE(conn.has_value());
+    auto shaken = conn->handshake();
+    ASSERT_TRUE(shaken.has_value()) << shaken.error().message();
+    EXPECT_EQ(conn->tls.protocol(), "TLSv1.2");
+    EXPECT_EQ(conn->tls.cipher(), "ECDHE-ECDSA-AES256-GCM-SHA384");
+    EXPECT_EQ(conn->tls.resumed(), i == 1) << "connection " << i;
+    ASSERT_TRUE(conn->write_all("12\n").has_value());
+    EXPECT_EQ(conn->read_until("\n").value_or("?"), "21\n");
+    ASSERT_TRUE(conn->close().has_value());
+  }
+}
+
 // Our server session, driven over one accepted TCP connection.
 struct OurServer {
   TcpListener listener = *TcpListener::bind(*Endpoint::parse("127.0.0.1:0"));

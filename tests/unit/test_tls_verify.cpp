@@ -91,6 +91,20 @@ TEST(TlsVerify, IpLiteralMatchesAnIpSanOnly) {
             "certificate verification failed: IP address mismatch");
 }
 
+TEST(TlsVerify, SniCarriesNamesButNeverIpLiterals) {
+  test::ScratchDir dir;
+  auto server_ctx = *TlsServerContext::create();
+  auto client_ctx =
+      *TlsClientContext::create({.ca_file = dir.write("gen.pem", server_ctx.certificate_pem())});
+  for (const auto& [host, sni] :
+       {std::pair{"localhost", "localhost"}, std::pair{"127.0.0.1", ""}, std::pair{"::1", ""}}) {
+    auto client = *TlsSession::client(client_ctx, host);
+    auto server = *TlsSession::server(server_ctx);
+    ASSERT_TRUE(handshake_pair(client, server).server.has_value()) << host;
+    EXPECT_EQ(server.server_name(), sni) << host;
+  }
+}
+
 TEST(TlsVerify, ExpiredIsRefused) {
   Trial t;
   auto outcome =

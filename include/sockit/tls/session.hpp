@@ -97,6 +97,8 @@ class TlsSession {
   std::string alpn() const;
   bool resumed() const noexcept;
   std::string peer_fingerprint() const;
+  /// On a server: the name the client asked for by SNI ("" if none, as for an IP literal).
+  std::string server_name() const;
 
   struct Impl;
 
