@@ -252,6 +252,31 @@ TEST(TlsOpenssl, SClientWithoutRequiredCertificateIsRefused) {
   EXPECT_NE(client.wait(10000ms), 0);
 }
 
+TEST(TlsOpenssl, SClientRenegotiationIsRefused) {
+  Pki pki;
+  auto ctx = *TlsServerContext::create({.cert_file = pki.cert_file, .key_file = pki.key_file});
+  OurServer server;
+  // Without -quiet, s_client reads "R" on a line of its own as "renegotiate" (TLS 1.2 only).
+  Process client({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port),
+                  "-tls1_2", "-CAfile", pki.ca_file});
+  auto conn = server.accept(ctx);
+  ASSERT_TRUE(conn.has_value());
+  ASSERT_TRUE(conn->handshake().has_value());
+  ASSERT_TRUE(client.write_stdin("R\n"));
+  auto rest = conn->read_until("never");
+  ASSERT_FALSE(rest.has_value()) << *rest;
+  // We answered its ClientHello with the no_renegotiation alert; it gave up with a fatal alert.
+  EXPECT_EQ(rest.error(), tls_alert_error(40));
+  EXPECT_EQ(rest.error().message(), "the peer sent TLS alert: handshake failure");
+  client.close_stdin();
+  EXPECT_NE(client.wait(10000ms), 0);
+  const std::string said = client.out() + client.err();
+  EXPECT_NE(said.find("RENEGOTIATING\n"), std::string::npos) << said;
+  EXPECT_NE(said.find(":SSL routines:ssl3_read_bytes:no renegotiation:"), std::string::npos)
+      << said;
+  EXPECT_NE(said.find("Compression: NONE\n"), std::string::npos) << said;
+}
+
 TEST(TlsOpenssl, SClientOfferingOnlyTls11IsRefused) {
   Pki pki;
   auto ctx = *TlsServerContext::create({.cert_file = pki.cert_file, .key_file = pki.key_file});
