@@ -231,6 +231,26 @@ TEST(TlsSession, ClientCertificateRequiredAndMissing) {
   EXPECT_EQ(io.error().message(), "the peer sent TLS alert: certificate required");
 }
 
+TEST(TlsSession, ClientCertificateFromAnotherCaIsRefused) {
+  Pki pki;
+  auto stranger = *tls_detail::make_certificate(
+      {.common_name = "Stranger CA", .dns_names = {}, .ip_addresses = {}, .is_ca = true});
+  auto id = *tls_detail::make_certificate({.common_name = "client", .issuer = &stranger});
+  auto client_ctx = pki.client({.cert_file = pki.dir.write("c.pem", id.cert_pem),
+                                .key_file = pki.dir.write("k.pem", id.key_pem)});
+  auto client = *TlsSession::client(client_ctx, "localhost");
+  auto server = *TlsSession::server(pki.server({.client_ca_file = pki.ca_file}));
+  auto outcome = handshake_pair(client, server);
+  ASSERT_FALSE(outcome.server.has_value());
+  EXPECT_EQ(outcome.server.error(), tls_verify_error(20));
+  EXPECT_EQ(outcome.server.error().message(),
+            "certificate verification failed: unable to get local issuer certificate");
+  std::byte buffer[16];
+  auto io = client.read(buffer);
+  ASSERT_FALSE(io.has_value());
+  EXPECT_EQ(io.error().message(), "the peer sent TLS alert: unknown CA");
+}
+
 TEST(TlsSession, GarbageInsteadOfClientHello) {
   Pki pki;
   auto server = *TlsSession::server(pki.server());
