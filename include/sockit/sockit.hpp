@@ -29,6 +29,10 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 
+#include "sockit/tls/context.hpp"
+#include "sockit/tls/error.hpp"
+#include "sockit/tls/session.hpp"
+
 #include "sockit/async/async.hpp"
 #include "sockit/async/connection.hpp"
 #include "sockit/async/loop.hpp"
