@@ -34,7 +34,9 @@ C++23 library behind it: static library, headers, CMake package
 (find_package(sockit)) and pkg-config file, with the sockit(1) man page
 and bash completion.")
 # Depends: the runtime packages of the shared libraries the tool links (libc6, libstdc++6,
-# libfmt9, ...), computed by dpkg-shlibdeps. The headers need only the C++ standard library and
-# POSIX, so no -dev package is listed for users of the library.
+# libfmt9, ...), computed by dpkg-shlibdeps, plus libssl-dev: the static library's tls/ layer
+# needs OpenSSL at link time, and the CMake package's find_dependency(OpenSSL 3) and the
+# pkg-config file's Requires.private look for its development files.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl-dev (>= 3.0)")
 include(CPack)

@@ -43,6 +43,8 @@ endif()
 # Depends: what dpkg-shlibdeps found in the tool (at least the C and C++ runtimes).
 run(${DPKG_DEB} -f ${DEB} Package Version Depends)
 expect("${last_output}" "Package: sockit\nVersion: ${VERSION}\nDepends: [^\n]*libc6 \\(>= [^\n]*libstdc\\+\\+6 \\(>= " "control fields")
+# and libssl-dev, which linking the static library's tls layer needs.
+expect("${last_output}" "Depends: [^\n]*libssl-dev \\(>= 3\\.0\\)" "libssl-dev in Depends")
 
 set(root ${WORK_DIR}/root)
 run(${DPKG} -x ${DEB} ${root})
@@ -129,7 +131,8 @@ expect("${last_output}" "consumer check: Connection refused \\(nothing listens o
 file(GLOB_RECURSE pc ${root}/usr/lib/*sockit.pc)
 get_filename_component(pc_dir ${pc} DIRECTORY)
 set(ENV{PKG_CONFIG_PATH} ${pc_dir})
-run(pkg-config --cflags --libs sockit)
+# --static: libsockit.a is an archive, so its private requirements (OpenSSL) are needed too.
+run(pkg-config --static --cflags --libs sockit)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 separate_arguments(extra UNIX_COMMAND "${CXXFLAGS} ${LDFLAGS}")

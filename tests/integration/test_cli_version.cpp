@@ -51,6 +51,13 @@ TEST(CliVersion, VersionCommitAndFeatures) {
   // Always compiled on Linux: the epoll poller and Bluetooth RFCOMM endpoints.
   EXPECT_NE(std::ranges::find(features, "epoll"), features.end()) << lines[2];
   EXPECT_NE(std::ranges::find(features, "bluetooth-rfcomm"), features.end()) << lines[2];
+  // OpenSSL is required to build, so the tls layer is always there, with OpenSSL's version.
+  EXPECT_EQ(std::ranges::count_if(features,
+                                  [](const std::string& f) {
+                                    return f.rfind("tls(openssl-3.", 0) == 0 && f.back() == ')';
+                                  }),
+            1)
+      << lines[2];
   for (const auto& f : features)
     EXPECT_TRUE(std::regex_match(f, std::regex(R"([a-z0-9_.()-]+)"))) << f;
 }
