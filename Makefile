@@ -4,7 +4,7 @@ JOBS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 12345
 
-.PHONY: setup run test build-dev asan-test tsan-test clang-build format check-format bench micro fuzz soak clean
+.PHONY: setup run test build-dev asan-test tsan-test clang-build format check-format bench micro fuzz soak deb clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -64,6 +64,15 @@ fuzz: setup
 
 soak: setup
 	bash scripts/soak.sh
+
+# A Debian package, build/deb/sockit_<version>_<arch>.deb: the tool, the static library,
+# headers, CMake package, pkg-config file, sockit(1) and bash completion (both generated from
+# --help). Optimised, installed under /usr. Install: sudo apt-get install ./build/deb/sockit_*.deb
+deb: setup
+	cmake --preset release -B build/deb -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	cmake --build build/deb -j $(JOBS) --target sockit_cli sockit sockit_docs
+	cd build/deb && cpack -G DEB
+	@ls build/deb/sockit_*.deb
 
 clean:
 	rm -rf build

@@ -28,7 +28,7 @@ struct Room {
 
 // One line to one peer (the task keeps the peer alive); missed if not taken within 5 s.
 Task<void> send_line(std::shared_ptr<Client> to, std::string msg) {
-  (void)co_await to->stream.write_all(msg, Deadline::after(5s));
+  (void)co_await to->stream.send_all(msg, Deadline::after(5s));
 }
 
 // To everyone but `from`, without waiting: a slow peer delays nobody; lines stay in order.
@@ -39,13 +39,13 @@ void broadcast(Room& room, const std::string& msg, const Client* from) {
 
 Task<void> chat(Room& room, AsyncStream stream) {
   auto me = std::make_shared<Client>(std::move(stream), "user" + std::to_string(room.next_id++));
-  if (!co_await me->stream.write_all("* you are " + me->name + "\n")) co_return;
+  if (!co_await me->stream.send_all("* you are " + me->name + "\n")) co_return;
   room.clients.insert(me);
   broadcast(room, "* " + me->name + " joined\n", me.get());
   for (;;) {
-    auto line = co_await me->stream.read_until("\n", 1024, Deadline::after(30min));
-    if (!line || line->empty()) break;  // error, too long, idle, or the client left
-    std::string text(line->substr(0, line->find_first_of("\r\n")));
+    auto line = co_await me->stream.recv_until("\n", 1024, Deadline::after(30min));
+    if (!line) break;  // the client left (end_of_stream), error, too long or idle
+    std::string text(line->substr(0, line->find('\r')));
     if (text == "/quit") break;
     if (text.starts_with("/nick ") && text.size() > 6) {
       std::string old = std::exchange(me->name, text.substr(6));

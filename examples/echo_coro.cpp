@@ -20,7 +20,7 @@ Task<void> echo(AsyncStream stream) {
   for (;;) {
     auto n = co_await stream.read_some(buf, Deadline::after(5min));
     if (!n || *n == 0) co_return;
-    if (!co_await stream.write_all(std::span(buf).first(*n))) co_return;
+    if (!co_await stream.send_all(std::span(buf).first(*n))) co_return;
   }
 }
 

@@ -16,6 +16,9 @@ packages=(
   libasio-dev libuv1-dev redis-server redis-tools iperf3 gnuplot-nox
   # instruction counts (bench/instr.sh)
   valgrind
+  # `make deb`: dpkg-deb and dpkg-shlibdeps (Depends), file (CPack's ELF check), gzip (man
+  # page), groff-base (the .deb test checks the man page with groff)
+  dpkg-dev file gzip groff-base
 )
 
 missing=()

@@ -18,7 +18,7 @@
 #include "framing.hpp"
 #include "output.hpp"
 #include "sockit/core/buffer.hpp"
-#include "sockit/stream/io.hpp"
+#include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
 
 namespace sockit::cli {

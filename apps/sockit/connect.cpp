@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "arguments.hpp"
+#include "bluetooth.hpp"
 #include "bridge.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -169,7 +170,13 @@ int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& atte
 }
 
 int run_connect(const ConnectArgs& a) {
-  if (a.unix_path.empty()) {
+  const bool bluetooth = has_bluetooth_prefix(a.host);
+  if (bluetooth) {
+    const std::string why =
+        bluetooth_conflicts(a.host, !a.port_text.empty(), a.udp, !a.unix_path.empty(),
+                            a.family.v4 || a.family.v6, a.json);
+    if (!why.empty()) return usage_error(why);
+  } else if (a.unix_path.empty()) {
     if (a.host.empty() || a.port_text.empty())
       return usage_error("connect needs HOST and PORT (or -U PATH)");
     if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
@@ -194,6 +201,7 @@ int run_connect(const ConnectArgs& a) {
   Attempts attempts;
   attempts.verbose = a.verbose;
   const Deadline deadline = Deadline::after_or_never(to_millis(a.connect_timeout_s));
+  if (bluetooth) return connect_bluetooth(a.host, *bridge, deadline, a.check, a.verbose);
   const auto start = Clock::now();
   Result<Conn> fd = !a.unix_path.empty() ? connect_unix(a, deadline)
                     : a.udp              ? connect_udp(a, deadline)
@@ -246,6 +254,7 @@ void add_connect_command(CLI::App& app) {
       "  sockit connect --check -v localhost 22   which addresses answer\n"
       "  sockit connect -u 127.0.0.1 12345 -i 2   UDP; wait 2 s for replies after EOF\n"
       "  sockit connect -U /run/app.sock\n"
+      "  sockit connect bt:00:1A:7D:DA:71:13/1       Bluetooth RFCOMM, channel 1\n"
       "  sockit connect --trace 127.0.0.1 8000 < big.bin   see every partial send/recv\n"
       "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out");
   cmd->callback([args] {

@@ -2,6 +2,7 @@
 // and bridges it to stdin/stdout; -u for UDP (replies go to the last sender), -U for Unix.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "arguments.hpp"
+#include "bluetooth.hpp"
 #include "bridge.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -139,7 +141,22 @@ std::string place_positionals(ListenArgs& a) {
   return {};
 }
 
+// `listen bt:ADDRESS/CHANNEL`: the one positional is the whole endpoint.
+int run_listen_bluetooth(const ListenArgs& a) {
+  const auto bt = std::ranges::find_if(a.positionals, has_bluetooth_prefix);
+  const std::string why =
+      bluetooth_conflicts(*bt, a.positionals.size() > 1, a.udp, !a.unix_path.empty(),
+                          a.family.v4 || a.family.v6, false);
+  if (!why.empty()) return usage_error(why);
+  auto bridge = a.bridge.options(false);
+  if (!bridge) return usage_error(bridge.error());
+  bridge->idle = to_millis(a.idle_timeout_s);
+  bridge->verbose = a.verbose;
+  return listen_bluetooth(*bt, *bridge, a.keep, a.verbose);
+}
+
 int run_listen(ListenArgs a) {
+  if (std::ranges::any_of(a.positionals, has_bluetooth_prefix)) return run_listen_bluetooth(a);
   if (!a.unix_path.empty()) {
     if (!a.positionals.empty()) return usage_error("-U PATH takes no HOST or PORT");
     if (a.udp)
@@ -200,7 +217,8 @@ void add_listen_command(CLI::App& app) {
       "  sockit listen -l -p 12345            the same as nc -l -p / ncat -l -p (-k, -q, -n too)\n"
       "  sockit listen 0.0.0.0 8080           all IPv4 interfaces (warns)\n"
       "  sockit listen -u 12345 -i 5          UDP; reply to the last sender\n"
-      "  sockit listen -U /tmp/app.sock");
+      "  sockit listen -U /tmp/app.sock\n"
+      "  sockit listen bt:00:00:00:00:00:00/3 Bluetooth RFCOMM channel 3, every adapter");
   cmd->callback([args] { finish(run_listen(*args)); });
 }
 

@@ -11,12 +11,12 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "sockit_build_info.hpp"
 
 namespace {
 
 using sockit::cli::quote_arg;
 
-constexpr const char* kVersion = "sockit 0.1.0";
 constexpr const char* kHint = "Run with --help for more information.\n";
 
 // Everything a parse error prints: the reason on one line, then where to read more.
@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   // Named here, not taken from argv[0]: help shows "sockit connect", not a build path.
   CLI::App app{"sockit: build, test and debug TCP/UDP clients and servers", "sockit"};
   app.formatter(sockit::cli::make_help_formatter());  // before the subcommands: they copy it
-  app.set_version_flag("--version", kVersion);
+  // Three lines: "sockit X.Y.Z", "commit: <12 hex digits|unknown>", "features: a b c".
+  app.set_version_flag("--version", sockit::build_info::kVersionText);
   app.require_subcommand(0, 1);
   app.footer(std::string("Run 'sockit help <command>' for a command's options and examples.\n\n") +
              std::string(sockit::cli::exit_codes_help()));

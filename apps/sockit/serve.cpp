@@ -261,7 +261,10 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
                      a.drain_timeout_s));
     (*server)->drain(to_millis(a.drain_timeout_s), [&](DrainReport report) {
       if (report.cut != 0) {
-        note(fmt::format("drain deadline passed: cut {} connection(s)", report.cut));
+        note(
+            fmt::format("drain deadline passed: cut {} connection(s), {} reply bytes unsent, {} "
+                        "request bytes unread",
+                        report.cut, report.unsent, report.unread));
       } else {
         note("drained: every connection finished");
       }
@@ -282,6 +285,12 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
   note(fmt::format("serving {} on {} ({}, model {})", service.name(),
                    local.is_unix() ? local.unix_path().path : local.to_string(),
                    at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
+  if (const std::size_t cap = (*server)->options().max_conns; cap < a.max_conns) {
+    note(
+        fmt::format("--max-conns lowered from {} to {}: what the descriptor limit allows with "
+                    "model {} (raise it with ulimit -n)",
+                    a.max_conns, cap, model_name((*server)->options().model)));
+  }
   std::unique_ptr<OperatorOutput> output;
   std::unique_ptr<OperatorInput> input;
   auto* chat = dynamic_cast<ChatService*>(&service);
@@ -314,6 +323,11 @@ int run_serve(const ServeArgs& a) {
   if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
   if (a.udp && !a.framing.empty())
     return usage_error("--framing is for streams; UDP keeps each datagram whole");
+  // UDP has no connections to spread: one socket on one loop serves every datagram. Accepting
+  // --model reactors (or thread/pool) and running one thread anyway misled (issue 18).
+  if (a.udp && a.model != "loop")
+    return usage_error("-u serves datagrams on one event loop; --model " + a.model +
+                       " is for TCP and Unix stream sockets");
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;

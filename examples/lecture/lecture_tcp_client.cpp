@@ -31,12 +31,11 @@ int main(int argc, char** argv) {
   constexpr std::string_view kReply = "Hey client";
   std::string payload = "Hey Server";
   while (true) {
-    auto sent = sockit::send_all(client_socket->fd(), payload, sockit::Deadline::never());
+    auto sent = sockit::send_all(*client_socket, payload);
     if (!sent) return std::cerr << sockit::explain(sent.error(), "send failed") << "\n", 1;
 
     std::string data(kReply.size(), '\0');
-    auto got = sockit::recv_exact(client_socket->fd(), std::as_writable_bytes(std::span(data)),
-                                  sockit::Deadline::never());
+    auto got = sockit::recv_exact(*client_socket, std::as_writable_bytes(std::span(data)));
     if (!got) return std::cerr << sockit::explain(got.error(), "receive failed") << "\n", 1;
     std::cout << data << std::endl;
 

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
       if (!got || *got == 0) break;  // the client closed (or failed): next client
       const std::string_view text(reinterpret_cast<const char*>(data), *got);
       std::cout << "Received from client: " << text << std::endl;
-      auto sent = sockit::send_all(client->stream.fd(), "Hey client", sockit::Deadline::never());
+      auto sent = sockit::send_all(client->stream, "Hey client");
       if (!sent) break;
     }
   }  // client_socket.close() happens as `client` goes out of scope

@@ -16,9 +16,9 @@
 namespace {
 
 /// Receives exactly `size` bytes as text.
-sockit::Result<std::string> receive(int fd, std::size_t size) {
+sockit::Result<std::string> receive(sockit::TcpStream& stream, std::size_t size) {
   std::string text(size, '\0');
-  auto got = sockit::recv_exact(fd, std::as_writable_bytes(std::span(text)),
+  auto got = sockit::recv_exact(stream, std::as_writable_bytes(std::span(text)),
                                 sockit::Deadline::after(sockit::Millis(10000)));
   if (!got) return sockit::fail(got.error());
   return text;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   }
   constexpr std::string_view kWelcome = "Welcome to the Server";
   constexpr std::string_view kPrefix = "Hello I am server: ";
-  auto response = receive(client_socket->fd(), kWelcome.size());
+  auto response = receive(*client_socket, kWelcome.size());
   if (!response) return std::cout << response.error().message() << std::endl, 1;
   std::cout << *response << std::endl;
 
@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
     std::cout << "Say something: " << std::flush;
     if (!std::getline(std::cin, input)) break;
     if (input.empty()) continue;  // nothing to send, and nothing would come back
-    auto sent = sockit::send_all(client_socket->fd(), input, sockit::Deadline::never());
+    auto sent = sockit::send_all(*client_socket, input);
     if (!sent) return std::cout << sent.error().message() << std::endl, 1;
-    response = receive(client_socket->fd(), kPrefix.size() + input.size());
+    response = receive(*client_socket, kPrefix.size() + input.size());
     if (!response) return std::cout << response.error().message() << std::endl, 1;
     std::cout << *response << std::endl;
   }

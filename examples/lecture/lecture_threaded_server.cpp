@@ -24,15 +24,14 @@ namespace {
 constexpr std::size_t kMaxClients = 64;
 
 void threaded_client(sockit::TcpStream connection) {
-  const auto never = sockit::Deadline::never();
-  if (!sockit::send_all(connection.fd(), "Welcome to the Server", never)) return;
+  if (!sockit::send_all(connection, "Welcome to the Server")) return;
   while (true) {
     std::byte data[2048];  // connection.recv(2048)
     auto got = connection.read_some(data);
     if (!got || *got == 0) break;
     const std::string reply =
         "Hello I am server: " + std::string(reinterpret_cast<const char*>(data), *got);
-    if (!sockit::send_all(connection.fd(), reply, never)) break;  // connection.sendall(reply)
+    if (!sockit::send_all(connection, reply)) break;  // connection.sendall(reply)
   }
 }  // connection.close()
 
@@ -67,7 +66,7 @@ int main(int argc, char** argv) {
     if (!client) continue;
     workers.remove_if([](const Worker& w) { return w.done.load(); });  // joins finished threads
     if (workers.size() >= kMaxClients) {
-      (void)sockit::send_all(client->stream.fd(), "Server full\n", sockit::Deadline::never());
+      (void)sockit::send_all(client->stream, "Server full\n");
       continue;
     }
     std::cout << "Connected to: " << client->peer.to_string() << std::endl;

@@ -14,17 +14,24 @@
 #include "sockit/net/resolver.hpp"
 
 #include "sockit/sys/fd.hpp"
+#include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
-
-#include "sockit/stream/io.hpp"
-#include "sockit/stream/tcp.hpp"
-#include "sockit/stream/udp.hpp"
-#include "sockit/stream/unix.hpp"
 
 #include "sockit/codec/decoded.hpp"
 #include "sockit/codec/framing.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
+
+#include "sockit/stream/io.hpp"
+#include "sockit/stream/rfcomm.hpp"
+#include "sockit/stream/stream.hpp"
+#include "sockit/stream/tcp.hpp"
+#include "sockit/stream/udp.hpp"
+#include "sockit/stream/unix.hpp"
+
+#include "sockit/tls/context.hpp"
+#include "sockit/tls/error.hpp"
+#include "sockit/tls/session.hpp"
 
 #include "sockit/async/async.hpp"
 #include "sockit/async/connection.hpp"

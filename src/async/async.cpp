@@ -10,40 +10,15 @@
 #include <unordered_map>
 
 #include "async/io_core.hpp"
+#include "sockit/codec/line.hpp"
+#include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
 
 namespace sockit {
 
 namespace {
 
-// One non-blocking recv/send. >= 0: bytes; -1: would block; -2: failed (error in `ec`).
-// EINTR is retried here so callers see only the three outcomes.
-constexpr long kWouldBlock = -1;
-constexpr long kFailed = -2;
-
-long recv_once(int fd, std::byte* data, std::size_t size, std::error_code& ec) noexcept {
-  for (;;) {
-    const ssize_t n = ::recv(fd, data, size, 0);
-    if (n >= 0) return static_cast<long>(n);
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
-    ec = sys_error();
-    return kFailed;
-  }
-}
-
-long send_once(int fd, const std::byte* data, std::size_t size, std::error_code& ec) noexcept {
-  for (;;) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<long>(n);
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
-    ec = sys_error();
-    return kFailed;
-  }
-}
-
-// Copies read-ahead bytes (left by read_until) into `out` first.
+// Copies read-ahead bytes (left by recv_until) into `out` first.
 std::size_t take_buffered(detail::IoCore& core, std::span<std::byte> out) noexcept {
   core.consume_pending();
   Buffer& in = core.input();
@@ -55,6 +30,18 @@ std::size_t take_buffered(detail::IoCore& core, std::span<std::byte> out) noexce
   return n;
 }
 
+// The outcome of one sys-layer call, for an attempt: false = would block (wait for readiness);
+// true = done, with `n` set on success or `error` on failure.
+bool moved(const Result<std::size_t>& r, std::size_t& n, std::error_code& error) noexcept {
+  if (r) {
+    n = *r;
+    return true;
+  }
+  if (would_block(r.error())) return false;
+  error = r.error();
+  return true;
+}
+
 }  // namespace
 
 // ---- reads ------------------------------------------------------------------------------------
@@ -63,85 +50,70 @@ bool ReadSomeOp::attempt(IoWaiter& self, detail::IoCore& core) {
   auto& op = static_cast<ReadSomeOp&>(self);
   op.done_ = take_buffered(core, op.buffer_);
   if (op.done_ != 0 || op.buffer_.empty()) return true;
-  const long n = recv_once(core.fd(), op.buffer_.data(), op.buffer_.size(), op.error_);
-  if (n == kWouldBlock) return false;
-  if (n > 0) op.done_ = static_cast<std::size_t>(n);
-  return true;
+  return moved(try_read(core.fd(), op.buffer_), op.done_, op.error_);
 }
 
-bool ReadExactOp::attempt(IoWaiter& self, detail::IoCore& core) {
-  auto& op = static_cast<ReadExactOp&>(self);
+bool RecvExactOp::attempt(IoWaiter& self, detail::IoCore& core) {
+  auto& op = static_cast<RecvExactOp&>(self);
   op.done_ += take_buffered(core, op.buffer_.subspan(op.done_));
   while (op.done_ < op.buffer_.size()) {
-    const long n =
-        recv_once(core.fd(), op.buffer_.data() + op.done_, op.buffer_.size() - op.done_, op.error_);
-    if (n == kWouldBlock) return false;
-    if (n == kFailed) return true;
+    std::size_t n = 0;
+    if (!moved(try_read(core.fd(), op.buffer_.subspan(op.done_)), n, op.error_)) return false;
+    if (op.error_) return true;
     if (n == 0) {
-      op.error_ = make_error_code(Errc::closed_early);
+      op.error_ = make_error_code(op.done_ == 0 ? Errc::end_of_stream : Errc::closed_early);
       return true;
     }
-    op.done_ += static_cast<std::size_t>(n);
+    op.done_ += n;
   }
   return true;
 }
 
-bool ReadUntilOp::attempt(IoWaiter& self, detail::IoCore& core) {
-  auto& op = static_cast<ReadUntilOp&>(self);
-  if (op.delimiter_.empty()) {
-    op.error_ = sys_error(EINVAL);
-    return true;
-  }
+bool RecvUntilOp::attempt(IoWaiter& self, detail::IoCore& core) {
+  auto& op = static_cast<RecvUntilOp&>(self);
   core.consume_pending();
   Buffer& in = core.input();
-  // Bytes are read into the stream's buffer (never more than the limit plus one read's worth
-  // ahead) and searched from where the previous search stopped.
+  // Bytes are read into the stream's buffer one chunk at a time and searched from where the
+  // previous search stopped; split_delimited applies the limits (the blocking form's rules).
   constexpr std::size_t kReadChunk = 4096;
   for (;;) {
-    const std::size_t overlap = op.delimiter_.size() - 1;
-    const std::size_t from = op.scanned_ > overlap ? op.scanned_ - overlap : 0;
-    const std::size_t pos = in.find(op.delimiter_, from);
-    if (pos != Buffer::npos) {
-      const std::size_t length = pos + op.delimiter_.size();
-      if (length > op.max_) {
-        op.error_ = make_error_code(Errc::line_too_long);
-      } else {
-        op.line_ = in.view().substr(0, length);
-        core.hand_out(length);
-      }
+    const Decoded d = split_delimited(in.view(), op.delimiter_, op.max_, op.scanned_);
+    if (d.is_frame()) {
+      op.line_ = d.frame;
+      core.hand_out(d.frame.size() + op.delimiter_.size());
       return true;
     }
-    op.scanned_ = in.readable_bytes();
-    if (op.scanned_ >= op.max_) {  // any line completed from here would exceed the limit
-      op.error_ = make_error_code(Errc::line_too_long);
+    if (d.failed()) {
+      op.error_ = d.error;
       return true;
     }
-    const std::size_t need = std::min(op.max_ - op.scanned_, kReadChunk);
-    if (in.writable_bytes() < need) in.ensure_writable(need);
-    auto room = in.writable();
-    const long n = recv_once(core.fd(), room.data(), room.size(), op.error_);
-    if (n == kWouldBlock) return false;
-    if (n == kFailed) return true;
+    in.ensure_writable(kReadChunk);
+    std::size_t n = 0;
+    if (!moved(try_read(core.fd(), in.writable()), n, op.error_)) return false;
+    if (op.error_) return true;
     if (n == 0) {
-      // EOF between lines is the normal end of a line protocol: an empty view says so.
-      if (!in.empty()) op.error_ = make_error_code(Errc::closed_early);
-      op.line_ = {};
+      op.error_ = make_error_code(in.empty() ? Errc::end_of_stream : Errc::closed_early);
       return true;
     }
-    in.commit(static_cast<std::size_t>(n));
+    in.commit(n);
   }
 }
 
 // ---- writes -----------------------------------------------------------------------------------
 
-bool WriteAllOp::attempt(IoWaiter& self, detail::IoCore& core) {
-  auto& op = static_cast<WriteAllOp&>(self);
+bool WriteSomeOp::attempt(IoWaiter& self, detail::IoCore& core) {
+  auto& op = static_cast<WriteSomeOp&>(self);
+  if (op.data_.empty()) return true;
+  return moved(try_write(core.fd(), op.data_), op.done_, op.error_);
+}
+
+bool SendAllOp::attempt(IoWaiter& self, detail::IoCore& core) {
+  auto& op = static_cast<SendAllOp&>(self);
   while (op.done_ < op.data_.size()) {
-    const long n =
-        send_once(core.fd(), op.data_.data() + op.done_, op.data_.size() - op.done_, op.error_);
-    if (n == kWouldBlock) return false;
-    if (n == kFailed) return true;
-    op.done_ += static_cast<std::size_t>(n);
+    std::size_t n = 0;
+    if (!moved(try_write(core.fd(), op.data_.subspan(op.done_)), n, op.error_)) return false;
+    if (op.error_) return true;
+    op.done_ += n;
   }
   return true;
 }
@@ -215,9 +187,9 @@ void AsyncStream::close() noexcept {
   if (core_ != nullptr) detail::IoCore::destroy(std::exchange(core_, nullptr));
 }
 
-Status AsyncStream::shutdown_write() {
-  if (!valid()) return fail(sys_error(EBADF));
-  return sockit::shutdown(core_->fd(), ShutdownHow::write);
+ShutdownOp AsyncStream::shutdown(ShutdownHow how, Deadline /*deadline*/) noexcept {
+  if (!valid()) return ShutdownOp(fail(sys_error(EBADF)));
+  return ShutdownOp(sockit::shutdown(core_->fd(), how));
 }
 
 bool AsyncStream::valid() const noexcept {

@@ -1,5 +1,7 @@
 #include "sockit/async/connection.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -25,6 +27,9 @@ struct Scratch {
   bool busy = false;
 };
 thread_local Scratch t_scratch;
+
+// How long a draining connection's input must have been silent before a quiet point counts.
+constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
 
 iovec iov_of(std::string_view s) {
   return iovec{const_cast<char*>(s.data()), s.size()};
@@ -69,11 +74,76 @@ void Connection::on_ready(std::uint32_t events) {
     auto pending = pending_error(fd_.get());
     abort(pending && *pending ? *pending : sys_error(EPIPE));
   }
+  if (draining_) drain_step();  // a read answered or the output flushed: maybe quiet now
 }
 
-void Connection::poll_input() {
+void Connection::drain(Clock::time_point until) {
   assert(loop_.in_loop_thread());
-  if (!closed() && !closing_ && !read_eof_) handle_read();
+  if (draining_ || closed()) return;
+  draining_ = true;
+  drain_until_ = until;
+  pipe_ = nullptr;  // the quiet point is decided per message, which kernel echo never sees
+  drain_step();
+}
+
+// A quiet point is where closing loses nothing: no message half-received (the owner would
+// answer its rest), nothing queued (it would go out first anyway, but reading stays paused
+// under backpressure) and nothing more in the kernel. A peer that keeps sending keeps the
+// connection open, each read answered, until the owner's deadline; the bound on reads per call
+// keeps such a peer from holding the loop (level-triggered readiness brings us back).
+void Connection::drain_step() {
+  constexpr int kReadsPerStep = 16;
+  for (int i = 0; i < kReadsPerStep; ++i) {
+    if (!draining_ || closing_ || closed() || partial_ || !output_.empty()) return;
+    const Got got = read_eof_ ? Got::nothing : handle_read();
+    if (got == Got::end) return;  // EOF went to the owner (which closes) or the read failed
+    if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_.empty()) {
+      // A read that finds nothing right after one that found bytes proves little: the peer's
+      // next bytes may still be on their way (our read opened its window; on loopback they
+      // follow a softirq later). So the input must have been quiet for a moment too;
+      // poll_drained() looks again meanwhile.
+      if (!read_eof_ && loop_.now() - last_input_ < kDrainQuietGrace) return;
+      // Lingers past `until` on purpose: the owner's deadline decides, and counts, what is cut.
+      const auto grace = std::chrono::seconds(1);
+      close({}, std::max(drain_until_ - loop_.now(), Clock::duration::zero()) + grace);
+      return;
+    }
+  }
+}
+
+void Connection::poll_drained() {
+  assert(loop_.in_loop_thread());
+  if (!draining_ || closed()) return;
+  if (!closing_) {
+    drain_step();  // waiting out kDrainQuietGrace, or for the output to flush
+  } else if (write_shut_ && output_.empty() && kernel_unacked() == 0) {
+    finish(close_reason_);
+  }
+}
+
+// SIOCOUTQ. TCP: bytes sent and not yet acknowledged, plus one for a FIN in flight. Unix:
+// memory (bytes plus overhead) of what the peer has not read yet, zero once it has read all.
+std::size_t Connection::kernel_unacked() const noexcept {
+  int queued = 0;
+  if (closed() || ::ioctl(fd_.get(), SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+  return static_cast<std::size_t>(queued);
+}
+
+std::size_t Connection::unsent_bytes() const noexcept {
+  std::size_t n = output_.readable_bytes();
+  if (closed()) return n;
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain == AF_UNIX)
+    return n;
+  const std::size_t queued = kernel_unacked();
+  return n + (write_shut_ && queued > 0 ? queued - 1 : queued);  // the FIN is no reply byte
+}
+
+std::size_t Connection::unread_bytes() const noexcept {
+  int n = 0;
+  if (closed() || ::ioctl(fd_.get(), FIONREAD, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 void Connection::on_read_eof() {
@@ -86,8 +156,8 @@ void Connection::on_read_eof() {
   }
 }
 
-void Connection::handle_read() {
-  if (streaming_ && pipe_ != nullptr && splice_echo()) return;
+Connection::Got Connection::handle_read() {
+  if (streaming_ && pipe_ != nullptr && splice_echo()) return Got::bytes;
   const bool was_partial = partial_;
   Scratch& scratch = t_scratch;
   const bool direct = !closing_ && input_.empty() && !scratch.busy;
@@ -103,18 +173,19 @@ void Connection::handle_read() {
                      : ::readv(fd_.get(), iov.data(), 2);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
-    return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Got::nothing;
+    abort(sys_error());
+    return Got::end;
   }
   if (n == 0) {
     on_read_eof();
-    return;
+    return Got::end;
   }
   const auto got = static_cast<std::size_t>(n);
   counters_.add_in(got);
   last_input_ = loop_.now();
   active_ = true;
-  if (closing_) return;
+  if (closing_) return Got::bytes;
   const std::uint64_t messages_before = counters_.messages.load(std::memory_order_relaxed);
   if (direct) {
     if (got == spare.size()) streaming_ = true;  // echo_through takes over, if enabled
@@ -134,12 +205,13 @@ void Connection::handle_read() {
     }
     partial_ = events_.on_data(*this, input_);
   }
-  if (closed()) return;
+  if (closed()) return Got::end;
   // The partial-message clock restarts whenever a message completes (the owner counts it), so
   // only a message that itself stays incomplete too long trips it, not a busy pipelining
   // client, and not a slowloris whose every byte "makes progress" into the decoder.
   const bool progress = counters_.messages.load(std::memory_order_relaxed) != messages_before;
   if (partial_ && (!was_partial || progress)) partial_since_ = last_input_;
+  return Got::bytes;
 }
 
 std::size_t Connection::write_now(std::string_view a, std::string_view b) {
@@ -201,7 +273,14 @@ void Connection::handle_write() {
 
 void Connection::after_output_change() {
   const std::size_t queued = output_.readable_bytes();
-  if (queued > options_.output_limit) {
+  // With count_kernel_queue the limit counts what the kernel holds unacknowledged too (a
+  // non-reading peer was owed ~4 MB under a 512 KiB limit: the send buffer took the rest).
+  // Asked of the kernel only above the high-water mark, where a slow reader lives; below it the
+  // server's send-buffer size (a quarter of the limit, ServerOptions::send_buffer) keeps the
+  // total under the limit.
+  if (queued > options_.output_limit ||
+      (options_.count_kernel_queue && queued > options_.high_water &&
+       unsent_bytes() > options_.output_limit)) {
     abort(make_error_code(Errc::output_limit));
     return;
   }
@@ -248,8 +327,9 @@ void Connection::close(std::error_code why, Clock::duration linger) {
   after_output_change();
 }
 
-void Connection::abort(std::error_code why) {
+void Connection::abort(std::error_code why, bool reset) {
   assert(loop_.in_loop_thread());
+  if (reset && !closed()) (void)set_abortive_close(fd_.get());
   finish(why);
 }
 

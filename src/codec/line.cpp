@@ -1,5 +1,8 @@
 #include "sockit/codec/line.hpp"
 
+#include <cerrno>
+#include <limits>
+
 namespace sockit {
 
 LineDecoder::LineDecoder(std::size_t max_line, LineMode mode)
@@ -53,6 +56,26 @@ void LineDecoder::reset() noexcept {
   scanned_ = 0;
   consumed_on_next_ = 0;
   error_.clear();
+}
+
+Decoded split_delimited(std::string_view data, std::string_view delimiter, std::size_t max,
+                        std::size_t& scanned) noexcept {
+  if (delimiter.empty()) return Decoded::failure(sys_error(EINVAL));
+  constexpr std::size_t kMaxSize = std::numeric_limits<std::size_t>::max();
+  // Once `limit` bytes are held without a delimiter, the line cannot fit in `max`.
+  const std::size_t limit = max > kMaxSize - delimiter.size() ? kMaxSize : max + delimiter.size();
+  const std::string_view window = data.substr(0, limit);
+  // A delimiter may straddle the end of the previous search: rescan its last size()-1 bytes.
+  const std::size_t overlap = delimiter.size() - 1;
+  const std::size_t from = scanned > overlap ? scanned - overlap : 0;
+  const std::size_t pos = window.find(delimiter, from);
+  if (pos != std::string_view::npos) {
+    scanned = 0;
+    return Decoded::of(window.substr(0, pos));
+  }
+  if (window.size() >= limit) return Decoded::failure(make_error_code(Errc::line_too_long));
+  scanned = window.size();
+  return Decoded::more();
 }
 
 namespace {

@@ -51,6 +51,8 @@ class SockitCategory final : public std::error_category {
         return "operation cancelled";
       case Errc::deadline_passed:
         return "the deadline passed before the operation finished";
+      case Errc::end_of_stream:
+        return "end of stream: the peer closed the connection";
     }
     return "unknown sockit error " + std::to_string(value);
   }
@@ -150,6 +152,8 @@ std::string_view likely_cause(std::error_code ec, int port) noexcept {
         return "use a larger receive buffer";
       case Errc::closed_early:
         return "the peer closed or crashed mid-message";
+      case Errc::end_of_stream:
+        return "the peer finished and closed the connection";
       case Errc::server_full:
         return "the server reached its connection cap";
       case Errc::output_limit:

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -14,8 +15,22 @@
 namespace sockit {
 namespace {
 
+using detail::hex_value;
 using detail::quote_char;
 using detail::set_why;
+
+// Linux's struct sockaddr_rc (<bluetooth/rfcomm.h>), written out so that libbluetooth-dev need
+// not be installed. bdaddr_t is 6 packed bytes, least significant (the last one written) first.
+struct SockaddrRc {
+  sa_family_t rc_family;
+  std::array<std::uint8_t, 6> rc_bdaddr;
+  std::uint8_t rc_channel;
+};
+static_assert(sizeof(SockaddrRc) == 10 && offsetof(SockaddrRc, rc_bdaddr) == 2 &&
+              offsetof(SockaddrRc, rc_channel) == 8);
+
+constexpr std::string_view kBtPrefix = "bt:";
+constexpr std::string_view kBtForm = "bt:AA:BB:CC:DD:EE:FF/CHANNEL";
 
 // sun_path holds 108 bytes on Linux. A filesystem path needs its terminating NUL; an abstract
 // name spends the first byte on the leading NUL that marks it abstract.
@@ -97,7 +112,110 @@ Result<Endpoint> parse_v4(std::string_view text, std::string* why) {
   return Endpoint(IpAddress(*addr), *port);
 }
 
+// Every Bluetooth text error is Errc::invalid_endpoint: invalid_address and invalid_port say
+// "IP address" and "0 to 65535" in their messages; `why` says which part is wrong.
+// "AA:BB:CC:DD:EE:FF": six groups of two hex digits, either case.
+Result<std::array<std::uint8_t, 6>> parse_bdaddr(std::string_view text, std::string* why) {
+  std::array<std::uint8_t, 6> out{};
+  const auto groups = static_cast<std::size_t>(std::ranges::count(text, ':')) + 1;
+  if (groups != out.size()) {
+    set_why(why, "Bluetooth address has " + std::to_string(groups) +
+                     " groups, expected 6 (AA:BB:CC:DD:EE:FF)");
+    return fail(Errc::invalid_endpoint);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto colon = text.find(':');
+    const std::string_view group = text.substr(0, colon);
+    text = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
+    const std::string which = "Bluetooth address group " + std::to_string(i + 1);
+    for (const char c : group) {
+      if (hex_value(c) < 0) {
+        set_why(why, "unexpected " + quote_char(c) + " in " + which);
+        return fail(Errc::invalid_endpoint);
+      }
+    }
+    if (group.size() != 2) {
+      set_why(why, which + " has " + std::to_string(group.size()) + " hex digits, expected 2");
+      return fail(Errc::invalid_endpoint);
+    }
+    out[i] = static_cast<std::uint8_t>(hex_value(group[0]) * 16 + hex_value(group[1]));
+  }
+  return out;
+}
+
+// RFCOMM channel: decimal 1..30, no sign, no leading zero.
+Result<std::uint8_t> parse_channel(std::string_view text, std::string* why) {
+  if (text.empty()) {
+    set_why(why, "empty RFCOMM channel after '/' (1 to 30)");
+    return fail(Errc::invalid_endpoint);
+  }
+  unsigned value = 0;
+  for (const char c : text) {
+    if (!detail::is_digit(c)) {
+      set_why(why, "unexpected " + quote_char(c) + " in RFCOMM channel");
+      return fail(Errc::invalid_endpoint);
+    }
+    if (value <= RfcommAddress::kMaxChannel) value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (text.size() > 1 && text.front() == '0') {
+    set_why(why, "RFCOMM channel has a leading zero");
+    return fail(Errc::invalid_endpoint);
+  }
+  if (value < RfcommAddress::kMinChannel || value > RfcommAddress::kMaxChannel) {
+    const std::string shown =
+        text.size() <= 6 ? std::string(text) : std::string(text.substr(0, 6)) + "...";
+    set_why(why, "RFCOMM channel " + shown + " is outside 1 to 30");
+    return fail(Errc::invalid_endpoint);
+  }
+  return static_cast<std::uint8_t>(value);
+}
+
+Result<Endpoint> parse_bluetooth(std::string_view text, std::string* why) {
+  text.remove_prefix(kBtPrefix.size());
+  if (text.empty()) {
+    set_why(why, "missing the device address after 'bt:' (" + std::string(kBtForm) + ")");
+    return fail(Errc::invalid_endpoint);
+  }
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    set_why(why, "missing '/CHANNEL' after the Bluetooth address (" + std::string(kBtForm) + ")");
+    return fail(Errc::invalid_endpoint);
+  }
+  auto device = parse_bdaddr(text.substr(0, slash), why);
+  if (!device) return fail(device.error());
+  auto channel = parse_channel(text.substr(slash + 1), why);
+  if (!channel) return fail(channel.error());
+  return Endpoint(RfcommAddress{*device, *channel});
+}
+
+std::string bluetooth_text(const RfcommAddress& bt) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out(kBtPrefix);
+  for (std::size_t i = 0; i < bt.device.size(); ++i) {
+    if (i != 0) out += ':';
+    out += kHex[bt.device[i] >> 4];
+    out += kHex[bt.device[i] & 0xf];
+  }
+  return out + "/" + std::to_string(bt.channel);
+}
+
+SockAddr bluetooth_sockaddr(const RfcommAddress& bt) {
+  SockaddrRc rc{};
+  rc.rc_family = kAfBluetooth;
+  std::reverse_copy(bt.device.begin(), bt.device.end(), rc.rc_bdaddr.begin());
+  rc.rc_channel = bt.channel;
+  SockAddr out;
+  std::memcpy(&out.storage, &rc, sizeof rc);
+  out.len = sizeof rc;
+  return out;
+}
+
 }  // namespace
+
+bool has_bluetooth_prefix(std::string_view text) noexcept {
+  if (text.size() < kBtPrefix.size()) return false;
+  return (text[0] == 'b' || text[0] == 'B') && (text[1] == 't' || text[1] == 'T') && text[2] == ':';
+}
 
 Result<std::uint16_t> parse_port(std::string_view text, std::string* why) {
   if (text.empty()) {
@@ -130,6 +248,7 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string* why) {
   }
   if (text.front() == '@' || is_unix_path_text(text)) return parse_unix(text, why);
   if (text.front() == '[') return parse_bracketed(text, why);
+  if (has_bluetooth_prefix(text)) return parse_bluetooth(text, why);
   return parse_v4(text, why);
 }
 
@@ -165,15 +284,25 @@ Result<Endpoint> Endpoint::from_sockaddr(const sockaddr* sa, socklen_t len) {
         nul == nullptr ? path_len : static_cast<std::size_t>(static_cast<const char*>(nul) - path);
     return Endpoint(UnixPath{std::string(path, n)});
   }
+  if (sa->sa_family == kAfBluetooth && size >= sizeof(SockaddrRc)) {
+    SockaddrRc rc{};
+    std::memcpy(&rc, sa, sizeof rc);
+    RfcommAddress bt;
+    std::reverse_copy(rc.rc_bdaddr.begin(), rc.rc_bdaddr.end(), bt.device.begin());
+    bt.channel = rc.rc_channel;
+    return Endpoint(bt);
+  }
   return fail(Errc::invalid_endpoint);
 }
 
 int Endpoint::domain() const noexcept {
   if (is_unix()) return AF_UNIX;
+  if (is_bluetooth()) return kAfBluetooth;
   return std::get<Ip>(v_).address.is_v4() ? AF_INET : AF_INET6;
 }
 
 Result<SockAddr> Endpoint::to_sockaddr() const {
+  if (is_bluetooth()) return bluetooth_sockaddr(rfcomm());
   SockAddr out;
   if (is_ip()) {
     const auto& ip = std::get<Ip>(v_);
@@ -226,6 +355,7 @@ std::string Endpoint::to_string() const {
     const auto& path = unix_path().path;
     return path.empty() ? std::string("(unnamed)") : path;
   }
+  if (is_bluetooth()) return bluetooth_text(rfcomm());
   const auto& ip = std::get<Ip>(v_);
   if (ip.address.is_v4()) return ip.address.to_string() + ":" + std::to_string(ip.port);
   return "[" + ip.address.to_string() + "]:" + std::to_string(ip.port);

@@ -19,7 +19,13 @@ struct ServeContext {
   Framing framing;
   std::atomic<std::size_t> live{0};  ///< admitted and not yet closed (the cap counts these)
   std::atomic<std::uint64_t> next_id{1};
+  std::atomic<std::uint64_t> refused{0};  ///< turned away by a model (e.g. no descriptors left)
 };
+
+/// Turns a connection away politely: the "ERR server full" line, FIN, and what the client sent
+/// read and dropped until its EOF or `wait` (zero: only what has already arrived), so that
+/// closing does not answer with an RST that could destroy the line before it is read.
+void refuse_full_connection(int fd, Clock::duration wait);
 
 class Backend {
  public:
@@ -29,16 +35,18 @@ class Backend {
   /// Takes an admitted connection; ctx.live already counts it and the backend decrements it
   /// when the connection is gone. Base loop thread.
   virtual void adopt(UniqueFd fd, std::string remote) = 0;
-  /// Every connection finishes what it has received, then closes. Base loop thread.
-  virtual void drain() = 0;
-  /// Closes what is still open, stops and joins threads; returns how many connections were cut.
-  /// Base loop thread.
-  virtual std::size_t stop() = 0;
+  /// Every connection drains (Connection::drain) until `until`. Base loop thread.
+  virtual void drain(Clock::time_point until) = 0;
+  /// Resets what is still open, stops and joins threads; returns what was cut. Base loop thread.
+  virtual DrainReport stop() = 0;
   /// Adds traffic counters and thread counts. Thread-safe.
   virtual void add_stats(ServerStats& stats) const = 0;
   /// True when no thread but the base loop's opens descriptors while serving, which is what
   /// makes the reserved-descriptor EMFILE trick race-free.
   virtual bool only_acceptor_opens_fds() const = 0;
+  /// How many connections `descriptors` free descriptors can serve at once (SIZE_MAX when the
+  /// model spends one per connection and refuses cleanly when they run out).
+  virtual std::size_t conns_for_descriptors(std::size_t descriptors) const = 0;
 };
 
 std::unique_ptr<Backend> make_loop_backend(EventLoop& base, ServeContext& ctx, unsigned loops);

@@ -2,7 +2,7 @@
 // loops (--model loop) every connection lives on the base loop that accepts; with N (--model
 // reactors) the base loop only accepts and hands each connection to the next worker loop, round
 // robin, where it stays for its whole life.
-#include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -19,17 +19,17 @@ class LoopBackend final : public Backend {
 
   Status start() override;
   void adopt(UniqueFd fd, std::string remote) override;
-  void drain() override {
+  void drain(Clock::time_point until) override {
     for (auto& w : workers_) {
       Reactor& r = *w.reactor;
       if (!w.loop) {
-        r.drain();
+        r.drain(until);
       } else {
-        r.loop.post([&r] { r.drain(); });
+        r.loop.post([&r, until] { r.drain(until); });
       }
     }
   }
-  std::size_t stop() override;
+  DrainReport stop() override;
   void add_stats(ServerStats& stats) const override {
     for (const auto& w : workers_) {
       const TrafficCounters& c = w.reactor->counters;
@@ -40,6 +40,8 @@ class LoopBackend final : public Backend {
   }
   // Worker loops open no descriptors once started: only the base loop (accept) does.
   bool only_acceptor_opens_fds() const override { return true; }
+  // One descriptor per connection; running out is refused by the reserved-descriptor trick.
+  std::size_t conns_for_descriptors(std::size_t) const override { return SIZE_MAX; }
 
  private:
   struct Worker {
@@ -93,30 +95,38 @@ void LoopBackend::adopt(UniqueFd fd, std::string remote) {
   });
 }
 
-std::size_t LoopBackend::stop() {
-  if (stopped_ || !started_) return 0;
+DrainReport LoopBackend::stop() {
+  if (stopped_ || !started_) return {};
   stopped_ = true;
-  std::atomic<std::size_t> cut{0};
-  for (auto& w : workers_) {
-    Reactor& r = *w.reactor;
-    if (!w.loop) {
-      cut += r.abort_all();
+  // One report per worker, each written by its own loop thread and read after the join.
+  std::vector<DrainReport> cuts(workers_.size());
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Reactor& r = *workers_[i].reactor;
+    DrainReport& cut = cuts[i];
+    if (!workers_[i].loop) {
+      cut = r.abort_all();
       continue;
     }
     // Abort, let the on_close tasks this posts run (they queue behind it), then stop the loop.
     r.loop.post([&r, &cut] {
-      cut += r.abort_all();
+      cut = r.abort_all();
       r.loop.post([&r] { r.loop.stop(); });
     });
   }
   for (auto& w : workers_) {
     if (w.thread.joinable()) w.thread.join();
   }
+  DrainReport total;
+  for (const auto& c : cuts) {
+    total.cut += c.cut;
+    total.unsent += c.unsent;
+    total.unread += c.unread;
+  }
   // Whatever is left (on the base loop, whose posted on_close tasks have not run) ends here.
   // After join, each worker loop belongs to this thread again.
   for (auto& w : workers_)
     w.reactor->clear();
-  return cut.load();
+  return total;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ namespace {
 constexpr Clock::duration kMaxSweep = std::chrono::seconds(1);
 constexpr Clock::duration kMinSweep = std::chrono::milliseconds(50);
 // A pipe this size lets one splice move what a streaming loopback peer has queued (bench W2).
+constexpr Clock::duration kDrainPoll = std::chrono::milliseconds(20);
 constexpr std::size_t kSplicePipeBytes = std::size_t{1} << 20;
 
 // A handle to a connection for other threads: posts to the owning loop, which finds the
@@ -61,13 +62,10 @@ void LoopConn::send_error_and_close(std::error_code why) {
   conn_.close(why);
 }
 
-// Draining closes without lingering for the peer's EOF: everything the peer sent has just been
-// read and answered, and in the pool model a lingering connection would hold a worker that
-// queued connections are waiting for.
-void LoopConn::drain_now() {
-  conn_.echo_through(nullptr);  // on_data decides when a draining connection may close
-  conn_.poll_input();
-  if (!conn_.closed() && !framer_.partial()) conn_.close({}, Clock::duration::zero());
+// A draining connection keeps its linger for the peer's EOF: closing with the peer's bytes
+// unread would send RST, and an RST destroys what the peer's kernel has not yet handed over.
+void LoopConn::drain_now(Clock::time_point until) {
+  conn_.drain(until);
 }
 
 bool LoopConn::on_data(Connection&, Buffer& input) {
@@ -77,9 +75,7 @@ bool LoopConn::on_data(Connection&, Buffer& input) {
     send_error_and_close(st.error());
     return false;
   }
-  const bool partial = framer_.partial();
-  if (reactor_.draining && !partial) conn_.close({}, Clock::duration::zero());
-  return partial;
+  return framer_.partial();
 }
 
 void LoopConn::on_eof(Connection&) {
@@ -132,29 +128,65 @@ void Reactor::adopt(UniqueFd fd, std::string remote) {
     conn->connection().abort(st.error());
     return;
   }
-  if (draining) conn->drain_now();
+  if (draining) conn->drain_now(drain_until);
 }
 
+// Checking is cheap (comparisons on cached times); closing is not (a send, a shutdown and an
+// epoll change each), so only closing is spread over turns, with I/O served between batches.
 void Reactor::check_deadlines() {
+  if (!expiring.empty()) return;  // the last sweep's expiries are still being closed
   const auto now = loop.now();
   for (auto& [id, conn] : conns) {
-    if (auto why = conn->connection().check_deadlines(now)) conn->send_error_and_close(why);
+    if (auto why = conn->connection().check_deadlines(now)) expiring.push_back({id, why});
+  }
+  expire_some();
+}
+
+void Reactor::expire_some() {
+  expire_next = 0;
+  for (std::size_t closed = 0; closed < expire_batch && !expiring.empty();) {
+    const Expiry e = expiring.back();
+    expiring.pop_back();
+    auto it = conns.find(e.id);
+    if (it == conns.end() || it->second->closing()) continue;  // gone or closing meanwhile
+    it->second->send_error_and_close(e.why);
+    ++closed;
+  }
+  if (!expiring.empty()) {
+    expire_next = loop.run_after(Clock::duration::zero(), [this] { expire_some(); });
   }
 }
 
-void Reactor::drain() {
-  draining = true;
+void Reactor::drain(Clock::time_point until) {
+  begin_drain(until);
   for (auto& [id, conn] : conns)
-    conn->drain_now();
+    conn->drain_now(until);
 }
 
-std::size_t Reactor::abort_all() {
-  std::size_t cut = 0;
+// A drained connection waits for its peer's EOF; a peer that keeps the connection open after
+// reading everything is let go as soon as its kernel has acknowledged it all (two ioctls per
+// closing connection per period, during the drain only).
+void Reactor::begin_drain(Clock::time_point until) {
+  draining = true;
+  drain_until = until;
+  if (drain_poll != 0) return;
+  drain_poll = loop.run_every(kDrainPoll, [this] {
+    for (auto& [id, conn] : conns)
+      conn->connection().poll_drained();
+  });
+}
+
+// A cut connection is reset (SO_LINGER 0), not closed with a FIN: its peer must not mistake a
+// truncated reply for a complete one, and what it is told it lost is what the report counts.
+DrainReport Reactor::abort_all() {
+  DrainReport cut;
   for (auto& [id, conn] : conns) {
-    if (!conn->connection().closed()) {
-      ++cut;
-      conn->connection().abort(make_error_code(Errc::cancelled));
-    }
+    Connection& c = conn->connection();
+    if (c.closed()) continue;
+    ++cut.cut;
+    cut.unsent += c.unsent_bytes();
+    cut.unread += c.unread_bytes();
+    c.abort(make_error_code(Errc::cancelled), /*reset=*/true);
   }
   return cut;
 }
@@ -163,8 +195,11 @@ void Reactor::clear() {
   for (auto& [id, conn] : conns)
     conn->finalize();
   conns.clear();
-  if (sweep != 0) loop.cancel(sweep);
-  sweep = 0;
+  expiring.clear();
+  for (auto* id : {&sweep, &drain_poll, &expire_next}) {
+    if (*id != 0) loop.cancel(*id);
+    *id = 0;
+  }
 }
 
 void Reactor::remove(std::uint64_t id) {

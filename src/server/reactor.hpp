@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "backend.hpp"
 
@@ -26,8 +27,8 @@ class LoopConn final : public Connection::Events,
   Connection& connection() { return conn_; }
   /// Sends the explanation line for `why` (if it has one) unframed, then closes.
   void send_error_and_close(std::error_code why);
-  /// Answers what has already arrived, then closes once no message is half-received.
-  void drain_now();
+  /// Drains the connection until `until` (Connection::drain).
+  void drain_now(Clock::time_point until);
   /// Ends the session and releases its place under the cap, once.
   void finalize();
 
@@ -63,9 +64,21 @@ struct Reactor {
   std::unordered_map<std::uint64_t, std::shared_ptr<LoopConn>> conns;  // loop thread only
   TrafficCounters counters;
   bool draining = false;
-  bool stop_when_empty = false;  // thread/pool models: the loop serves one connection
+  Clock::time_point drain_until;  // draining: when the server cuts what is left
+  bool stop_when_empty = false;   // thread/pool models: the loop serves one connection
   EventLoop::TimerId sweep = 0;
-  std::optional<SplicePipe> pipe;  // kernel echo for raw echo connections (loop models only)
+  EventLoop::TimerId drain_poll = 0;  // draining: lets go of peers that have everything
+  std::optional<SplicePipe> pipe;     // kernel echo for raw echo connections (loop models only)
+  /// Connections a sweep found past a deadline and not yet closed, closed at most
+  /// expire_batch per loop turn (5,000 closed in one sweep stalled the loop 60-126 ms).
+  struct Expiry {
+    std::uint64_t id;
+    std::error_code why;
+  };
+  static constexpr std::size_t kExpireBatch = 256;
+  std::vector<Expiry> expiring;
+  std::size_t expire_batch = kExpireBatch;
+  EventLoop::TimerId expire_next = 0;  // the next batch, one turn later
 
   /// Opens the loop's SplicePipe when the service is a raw-framed pure echo and splice is safe
   /// in this process; without it (or if it cannot open) connections use the copying path.
@@ -75,13 +88,19 @@ struct Reactor {
   void start_sweep();
   /// Serves a new connection on this loop. Loop thread only.
   void adopt(UniqueFd fd, std::string remote);
-  /// Closes every connection once it has answered what it received. Loop thread only.
-  void drain();
-  /// Closes everything at once; returns how many were open. Loop thread only.
-  std::size_t abort_all();
+  /// Drains every connection until `until`. Loop thread only.
+  void drain(Clock::time_point until);
+  /// Marks the reactor draining (new connections drain at once) and starts the drain poll.
+  void begin_drain(Clock::time_point until);
+  /// Resets everything at once; returns how many were open and what they were owed. Loop
+  /// thread only.
+  DrainReport abort_all();
   /// Ends sessions whose on_close never ran and drops every connection. Loop thread only.
   void clear();
+  /// One sweep: finds every connection past a deadline, closes the first expire_batch of them
+  /// and leaves the rest to expire_some() on the following turns. Loop thread only.
   void check_deadlines();
+  void expire_some();
   void remove(std::uint64_t id);
 };
 

@@ -3,12 +3,15 @@
 #include "sockit/server/server.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cassert>
 #include <cerrno>
+#include <limits>
+#include <optional>
 #include <thread>
 
 #include "backend.hpp"
@@ -36,16 +39,44 @@ UniqueFd open_reserve() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-// Reads and drops what a refused client already sent, so that closing does not answer with an
-// RST (which could reach the client before it has read the refusal line).
-void discard_input(int fd) {
-  std::array<char, 4096> sink{};
-  for (int i = 0; i < 16; ++i) {
-    if (::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT) <= 0) return;
+// Descriptors kept free for what the server itself opens at run time (a refusal's accept, the
+// resolver, the stats line) when the cap is derived from RLIMIT_NOFILE.
+constexpr std::size_t kDescriptorHeadroom = 8;
+
+// Descriptors this process may still open: RLIMIT_NOFILE's soft limit minus those open now.
+std::optional<std::size_t> free_descriptors() {
+  rlimit lim{};
+  auto open = count_open_fds();
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || !open || lim.rlim_cur == RLIM_INFINITY) {
+    return std::nullopt;
   }
+  const auto used = static_cast<rlim_t>(*open) + kDescriptorHeadroom;
+  return lim.rlim_cur > used ? static_cast<std::size_t>(lim.rlim_cur - used) : 0;
+}
+
+int send_buffer_for(const ServerOptions& o) {
+  if (o.send_buffer != 0) return o.send_buffer;
+  constexpr std::size_t kIntMax = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  return static_cast<int>(std::min(o.connection.output_limit / 4, kIntMax));
 }
 
 }  // namespace
+
+void refuse_full_connection(int fd, Clock::duration wait) {
+  const std::string_view line = error_line(make_error_code(Errc::server_full));
+  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)shutdown(fd, ShutdownHow::write);
+  // Bounded: at most 64 reads, and no waiting past `wait`.
+  const auto until = Clock::now() + wait;
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 64; ++i) {
+    const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // EOF: a clean close
+    if (n > 0) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0 || !wait_ready(fd, Ready::read, Deadline::after(left))) return;
+  }
+}
 
 std::string_view model_name(Model m) noexcept {
   switch (m) {
@@ -102,6 +133,8 @@ Server::Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptio
       service_(service),
       options_(std::move(options)),
       acceptor_(std::make_unique<Acceptor>(*this)) {
+  // With the kernel's share bounded by the send buffer, the output limit can count it.
+  options_.connection.count_kernel_queue = send_buffer_for(options_) > 0;
   const Framing framing = options_.framing.value_or(service_.default_framing());
   ctx_ = std::make_unique<ServeContext>(service_, options_, framing);
   unsigned threads = options_.threads;
@@ -169,6 +202,12 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
 
 Status Server::start() {
   assert(base_.in_loop_thread());
+  // A cap the descriptor limit cannot honour is no cap: the thread model spends three
+  // descriptors per connection, and past the limit it turned clients away after accepting
+  // them. Lowered here so that the cap refuses them cleanly (options() tells the caller).
+  if (auto free = free_descriptors()) {
+    options_.max_conns = std::min(options_.max_conns, backend_->conns_for_descriptors(*free));
+  }
   if (backend_->only_acceptor_opens_fds()) reserve_ = open_reserve();
   if (auto st = backend_->start(); !st) return st;
   if (auto st = base_.watch(listener_.get(), kPollRead, *acceptor_); !st) return st;
@@ -212,17 +251,16 @@ void Server::admit(UniqueFd fd, const Endpoint& peer) {
   accepted_.fetch_add(1, std::memory_order_relaxed);
   // Small request/response messages must not wait for Nagle's algorithm.
   if (peer.is_ip()) (void)set_no_delay(fd.get(), true);
-  if (options_.send_buffer > 0) (void)set_send_buffer(fd.get(), options_.send_buffer);
+  if (const int sndbuf = send_buffer_for(options_); sndbuf > 0) {
+    (void)set_send_buffer(fd.get(), sndbuf);
+  }
   std::string remote = peer.is_ip() ? peer.to_string() : std::string("unix");
   backend_->adopt(std::move(fd), std::move(remote));
 }
 
 void Server::refuse_full(UniqueFd fd) {
   refused_.fetch_add(1, std::memory_order_relaxed);
-  const std::string_view line = error_line(make_error_code(Errc::server_full));
-  (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  (void)shutdown(fd.get(), ShutdownHow::write);
-  discard_input(fd.get());
+  refuse_full_connection(fd.get(), Clock::duration::zero());  // the base loop must not wait
 }
 
 void Server::on_descriptors_exhausted() {
@@ -273,7 +311,7 @@ void Server::drain(Clock::duration deadline, std::function<void(DrainReport)> do
   // have sent requests: take them and answer, rather than reset them by closing the listener.
   accept_some(kBacklogLimit);
   stop_listening();
-  backend_->drain();
+  backend_->drain(Clock::now() + deadline);
   drain_poll_ = base_.run_every(kDrainPoll, [this] {
     if (ctx_->live.load(std::memory_order_relaxed) == 0) finish_drain();
   });
@@ -288,8 +326,7 @@ void Server::finish_drain() {
     if (*id != 0) base_.cancel(*id);
     *id = 0;
   }
-  DrainReport report;
-  report.cut = backend_->stop();
+  const DrainReport report = backend_->stop();
   if (auto done = std::move(drain_done_)) done(report);
 }
 
@@ -297,7 +334,8 @@ ServerStats Server::stats() const {
   ServerStats s;
   s.connections = ctx_->live.load(std::memory_order_relaxed);
   s.accepted = accepted_.load(std::memory_order_relaxed);
-  s.refused = refused_.load(std::memory_order_relaxed);
+  s.refused =
+      refused_.load(std::memory_order_relaxed) + ctx_->refused.load(std::memory_order_relaxed);
   backend_->add_stats(s);
   return s;
 }

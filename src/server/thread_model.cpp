@@ -6,6 +6,7 @@
 //
 //   thread: one joinable thread per connection, started on accept and reaped after it ends.
 //   pool:   a fixed set of threads taking accepted connections from a queue.
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "reactor.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 namespace {
@@ -30,6 +32,15 @@ bool peer_reset(int fd) {
   char byte = 0;
   const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == ECONNRESET || errno == ETIMEDOUT || errno == EPIPE);
+}
+
+// A serving thread that cannot set up a loop has nothing else to do: it may wait this long for
+// the refused client to read the line and close, so that our close sends FIN, not RST.
+constexpr Clock::duration kRefusalLinger = std::chrono::milliseconds(200);
+
+std::size_t unread_bytes(int fd) {
+  int n = 0;
+  return ::ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 struct Pending {
@@ -75,14 +86,15 @@ class ThreadBackend final : public Backend {
     threads_.emplace(key, std::move(thread));
   }
 
-  void drain() override {
+  void drain(Clock::time_point until) override {
     std::lock_guard lock(mutex_);
     draining_ = true;
+    drain_until_ = until;
     for (auto* r : active_)
-      r->loop.post([r] { r->drain(); });
+      r->loop.post([r, until] { r->drain(until); });
   }
 
-  std::size_t stop() override;
+  DrainReport stop() override;
 
   void add_stats(ServerStats& stats) const override {
     std::lock_guard lock(mutex_);
@@ -100,6 +112,13 @@ class ThreadBackend final : public Backend {
 
   // Every serving thread opens an epoll and an eventfd: the reserved-descriptor trick would race.
   bool only_acceptor_opens_fds() const override { return false; }
+  // thread: the socket, an epoll and an eventfd for each connection. pool: that for the one
+  // each worker serves; a queued connection holds only its socket.
+  std::size_t conns_for_descriptors(std::size_t descriptors) const override {
+    if (!pool_ || descriptors < 3 * std::size_t{pool_size_})
+      return std::max<std::size_t>(1, descriptors / 3);
+    return descriptors - 2 * std::size_t{pool_size_};
+  }
 
  private:
   void serve(Pending p);
@@ -119,8 +138,9 @@ class ThreadBackend final : public Backend {
   std::vector<Reactor*> active_;  // reactors serving a connection now
   std::uint64_t serving_ = 0;
   bool draining_ = false;
+  Clock::time_point drain_until_;
   bool stopping_ = false;
-  std::size_t cut_ = 0;
+  DrainReport cut_;
   struct {
     std::uint64_t messages = 0, bytes_in = 0, bytes_out = 0;
   } retired_;
@@ -128,9 +148,9 @@ class ThreadBackend final : public Backend {
 
 void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
-  if (!loop) {  // out of descriptors: say so, and free the connection's place under the cap
-    const std::string_view line = error_line(make_error_code(Errc::server_full));
-    (void)::send(p.fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (!loop) {  // out of descriptors: say so, count it, free the connection's place under the cap
+    ctx_.refused.fetch_add(1, std::memory_order_relaxed);
+    refuse_full_connection(p.fd.get(), kRefusalLinger);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
@@ -140,12 +160,14 @@ void ThreadBackend::serve(Pending p) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
-      ++cut_;
+      cut_.cut += 1;
+      cut_.unread += unread_bytes(p.fd.get());
+      (void)set_abortive_close(p.fd.get());
       ctx_.live.fetch_sub(1, std::memory_order_relaxed);
       r.clear();
       return;
     }
-    r.draining = draining_;
+    if (draining_) r.begin_drain(drain_until_);
     active_.push_back(&r);
     ++serving_;
   }
@@ -188,20 +210,26 @@ void ThreadBackend::reap() {
     t.join();
 }
 
-std::size_t ThreadBackend::stop() {
+DrainReport ThreadBackend::stop() {
   std::vector<std::thread> all;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return 0;
+    if (stopping_) return {};
     stopping_ = true;
-    cut_ += queue_.size();
+    for (auto& p : queue_) {  // never served: reset, and what they sent counted as unread
+      cut_.cut += 1;
+      cut_.unread += unread_bytes(p.fd.get());
+      (void)set_abortive_close(p.fd.get());
+    }
     ctx_.live.fetch_sub(queue_.size(), std::memory_order_relaxed);
     queue_.clear();
     for (auto* r : active_) {
       r->loop.post([this, r] {
-        const std::size_t n = r->abort_all();
+        const DrainReport n = r->abort_all();
         std::lock_guard inner(mutex_);
-        cut_ += n;
+        cut_.cut += n.cut;
+        cut_.unsent += n.unsent;
+        cut_.unread += n.unread;
       });
     }
     for (auto& [key, t] : threads_)

@@ -147,28 +147,6 @@ Status shutdown(int fd, ShutdownHow how) {
   return {};
 }
 
-Result<std::size_t> read_some(int fd, std::span<std::byte> buffer, Deadline deadline) {
-  if (buffer.empty()) return 0;
-  for (;;) {
-    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (!would_block(errno)) return fail(sys_error());
-    if (auto ready = wait_ready(fd, Ready::read, deadline); !ready) return fail(ready.error());
-  }
-}
-
-Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline deadline) {
-  if (data.empty()) return 0;
-  for (;;) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (!would_block(errno)) return fail(sys_error());
-    if (auto ready = wait_ready(fd, Ready::write, deadline); !ready) return fail(ready.error());
-  }
-}
-
 namespace {
 
 // Linux reports an unbound AF_UNIX sender with an address length of 0; that is still a sender,

@@ -43,7 +43,7 @@ inline Task<void> echo_handler(AsyncStream s) {
   for (;;) {
     auto n = co_await s.read_some(buf, Deadline::after(std::chrono::seconds(10)));
     if (!n || *n == 0) co_return;
-    if (!co_await s.write_all(std::span(buf).first(*n), Deadline::after(std::chrono::seconds(10))))
+    if (!co_await s.send_all(std::span(buf).first(*n), Deadline::after(std::chrono::seconds(10))))
       co_return;
   }
 }

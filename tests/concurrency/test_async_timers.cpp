@@ -54,7 +54,7 @@ TEST(AsyncDeadline, EarlierDeadlineOnAStreamWithALaterOneArmedStillFiresOnTime) 
   Status write_result;
   TaskSet set;
   set.spawn([](AsyncStream& s, std::span<const std::byte> data, Status& out) -> Task<void> {
-    out = co_await s.write_all(data, Deadline::after(10s));
+    out = co_await s.send_all(data, Deadline::after(10s));
   }(p.ours, big, write_result));
   ASSERT_EQ(set.size(), 1U);  // suspended: the peer reads nothing
   const auto start = Clock::now();
@@ -84,9 +84,9 @@ TEST(AsyncDeadline, ExpiryOfAFinishedReadsDeadlineLeavesTheNextReadWaiting) {
   auto got = run_until_complete(*loop, [](AsyncStream& s) -> Task<std::string> {
     std::array<std::byte, 1> one;
     std::string out;
-    auto first = co_await s.read_exact(one, Deadline::after(30ms));
+    auto first = co_await s.recv_exact(one, Deadline::after(30ms));
     out += first ? static_cast<char>(one[0]) : '?';
-    auto second = co_await s.read_exact(one, Deadline::after(5s));
+    auto second = co_await s.recv_exact(one, Deadline::after(5s));
     out += second ? static_cast<char>(one[0]) : '?';
     co_return out;
   }(p.ours));

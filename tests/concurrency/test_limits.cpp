@@ -160,6 +160,18 @@ TEST(Limits, BadLimitValuesAreUsageErrors) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// UDP runs on one loop whatever --model says; asking for threads is refused, not ignored.
+TEST(Limits, UdpWithAThreadedModelIsAUsageError) {
+  for (const std::string model : {"reactors", "thread", "pool"}) {
+    auto r = test::run({test::sockit_bin(), "serve", "echo", "-u", "0", "--model", model});
+    EXPECT_EQ(r.exit_code, 2) << model;
+    EXPECT_EQ(r.err, "sockit: -u serves datagrams on one event loop; --model " + model +
+                         " is for TCP and Unix stream sockets\n");
+  }
+  Serve loop({"echo", "-u", "0", "--model", "loop"});
+  EXPECT_NE(loop.port, 0) << loop.proc.err();
+}
+
 class DrainModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DrainModels, SigtermWithMessagesInFlightLosesNoneAndExitsZero) {

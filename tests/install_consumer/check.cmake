@@ -25,7 +25,8 @@ if(NOT last_output MATCHES "consumer check: Connection refused \\(nothing listen
 endif()
 # The same through pkg-config.
 set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/${LIBDIR}/pkgconfig)
-run(pkg-config --cflags --libs sockit)
+# --static: libsockit.a is an archive, so its private requirements (OpenSSL) are needed too.
+run(pkg-config --static --cflags --libs sockit)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 separate_arguments(extra UNIX_COMMAND "${CXXFLAGS} ${LDFLAGS}")

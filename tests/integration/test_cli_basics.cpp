@@ -44,7 +44,7 @@ TEST(CliHelp, EveryCommandHasExamples) {
 TEST(CliHelp, Version) {
   auto r = sockit({"--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "sockit 0.1.0\n");
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "sockit 0.1.0");  // more: test_cli_version.cpp
 }
 
 TEST(CliUsage, UnknownOptionIsUsageError) {

@@ -1,12 +1,14 @@
-// The asyncio-like coroutine API: AsyncStream (co_await connect, read_some, read_exact,
-// read_until, write_all), sleep(), co_spawn() and run_until_complete().
+// The asyncio-like coroutine API: AsyncStream (co_await connect, read_some, write_some,
+// send_all, recv_exact, recv_until, shutdown), sleep(), co_spawn() and run_until_complete().
+// AsyncStream models stream/stream.hpp's AsyncByteStream; send_all / recv_exact / recv_until
+// have the names, results and limits of the blocking forms in stream/io.hpp.
 //
 //   Task<void> echo(AsyncStream s) {
 //     std::array<std::byte, 4096> buf;
 //     for (;;) {
 //       auto n = co_await s.read_some(buf, Deadline::after(30s));
 //       if (!n || *n == 0) co_return;
-//       if (!co_await s.write_all(std::span(buf).first(*n))) co_return;
+//       if (!co_await s.send_all(std::span(buf).first(*n))) co_return;
 //     }
 //   }
 //
@@ -21,7 +23,7 @@
 // rewatch, one virtual call, no std::function); deadlines use one EventLoop::TimerEntry
 // embedded in the stream's state (no descriptor, no system call; arming is a sift in the
 // loop's heap), and sleep()'s awaiter is itself a TimerEntry. Per connection there is one
-// allocation for the stream's state and, for read_until, its input Buffer.
+// allocation for the stream's state and, for recv_until, its input Buffer.
 //
 // Deadlines and cancellation: every operation takes a Deadline (default: never) and fails with
 // std::errc::timed_out when it passes first. Destroying the awaiting task cancels the operation:
@@ -29,8 +31,9 @@
 // completes the operations other tasks still have pending on it with Errc::cancelled.
 //
 // Results: Result<T> with the OS's error codes (ECONNREFUSED, EPIPE, ECONNRESET, ...),
-// Errc::closed_early when the peer closes before read_exact / read_until are satisfied and
-// Errc::line_too_long when read_until's limit is reached without the delimiter.
+// Errc::end_of_stream when the peer ends the stream cleanly before recv_exact / recv_until get
+// a first byte, Errc::closed_early when it ends in the middle, and Errc::line_too_long when
+// recv_until's limit is reached without the delimiter.
 #pragma once
 
 #include <coroutine>
@@ -47,6 +50,7 @@
 #include "sockit/core/error.hpp"
 #include "sockit/net/endpoint.hpp"
 #include "sockit/sys/fd.hpp"
+#include "sockit/sys/socket.hpp"
 
 namespace sockit {
 
@@ -116,15 +120,37 @@ class [[nodiscard]] ReadSomeOp : detail::IoWaiter {
   std::size_t done_ = 0;
 };
 
-/// `co_await stream.read_exact(buf)`: fills all of buf, or Errc::closed_early if the peer
-/// closes first (the bytes that did arrive are in buf).
-class [[nodiscard]] ReadExactOp : detail::IoWaiter {
+/// `co_await stream.write_some(bytes)`: one send of at most bytes.size() bytes (MSG_NOSIGNAL),
+/// waiting until the socket takes some. Result: bytes sent (>= 1 unless bytes is empty).
+class [[nodiscard]] WriteSomeOp : detail::IoWaiter {
  public:
-  ReadExactOp(detail::IoCore* core, std::span<std::byte> buffer, Deadline deadline) noexcept
-      : IoWaiter(core, Dir::read, &attempt, deadline), buffer_(buffer) {}
+  WriteSomeOp(detail::IoCore* core, std::span<const std::byte> data, Deadline deadline) noexcept
+      : IoWaiter(core, Dir::write, &attempt, deadline), data_(data) {}
+  bool await_ready() noexcept { return begin(); }
+  bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
+  [[nodiscard]] Result<std::size_t> await_resume() const noexcept {
+    if (error_) return fail(error_);
+    return done_;
+  }
+
+ private:
+  static bool attempt(IoWaiter& self, detail::IoCore& core);
+  std::span<const std::byte> data_;
+  std::size_t done_ = 0;
+};
+
+/// `co_await stream.recv_exact(buf)`: fills all of buf. End of stream before the first byte is
+/// Errc::end_of_stream, after some bytes Errc::closed_early (the bytes that did arrive are in
+/// buf; `received`, if given, is set to their count on success and failure alike).
+class [[nodiscard]] RecvExactOp : detail::IoWaiter {
+ public:
+  RecvExactOp(detail::IoCore* core, std::span<std::byte> buffer, Deadline deadline,
+              std::size_t* received) noexcept
+      : IoWaiter(core, Dir::read, &attempt, deadline), buffer_(buffer), received_(received) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
   [[nodiscard]] Status await_resume() const noexcept {
+    if (received_ != nullptr) *received_ = done_;
     if (error_) return fail(error_);
     return {};
   }
@@ -132,17 +158,19 @@ class [[nodiscard]] ReadExactOp : detail::IoWaiter {
  private:
   static bool attempt(IoWaiter& self, detail::IoCore& core);
   std::span<std::byte> buffer_;
+  std::size_t* received_;
   std::size_t done_ = 0;
 };
 
-/// `co_await stream.read_until("\n", 1024)`: the bytes up to and including the delimiter, as a
-/// view into the stream's input buffer that stays valid until the next read on (or the closing
-/// of) this stream. An empty view means the peer closed at a delimiter boundary (clean EOF);
-/// EOF in the middle of a line is Errc::closed_early; a line (delimiter included) longer than
-/// `max` is Errc::line_too_long.
-class [[nodiscard]] ReadUntilOp : detail::IoWaiter {
+/// `co_await stream.recv_until("\n", 1024)`: the next line WITHOUT its delimiter, as a view into
+/// the stream's input buffer that stays valid until the next read on (or the closing of) this
+/// stream; the delimiter is consumed. `max` bounds the line without its delimiter. End of stream
+/// with nothing buffered is Errc::end_of_stream, in the middle of a line Errc::closed_early;
+/// too long is Errc::line_too_long. The same rules as stream/io.hpp's recv_until (both split
+/// with codec/line.hpp's split_delimited).
+class [[nodiscard]] RecvUntilOp : detail::IoWaiter {
  public:
-  ReadUntilOp(detail::IoCore* core, std::string_view delimiter, std::size_t max,
+  RecvUntilOp(detail::IoCore* core, std::string_view delimiter, std::size_t max,
               Deadline deadline) noexcept
       : IoWaiter(core, Dir::read, &attempt, deadline), delimiter_(delimiter), max_(max) {}
   bool await_ready() noexcept { return begin(); }
@@ -160,15 +188,18 @@ class [[nodiscard]] ReadUntilOp : detail::IoWaiter {
   std::string_view line_;
 };
 
-/// `co_await stream.write_all(bytes)`: sends every byte (MSG_NOSIGNAL). Concurrent writers on one
+/// `co_await stream.send_all(bytes)`: sends every byte (MSG_NOSIGNAL). Concurrent senders on one
 /// stream are served in order, each message whole. EPIPE / ECONNRESET if the peer is gone.
-class [[nodiscard]] WriteAllOp : detail::IoWaiter {
+/// `sent`, if given, is set to the bytes handed to the kernel, on success and failure alike.
+class [[nodiscard]] SendAllOp : detail::IoWaiter {
  public:
-  WriteAllOp(detail::IoCore* core, std::span<const std::byte> data, Deadline deadline) noexcept
-      : IoWaiter(core, Dir::write, &attempt, deadline), data_(data) {}
+  SendAllOp(detail::IoCore* core, std::span<const std::byte> data, Deadline deadline,
+            std::size_t* sent) noexcept
+      : IoWaiter(core, Dir::write, &attempt, deadline), data_(data), sent_(sent) {}
   bool await_ready() noexcept { return begin(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
   [[nodiscard]] Status await_resume() const noexcept {
+    if (sent_ != nullptr) *sent_ = done_;
     if (error_) return fail(error_);
     return {};
   }
@@ -176,7 +207,22 @@ class [[nodiscard]] WriteAllOp : detail::IoWaiter {
  private:
   static bool attempt(IoWaiter& self, detail::IoCore& core);
   std::span<const std::byte> data_;
+  std::size_t* sent_;
   std::size_t done_ = 0;
+};
+
+/// `co_await stream.shutdown(ShutdownHow::write)`: for a socket this completes at once (the
+/// kernel queues the FIN); awaitable so that a stream that must send first to shut down (TLS's
+/// close_notify) has the same shape. See stream/stream.hpp.
+class [[nodiscard]] ShutdownOp {
+ public:
+  explicit ShutdownOp(Status result) noexcept : result_(std::move(result)) {}
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  [[nodiscard]] Status await_resume() const noexcept { return result_; }
+
+ private:
+  Status result_;
 };
 
 /// `co_await AsyncStream::connect(loop, endpoint, deadline)`: a connected stream, or the
@@ -218,29 +264,36 @@ class AsyncStream {
   ReadSomeOp read_some(std::span<std::byte> buffer, Deadline deadline = {}) noexcept {
     return ReadSomeOp(core_, buffer, deadline);
   }
-  ReadExactOp read_exact(std::span<std::byte> buffer, Deadline deadline = {}) noexcept {
-    return ReadExactOp(core_, buffer, deadline);
+  WriteSomeOp write_some(std::span<const std::byte> data, Deadline deadline = {}) noexcept {
+    return WriteSomeOp(core_, data, deadline);
+  }
+  RecvExactOp recv_exact(std::span<std::byte> buffer, Deadline deadline = {},
+                         std::size_t* received = nullptr) noexcept {
+    return RecvExactOp(core_, buffer, deadline, received);
   }
   /// `delimiter` must stay alive until the operation completes (string literals do).
-  ReadUntilOp read_until(std::string_view delimiter, std::size_t max,
+  RecvUntilOp recv_until(std::string_view delimiter, std::size_t max,
                          Deadline deadline = {}) noexcept {
-    return ReadUntilOp(core_, delimiter, max, deadline);
+    return RecvUntilOp(core_, delimiter, max, deadline);
   }
-  WriteAllOp write_all(std::span<const std::byte> data, Deadline deadline = {}) noexcept {
-    return WriteAllOp(core_, data, deadline);
+  SendAllOp send_all(std::span<const std::byte> data, Deadline deadline = {},
+                     std::size_t* sent = nullptr) noexcept {
+    return SendAllOp(core_, data, deadline, sent);
   }
-  WriteAllOp write_all(std::string_view text, Deadline deadline = {}) noexcept {
-    return WriteAllOp(core_, std::as_bytes(std::span(text)), deadline);
+  SendAllOp send_all(std::string_view text, Deadline deadline = {},
+                     std::size_t* sent = nullptr) noexcept {
+    return SendAllOp(core_, std::as_bytes(std::span(text)), deadline, sent);
   }
 
-  /// shutdown(SHUT_WR): the peer reads EOF after the bytes already sent.
-  [[nodiscard]] Status shutdown_write();
+  /// shutdown(write) sends FIN: the peer reads EOF after the bytes already sent. The Deadline
+  /// is for streams that must send to shut down (see ShutdownOp); a socket never waits.
+  ShutdownOp shutdown(ShutdownHow how, Deadline deadline = {}) noexcept;
   /// Closes now; operations pending on the stream complete with Errc::cancelled.
   void close() noexcept;
 
   bool valid() const noexcept;
   int fd() const noexcept;  ///< -1 when empty or closed
-  /// Bytes read from the socket but not yet handed out (read_until reads ahead).
+  /// Bytes read from the socket but not yet handed out (recv_until reads ahead).
   std::size_t buffered() const noexcept;
   [[nodiscard]] Result<Endpoint> local_endpoint() const;
   [[nodiscard]] Result<Endpoint> peer_endpoint() const;

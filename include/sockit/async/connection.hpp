@@ -14,11 +14,21 @@
 // reading from its peer (so a client that sends but does not read is slowed by TCP itself, and
 // nothing is lost); beyond output_limit bytes the peer is a slow reader and is disconnected with
 // Errc::output_limit (that only happens to output the peer did not ask for, e.g. chat traffic).
+// With count_kernel_queue (as Server sets it) the limit counts bytes queued here plus, for TCP,
+// those in the kernel's send queue not yet acknowledged (SIOCOUTQ, asked only above
+// high_water): what the peer is owed.
 //
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
 // including a last error line (closing with unread input would send RST and could destroy it).
 // on_close is reported exactly once, from a posted task, never from inside send() or on_data.
+//
+// Draining (drain(until)): the connection keeps answering while its peer has requests in flight
+// and closes at the first quiet point: no message half-received, nothing queued, no input for
+// 20 ms and a read finds nothing more in the kernel. Then it closes as above (FIN, wait for the
+// peer's EOF), so a slow reader still receives every byte it was owed; only the owner's deadline
+// cuts it. A peer that never closes is let go once its kernel has acknowledged everything
+// (poll_drained).
 //
 // Kernel echo (echo_through): for an owner that would send every byte straight back (raw echo),
 // the connection echoes by itself with splice(2) through a SplicePipe, socket -> pipe -> socket,
@@ -48,11 +58,16 @@
 namespace sockit {
 
 struct ConnectionOptions {
-  std::size_t high_water = std::size_t{1} << 20;           ///< stop reading above this much output
-  std::size_t output_limit = std::size_t{4} << 20;         ///< disconnect a slow reader above this
-  Clock::duration idle_timeout = std::chrono::minutes(5);  ///< zero: no idle deadline
+  std::size_t high_water = std::size_t{1} << 20;  ///< stop reading above this much output
+  /// Disconnect a slow reader owed more than this (queued here; + the kernel's share, see below).
+  std::size_t output_limit = std::size_t{4} << 20;
+  Clock::duration idle_timeout = std::chrono::minutes(5);      ///< zero: no idle deadline
   Clock::duration partial_timeout = std::chrono::seconds(30);  ///< zero: none
   Clock::duration linger = std::chrono::seconds(2);  ///< wait for the peer's EOF when closing
+  /// output_limit also counts the kernel's unacknowledged send queue. Only sound with a send
+  /// buffer well under the limit (Server sets both, see ServerOptions::send_buffer): with the
+  /// kernel's autotuned 4 MiB an echo client under backpressure would pass a 4 MiB limit.
+  bool count_kernel_queue = false;
 };
 
 /// Byte and message counts, written by the threads that serve connections and read by a stats
@@ -135,17 +150,31 @@ class Connection final : public EventLoop::Handler {
   /// The same with another wait for the peer's EOF; zero closes as soon as the output is
   /// flushed (a draining server, which has just read everything the peer sent).
   void close(std::error_code why, Clock::duration linger);
-  /// Closes at once, discarding queued output. Loop thread only.
-  void abort(std::error_code why);
+  /// Closes at once, discarding queued output; with `reset`, also what the kernel still holds
+  /// (SO_LINGER 0: the peer sees ECONNRESET, not an orderly end). Loop thread only.
+  void abort(std::error_code why, bool reset = false);
 
   /// The deadline this connection has passed at `now` (Errc::idle_timeout or partial_timeout),
   /// or an empty code. A closing connection past its linger time is aborted here. Meant for a
   /// coarse periodic sweep, so that no timer is touched per message. Loop thread only.
   std::error_code check_deadlines(Clock::time_point now);
 
-  /// Reads what the kernel already holds, without waiting: a draining server answers the input
-  /// that arrived before it decided to stop. Loop thread only.
-  void poll_input();
+  /// Graceful end (see the header comment): answer what the peer sends until a quiet point,
+  /// then close and wait for its EOF until `until` (the owner cuts what is left then). Kernel
+  /// echo stops. Idempotent. Loop thread only.
+  void drain(Clock::time_point until);
+
+  /// The periodic part of a drain (every few tens of ms): a connection whose input has been
+  /// silent long enough closes at its quiet point; one already closed for writing ends once the
+  /// peer has acknowledged every byte and the FIN (nothing is lost then, even if the peer never
+  /// closes its side). Loop thread only.
+  void poll_drained();
+
+  /// Reply bytes not yet acknowledged by the peer: queued here plus, for TCP, what the kernel's
+  /// send queue holds (SIOCOUTQ). What an abort now would take from the peer. Loop thread only.
+  std::size_t unsent_bytes() const noexcept;
+  /// Bytes the peer sent that nobody has read yet (FIONREAD). Loop thread only.
+  std::size_t unread_bytes() const noexcept;
 
   bool closing() const noexcept { return closing_; }
   bool closed() const noexcept { return !fd_.valid(); }
@@ -156,8 +185,10 @@ class Connection final : public EventLoop::Handler {
   EventLoop& loop() const noexcept { return loop_; }
 
  private:
+  enum class Got : std::uint8_t { bytes, nothing, end };
   void on_ready(std::uint32_t events) override;
-  void handle_read();
+  Got handle_read();
+  void drain_step();
   bool splice_echo();
   std::size_t splice_out(std::size_t n);
   void on_read_eof();
@@ -167,6 +198,7 @@ class Connection final : public EventLoop::Handler {
   void finish(std::error_code why);
   std::size_t write_now(std::string_view a, std::string_view b);
   void release_idle_buffers();
+  std::size_t kernel_unacked() const noexcept;
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -188,12 +220,14 @@ class Connection final : public EventLoop::Handler {
   bool partial_ = false;    // the owner holds an incomplete message
   bool no_linger_ = false;  // closing: finish as soon as the output is flushed
   bool streaming_ = false;  // the last read was large: kernel echo (when enabled) reads next
+  bool draining_ = false;   // drain(): close at the next quiet point (poll_drained looks)
   std::error_code close_reason_;
   Clock::time_point last_input_;
   // While open: since when the current message is incomplete. Once closing (no partial
   // message any more): when lingering for the peer's EOF ends.
   Clock::time_point partial_since_;
-  std::shared_ptr<char> life_;  // expires with the connection; guards the posted on_close
+  Clock::time_point drain_until_;  // draining: when the owner cuts the connection
+  std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
 };
 
 }  // namespace sockit

@@ -65,6 +65,21 @@ class LineDecoder {
   std::error_code error_;
 };
 
+/// The delimiter splitter behind both forms of recv_until (stream/io.hpp over any stream,
+/// AsyncStream::recv_until), so the blocking and coroutine reads share one rule:
+///   - the delimiter is any non-empty byte string, matched exactly (no "\r" handling);
+///   - the frame returned is the line WITHOUT its delimiter; the caller drops
+///     frame.size() + delimiter.size() bytes once it is done with it;
+///   - `max` bounds the line without its delimiter, as max_line does above: a line of max
+///     bytes is returned; once max + delimiter.size() bytes are held with no delimiter among
+///     them (the earliest moment it is certain) the result is Errc::line_too_long;
+///   - an empty delimiter is std::errc::invalid_argument.
+/// `data` is everything buffered; `scanned` (start at 0, keep it between calls on the same
+/// line, reset it after a frame) remembers how far the search got, so a slowly arriving long
+/// line is scanned once. need_more means: read more bytes and call again.
+[[nodiscard]] Decoded split_delimited(std::string_view data, std::string_view delimiter,
+                                      std::size_t max, std::size_t& scanned) noexcept;
+
 /// Appends `line` and its ending ("\n" for LineMode::lf, "\r\n" otherwise). A line holding
 /// '\n' would come back as two lines: Errc::malformed_frame; longer than max_line:
 /// Errc::line_too_long. Nothing is appended on failure.

@@ -40,6 +40,9 @@ enum class Errc {
   /// One of sockit's own I/O deadlines (connect, read, write, accept) passed first. Not the
   /// kernel's ETIMEDOUT, but it compares equal to std::errc::timed_out as a condition.
   deadline_passed,
+  /// The peer ended the stream cleanly at a message boundary: recv_exact before its first
+  /// byte, recv_until with nothing buffered (a message cut off is closed_early instead).
+  end_of_stream,
 };
 
 const std::error_category& sockit_category() noexcept;

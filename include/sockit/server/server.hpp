@@ -45,9 +45,11 @@ struct ServerOptions {
   std::size_t max_conns = 10000;        ///< over it: "ERR server full\n" and close
   std::size_t max_message = 64 * 1024;  ///< longest line / len32 payload
   ConnectionOptions connection;         ///< output limits, idle and partial deadlines
-  /// SO_SNDBUF for each connection; 0 keeps the kernel's autotuning (up to tcp_wmem's maximum,
-  /// 4 MiB here). A fixed size bounds how much a slow reader can park in the kernel before the
-  /// output limit sees it.
+  /// SO_SNDBUF for each connection. 0: a quarter of connection.output_limit (the kernel doubles
+  /// it), so that what the kernel holds for a peer plus the high-water mark stays under the
+  /// output limit, which then counts both (connection.count_kernel_queue is set; a fixed size
+  /// should likewise be at most a quarter of the limit). Negative: the kernel's autotuning (up
+  /// to tcp_wmem's maximum, 4 MiB here), and the limit counts only what the server queues.
   int send_buffer = 0;
   std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
   std::vector<IpNetwork> deny;   ///< never these peers
@@ -64,9 +66,12 @@ struct ServerStats {
   std::uint64_t bytes_out = 0;
 };
 
-/// What a drain ended with: connections still open at the deadline were cut.
+/// What a drain ended with: connections still open at the deadline were cut (reset, so that
+/// their peers see an error rather than a clean end), with what they were still owed.
 struct DrainReport {
-  std::size_t cut = 0;
+  std::size_t cut = 0;       ///< connections cut at the deadline (queued ones included)
+  std::uint64_t unsent = 0;  ///< reply bytes the cut peers had not yet acknowledged
+  std::uint64_t unread = 0;  ///< request bytes the cut peers sent that were never read
 };
 
 /// True when `peer` may connect: not in any deny network, and in an allow network when there
@@ -100,10 +105,12 @@ class Server {
 
   /// Starts the model's threads and accepting. Base loop thread only.
   [[nodiscard]] Status start();
-  /// Graceful stop: closes the listener, lets every connection finish the messages it has
-  /// received (input already in the kernel is read and answered), then closes it; calls `done`
-  /// on the base loop when all are closed, or at `deadline` after cutting the rest.
-  /// Base loop thread only.
+  /// Graceful stop: closes the listener (after accepting its backlog) and lets every connection
+  /// finish: it is answered while its peer has requests in flight, closed at the first message
+  /// boundary with nothing queued and nothing more to read (FIN after the last reply byte),
+  /// and kept until the peer's EOF, so a slow reader receives everything it was owed. Calls
+  /// `done` on the base loop when all are closed, or at `deadline` after cutting (resetting)
+  /// the rest, whose losses the report counts. Base loop thread only.
   void drain(Clock::duration deadline, std::function<void(DrainReport)> done);
 
   /// Thread-safe.

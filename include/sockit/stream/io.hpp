@@ -1,114 +1,107 @@
-// Complete I/O on any stream descriptor (TCP/Unix socket, socketpair, pipe): the lecture's
-// "send() and recv() may move fewer bytes than asked" problem, solved once.
+// Complete I/O over any ByteStream (stream.hpp: TcpStream, UnixStream, later a TLS stream): the
+// lecture's "send() and recv() may move fewer bytes than asked" problem, solved once. The
+// coroutine forms (AsyncStream::send_all, recv_exact, recv_until) have the same names, the same
+// results and the same limits:
 //
-// Every function here works on blocking and non-blocking descriptors alike:
-//   - sockets are always driven with MSG_DONTWAIT (and MSG_NOSIGNAL on send), so a blocking
-//     socket never blocks past the deadline: on EAGAIN we poll (wait_ready) until the Deadline;
-//   - a non-socket (ENOTSOCK on the first send/recv) falls back to write()/read(); if it is
-//     blocking and the deadline is finite we poll before each call and cap writes at PIPE_BUF,
-//     so the call cannot block past the deadline either. SIGPIPE from write() on a pipe whose
-//     reader is gone is blocked and swallowed, so the caller sees EPIPE and the process lives;
-//   - EINTR is retried; a deadline that passes yields std::errc::timed_out;
-//   - the deadline bounds the whole call, not each syscall: a peer trickling bytes cannot keep
-//     send_all()/recv_exact()/recv_until() going forever.
+//   send_all     every byte, or an error; `sent` (if given) = bytes handed over, also on failure.
+//   recv_exact   fills `out`, or an error; `received` (if given) = bytes stored, also on failure.
+//                End of stream before the first byte: Errc::end_of_stream (a clean end at a
+//                message boundary); after some bytes: Errc::closed_early (a message cut off).
+//   recv_until   the next line WITHOUT its delimiter, as a view into `in` that stays valid
+//                until the next call that reads into `in`; the delimiter is consumed, bytes read
+//                past it stay in `in` (keep one Buffer per stream and pass it every time).
+//                `max` bounds the line without its delimiter (codec/line.hpp split_delimited).
+//                End of stream with nothing buffered: Errc::end_of_stream; in the middle of a
+//                line: Errc::closed_early (the partial line stays in `in`).
 //
-// Thread rule: the functions are reentrant; one descriptor must not be read (or written) from
-// two threads at once, and a Buffer passed in belongs to the calling thread for the call.
+// The Deadline bounds the whole call, not each read or write: a peer trickling bytes cannot
+// keep a call going past it (then Errc::deadline_passed, equal to std::errc::timed_out).
+// Thread rule: one stream, one thread at a time; a Buffer passed in belongs to the call.
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <span>
-#include <string>
 #include <string_view>
-#include <system_error>
-#include <type_traits>
 
+#include "sockit/codec/line.hpp"
+#include "sockit/core/buffer.hpp"
 #include "sockit/core/deadline.hpp"
 #include "sockit/core/error.hpp"
+#include "sockit/stream/stream.hpp"
 
 namespace sockit {
 
-class Buffer;
-
-enum class IoOp : std::uint8_t { send, recv };
-
-/// One underlying syscall, as seen by a trace hook.
-struct IoEvent {
-  IoOp op;
-  const char* call;  ///< "send", "write", "recv", "read", "recvmsg" or "readv"
-  int fd;
-  std::size_t requested;  ///< bytes offered (send) or room given (recv)
-  std::size_t returned;   ///< bytes moved; 0 on error, and 0 on recv means end of stream
-  std::error_code error;  ///< empty on success; EAGAIN/EINTR/ENOTSOCK attempts are reported too
-};
-
-/// A non-owning, non-allocating reference to a trace callback (like C++26 std::function_ref).
-/// Default-constructed = no tracing; the cost is then one predictable branch per syscall.
-/// It refers to the callable, so the callable must outlive every call that uses the IoTrace
-/// (passing a lambda directly as an argument is fine; storing an IoTrace made from a
-/// temporary is not).
-class IoTrace {
- public:
-  constexpr IoTrace() noexcept = default;
-  constexpr IoTrace(void (*fn)(void* context, const IoEvent& event), void* context) noexcept
-      : fn_(fn), context_(context) {}
-  template <class F>
-  requires(!std::is_same_v<std::remove_cvref_t<F>, IoTrace> &&
-           std::is_invocable_v<F&, const IoEvent&>) IoTrace(F&& callable)
-  noexcept  // NOLINT(google-explicit-constructor): meant to convert
-      : fn_([](void* context, const IoEvent& event) {
-          (*static_cast<std::remove_reference_t<F>*>(context))(event);
-        }),
-        context_(const_cast<void*>(static_cast<const void*>(&callable))) {}
-
-  explicit operator bool() const noexcept { return fn_ != nullptr; }
-  void operator()(const IoEvent& event) const {
-    if (fn_ != nullptr) fn_(context_, event);
+template <ByteStream S>
+[[nodiscard]] Status send_all(S& stream, std::span<const std::byte> data, Deadline deadline = {},
+                              std::size_t* sent = nullptr) {
+  std::size_t done = 0;
+  Status st;
+  while (done < data.size()) {
+    if (done != 0 && deadline.expired()) {  // a slow reader cannot stretch the call
+      st = fail(Errc::deadline_passed);
+      break;
+    }
+    auto n = stream.write_some(data.subspan(done), deadline);
+    if (!n) {
+      st = fail(n.error());
+      break;
+    }
+    done += *n;
   }
+  if (sent != nullptr) *sent = done;
+  return st;
+}
 
- private:
-  void (*fn_)(void*, const IoEvent&) = nullptr;
-  void* context_ = nullptr;
-};
+template <ByteStream S>
+[[nodiscard]] Status send_all(S& stream, std::string_view data, Deadline deadline = {},
+                              std::size_t* sent = nullptr) {
+  return send_all(stream, std::as_bytes(std::span(data)), deadline, sent);
+}
 
-/// Sends every byte of `data`, or fails. `sent` (if given) receives the number of bytes handed
-/// to the kernel, also on failure. A peer that closed gives std::errc::broken_pipe (EPIPE) or
-/// connection_reset, never a SIGPIPE.
-[[nodiscard]] Status send_all(int fd, std::span<const std::byte> data, Deadline deadline,
-                              std::size_t* sent = nullptr, IoTrace trace = {});
-[[nodiscard]] Status send_all(int fd, std::string_view data, Deadline deadline,
-                              std::size_t* sent = nullptr, IoTrace trace = {});
+template <ByteStream S>
+[[nodiscard]] Status recv_exact(S& stream, std::span<std::byte> out, Deadline deadline = {},
+                                std::size_t* received = nullptr) {
+  std::size_t done = 0;
+  Status st;
+  while (done < out.size()) {
+    if (done != 0 && deadline.expired()) {  // a trickling peer cannot stretch the call
+      st = fail(Errc::deadline_passed);
+      break;
+    }
+    auto n = stream.read_some(out.subspan(done), deadline);
+    if (!n) {
+      st = fail(n.error());
+      break;
+    }
+    if (*n == 0) {
+      st = fail(done == 0 ? Errc::end_of_stream : Errc::closed_early);
+      break;
+    }
+    done += *n;
+  }
+  if (received != nullptr) *received = done;
+  return st;
+}
 
-/// Fills `out` completely, or fails. If the stream ends first: Errc::closed_early. `received`
-/// (if given) receives the number of bytes stored in `out`, on success and on every failure
-/// (closed_early, timed_out, ...), so a caller can tell "nothing" from "half a message".
-[[nodiscard]] Status recv_exact(int fd, std::span<std::byte> out, Deadline deadline,
-                                std::size_t* received = nullptr, IoTrace trace = {});
-
-/// Reads until `delimiter` and returns the line WITHOUT the delimiter; the delimiter is
-/// consumed, and any bytes after it stay in `buffer` for the next call (so keep one Buffer per
-/// descriptor and pass it every time; bytes already buffered are used before reading).
-/// `max` bounds the line without its delimiter: a line of exactly `max` bytes is returned, and
-/// once max + delimiter.size() bytes are buffered with no delimiter in them the result is
-/// Errc::line_too_long (the buffer is left as is; the stream is then out of sync).
-/// End of stream before the delimiter: Errc::closed_early (partial bytes stay in `buffer`).
-/// An empty delimiter is std::errc::invalid_argument.
-[[nodiscard]] Result<std::string> recv_until(int fd, Buffer& buffer, std::string_view delimiter,
-                                             std::size_t max, Deadline deadline,
-                                             IoTrace trace = {});
-
-// ---- Buffer-level single calls for event loops (never wait; cf. socket.hpp's read_some and
-// write_some, which take a span and wait until the deadline) ----------------------------------
-
-/// One read into `buffer`'s writable area plus a 64 KiB stack overflow area (readv/recvmsg),
-/// EINTR retried. Returns the bytes added; 0 means end of stream. Would-block is reported as
-/// std::errc::resource_unavailable_try_again (never blocks on sockets; other descriptors
-/// follow their O_NONBLOCK flag). For event loops that own a Buffer per connection.
-[[nodiscard]] Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace = {});
-
-/// One send of `buffer`'s readable bytes (MSG_NOSIGNAL; write() for non-sockets); the bytes
-/// sent are consumed from `buffer`. Would-block as in read_into().
-[[nodiscard]] Result<std::size_t> write_from(int fd, Buffer& buffer, IoTrace trace = {});
+template <ByteStream S>
+[[nodiscard]] Result<std::string_view> recv_until(S& stream, Buffer& in, std::string_view delimiter,
+                                                  std::size_t max, Deadline deadline = {}) {
+  constexpr std::size_t kReadChunk = 4096;
+  std::size_t scanned = 0;
+  for (bool first = true;; first = false) {
+    const Decoded d = split_delimited(in.view(), delimiter, max, scanned);
+    if (d.is_frame()) {
+      in.consume(d.frame.size() + delimiter.size());  // consume() keeps the bytes in place
+      return d.frame;
+    }
+    if (d.failed()) return fail(d.error);
+    if (!first && deadline.expired()) return fail(Errc::deadline_passed);
+    in.ensure_writable(kReadChunk);
+    auto n = stream.read_some(in.writable(), deadline);
+    if (!n) return fail(n.error());
+    if (*n == 0) return fail(in.empty() ? Errc::end_of_stream : Errc::closed_early);
+    in.commit(*n);
+  }
+}
 
 }  // namespace sockit

@@ -51,6 +51,8 @@ struct ConnectOptions {
   ConnectObserver observer{};
 };
 
+/// A connected TCP socket; models ByteStream (stream.hpp), so io.hpp's send_all / recv_exact /
+/// recv_until take it directly.
 class TcpStream {
  public:
   /// An empty stream (no descriptor); useful only as a target for move-assignment.

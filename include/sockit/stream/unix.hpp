@@ -51,6 +51,7 @@ class UnixSocketFile {
 
 }  // namespace detail
 
+/// A connected Unix stream socket; models ByteStream (stream.hpp), like TcpStream.
 class UnixStream {
  public:
   UnixStream() = default;  ///< empty; a target for move-assignment

@@ -21,6 +21,7 @@
 #include "sockit/core/error.hpp"
 #include "sockit/net/endpoint.hpp"
 #include "sockit/sys/fd.hpp"
+#include "sockit/sys/io.hpp"
 
 namespace sockit {
 
@@ -80,17 +81,19 @@ enum class ShutdownHow : std::uint8_t {
 [[nodiscard]] Result<Endpoint> peer_endpoint(int fd);  ///< getpeername: ENOTCONN if not connected
 [[nodiscard]] Status shutdown(int fd, ShutdownHow how);
 
-// ---- single-call primitives (see "Blocking model" above) -------------------------------------
+// ---- single-call primitives (see "Blocking model" above; the calls are in io.cpp) -----------
 
-/// One recv(): waits until some bytes (or EOF) can be read, then returns how many were read;
-/// 0 means the peer closed its writing side. An empty buffer returns 0 without a call.
+/// One receive: waits until some bytes (or EOF) can be read, then returns how many were read;
+/// 0 means the peer closed its writing side. An empty buffer returns 0 without a call. Works
+/// on any stream descriptor (sys/io.hpp: MSG_DONTWAIT, the read() fallback for pipes, which
+/// polls first when the pipe is blocking and the deadline finite, so the deadline holds).
 [[nodiscard]] Result<std::size_t> read_some(int fd, std::span<std::byte> buffer,
-                                            Deadline deadline = {});
-/// One send() with MSG_NOSIGNAL (a closed peer yields EPIPE, never SIGPIPE): waits until some
+                                            Deadline deadline = {}, IoTrace trace = {});
+/// One send with MSG_NOSIGNAL (a closed peer yields EPIPE, never SIGPIPE): waits until some
 /// bytes can be queued and returns how many were; may be fewer than data.size(). For "all of it"
-/// use io.hpp's send_all.
+/// use stream/io.hpp's send_all over a stream.
 [[nodiscard]] Result<std::size_t> write_some(int fd, std::span<const std::byte> data,
-                                             Deadline deadline = {});
+                                             Deadline deadline = {}, IoTrace trace = {});
 
 // ---- datagrams (UDP and Unix datagram sockets) ------------------------------------------------
 
