@@ -51,12 +51,26 @@ def mbps(r):
     return r["result"].get("mb_per_sec")
 
 
+def latency_us(res, which):
+    """sockit bench --json gives latency_ms (older results and other tools: latency_us)."""
+    if "latency_ms" in res:
+        return res["latency_ms"][which] * 1000.0
+    return res["latency_us"][which]
+
+
+def load_sec(res, which):
+    """load_cpu_ms / load_wall_ms from sockit bench --json (older results: *_sec)."""
+    if f"load_{which}_ms" in res:
+        return res[f"load_{which}_ms"] / 1000.0
+    return res.get(f"load_{which}_sec")
+
+
 def p50(r):
-    return r["result"]["latency_us"]["p50"]
+    return latency_us(r["result"], "p50")
 
 
 def p99(r):
-    return r["result"]["latency_us"]["p99"]
+    return latency_us(r["result"], "p99")
 
 
 def cpu_per_req_us(r):
@@ -72,13 +86,15 @@ def cpu_per_gb_ms(r):
 
 def load_cpu_pct(r):
     res = r["result"]
-    return 100 * res["load_cpu_sec"] / res["load_wall_sec"] if res.get("load_wall_sec") else None
+    wall = load_sec(res, "wall")
+    return 100 * load_sec(res, "cpu") / wall if wall else None
 
 
 def load_per_req_us(r):
     res = r["result"]
     n = res.get("responses", 0)
-    return 1e6 * res["load_cpu_sec"] / n if n and "load_cpu_sec" in res else None
+    cpu = load_sec(res, "cpu")
+    return 1e6 * cpu / n if n and cpu is not None else None
 
 
 def errors(r):
@@ -163,12 +179,12 @@ def w5_rows(runs, s):
     per_conn = []
     for b in base:
         for i in idle:
-            n = i["result"].get("idle_connected", 0)
+            n = i["result"].get("idle_connected_count", i["result"].get("idle_connected", 0))
             if i["rep"] == b["rep"] and n:
                 per_conn.append((i["rss_kb"] - b["rss_kb"]) * 1024 / n)
     rb, ri = med(metric(runs, s, "W5-base", rps)), med(metric(runs, s, "W5-idle", rps))
     drop = 100 * (1 - ri / rb) if rb and ri is not None else None
-    idle_up = [i["result"].get("idle_connected", 0) for i in idle]
+    idle_up = [i["result"].get("idle_connected_count", i["result"].get("idle_connected", 0)) for i in idle]
     fds = [i.get("server_fds", 0) for i in idle]
     return stats(per_conn), rb, ri, drop, min(idle_up) if idle_up else 0, min(fds) if fds else 0
 

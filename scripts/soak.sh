@@ -117,10 +117,10 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 conns = int(sys.argv[2])
 e = r["errors"]
-print(f"soak: bench: {r['connected']}/{conns} connected, {r['requests']} requests, "
+print(f"soak: bench: {r['connected_count']}/{conns} connected, {r['requests']} requests, "
       f"{r['responses']} responses, {r['responses_verified']} verified, "
-      f"{r['rps']:.0f} req/s, p99 {r['latency_us']['p99']} us, errors {e}")
-ok = (r["connected"] == conns and e["total"] == 0 and r["requests"] > 0
+      f"{r['rps']:.0f} req/s, p99 {r['latency_ms']['p99']} ms, errors {e}")
+ok = (r["connected_count"] == conns and e["total"] == 0 and r["requests"] > 0
       and r["responses"] == r["requests"] and r["responses_verified"] == r["responses"])
 if not ok:
     print("soak: FAILED: lost, corrupted or refused traffic", file=sys.stderr)

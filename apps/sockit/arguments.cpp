@@ -197,4 +197,13 @@ std::string host_problem(std::string_view text) {
   return {};
 }
 
+std::string numeric_host_problem(std::string_view text) {
+  // host_problem() has already checked every form an address can take: a '[' or ':' is IPv6,
+  // digits and dots alone are IPv4. Whatever else passed it is a name for the resolver.
+  const bool address = text.find_first_of("[:") != std::string_view::npos ||
+                       text.find_first_not_of("0123456789.") == std::string_view::npos;
+  if (address) return {};
+  return fmt::format("-n: {} is a name; -n takes only numeric addresses", quote_arg(text));
+}
+
 }  // namespace sockit::cli

@@ -57,4 +57,9 @@ std::string port_problem(std::string_view text, PortUse use);
 /// "1.2.3.400: octet 4 is 400, above 255". Text that only looks like a name is left to DNS.
 std::string host_problem(std::string_view text);
 
+/// -n (nc, ncat: no DNS): a host that passed host_problem() must also be an address, not a
+/// name. Returns "" for an address, else "-n: 'example.com' is a name; -n takes only numeric
+/// addresses".
+std::string numeric_host_problem(std::string_view text);
+
 }  // namespace sockit::cli

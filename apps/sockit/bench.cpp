@@ -108,10 +108,18 @@ nlohmann::json errors_json(const bench::ErrorCounts& e) {
           {"timeout", e.timeout}, {"lost", e.lost},         {"io", e.io}};
 }
 
-void print_json_report(const BenchArgs& a, const bench::Report& r, const LoadCost& cost) {
+// Nanoseconds as fractional milliseconds: the one time unit of every --json document.
+double ms(double ns) {
+  return ns / 1e6;
+}
+
+void print_json_report(const BenchArgs& a, const Endpoint& target, const bench::Report& r,
+                       const LoadCost& cost) {
   const Histogram& h = *r.latency_ns;
   const auto& o = a.options;
-  nlohmann::json doc{{"target", fmt::format("{}:{}", a.host, a.port)},
+  nlohmann::json doc{{"host", a.host},
+                     {"port", target.port()},
+                     {"address", target.address().to_string()},
                      {"transport", o.mode == bench::Mode::udp ? "udp" : "tcp"},
                      {"mode", o.mode == bench::Mode::bulk  ? "bulk"
                               : o.mode == bench::Mode::udp ? "udp"
@@ -119,13 +127,13 @@ void print_json_report(const BenchArgs& a, const bench::Report& r, const LoadCos
                      {"loop", o.rate > 0 ? "open" : "closed"},
                      {"rate", o.rate},
                      {"conns", o.conns},
-                     {"connected", r.connected},
+                     {"connected_count", r.connected},
                      {"idle", o.idle},
-                     {"idle_connected", r.idle_connected},
+                     {"idle_connected_count", r.idle_connected},
                      {"threads", o.threads},
                      {"size", o.request.empty() ? o.size : o.request.size()},
                      {"pipeline", o.pipeline},
-                     {"seconds", r.seconds},
+                     {"duration_ms", r.seconds * 1000.0},
                      {"requests", r.requests},
                      {"responses", r.responses},
                      {"responses_verified", r.responses_verified},
@@ -136,16 +144,16 @@ void print_json_report(const BenchArgs& a, const bench::Report& r, const LoadCos
                      {"bytes_received", r.bytes_received},
                      {"bytes_per_sec", r.bytes_per_sec},
                      {"mb_per_sec", r.bytes_per_sec / 1e6},
-                     {"load_cpu_sec", cost.cpu_sec},
-                     {"load_wall_sec", cost.wall_sec},
-                     {"latency_us",
-                      {{"min", us(h.min())},
-                       {"mean", h.mean() / 1000.0},
-                       {"p50", us(h.percentile(50))},
-                       {"p90", us(h.percentile(90))},
-                       {"p99", us(h.percentile(99))},
-                       {"p99_9", us(h.percentile(99.9))},
-                       {"max", us(h.max())}}}};
+                     {"load_cpu_ms", cost.cpu_sec * 1000.0},
+                     {"load_wall_ms", cost.wall_sec * 1000.0},
+                     {"latency_ms",
+                      {{"min", ms(static_cast<double>(h.min()))},
+                       {"mean", ms(h.mean())},
+                       {"p50", ms(static_cast<double>(h.percentile(50)))},
+                       {"p90", ms(static_cast<double>(h.percentile(90)))},
+                       {"p99", ms(static_cast<double>(h.percentile(99)))},
+                       {"p99_9", ms(static_cast<double>(h.percentile(99.9)))},
+                       {"max", ms(static_cast<double>(h.max()))}}}};
   print_json(doc);
 }
 
@@ -247,7 +255,7 @@ int run_bench(BenchArgs& a) {
                         target->port());
   }
   if (a.json) {
-    print_json_report(a, *report, cost);
+    print_json_report(a, *target, *report, cost);
   } else {
     print_text_report(a, *report);
   }
@@ -307,7 +315,10 @@ void add_bench_command(CLI::App& app) {
       "  sockit bench udp 127.0.0.1 7000 --conns 4 --pipeline 8\n"
       "  sockit bench tcp 127.0.0.1 6379 --send 'PING\\r\\n' --expect '+PONG\\r\\n'\n"
       "Exit status 1 if any error was counted (the result is printed all the same).");
-  cmd->callback([a] { finish(run_bench(*a)); });
+  cmd->callback([a] {
+    set_json_errors(a->json);
+    finish(run_bench(*a));
+  });
 }
 
 }  // namespace sockit::cli

@@ -4,9 +4,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,14 +62,27 @@ Result<std::string> read_stdin() {
 }
 
 /// poll() on up to two descriptors; 0 = timed out.
-Result<int> poll_fds(std::span<pollfd> fds, Millis idle) {
-  const int timeout = idle.count() > 0 ? static_cast<int>(idle.count()) : -1;
+Result<int> poll_fds(std::span<pollfd> fds, int timeout) {
   for (;;) {
     const int rc = ::poll(fds.data(), fds.size(), timeout);
     if (rc >= 0) return rc;
     if (errno != EINTR) return fail(sys_error());
   }
 }
+
+}  // namespace
+
+int poll_timeout(Millis idle, std::optional<Clock::time_point> quit_at) {
+  long long ms = idle.count() > 0 ? idle.count() : -1;
+  if (quit_at) {
+    const auto left = std::chrono::ceil<Millis>(*quit_at - Clock::now()).count();
+    const long long quit_ms = left > 0 ? left : 0;
+    ms = ms < 0 ? quit_ms : std::min(ms, quit_ms);
+  }
+  return static_cast<int>(std::min<long long>(ms, 24LL * 3600 * 1000));
+}
+
+namespace {
 
 class StreamBridge {
  public:
@@ -83,7 +99,7 @@ class StreamBridge {
   Status run() {
     for (;;) {
       if (auto st = after_stdin_drained(); !st) return st;
-      if (finished_ || (shut_ && !reading_)) return {};
+      if (finished_ || (shut_ && !reading_) || quit_due()) return {};
       std::array<pollfd, 2> fds{};
       std::size_t count = 0;
       const bool want_stdin = stdin_open_ && out_.empty();
@@ -92,9 +108,9 @@ class StreamBridge {
       short events = reading_ ? POLLIN : 0;
       if (!out_.empty()) events = static_cast<short>(events | POLLOUT);
       fds[sock_slot] = {sock_, events, 0};
-      auto ready = poll_fds(std::span(fds.data(), count), o_.idle);
+      auto ready = poll_fds(std::span(fds.data(), count), poll_timeout(o_.idle, quit_at_));
       if (!ready) return fail(ready.error());
-      if (*ready == 0) return fail(Errc::idle_timeout);
+      if (*ready == 0) return quit_due() ? Status{} : fail(Errc::idle_timeout);
       if (want_stdin && fds[0].revents != 0) {
         if (auto st = on_stdin(); !st) return st;
       }
@@ -161,6 +177,7 @@ class StreamBridge {
   Status after_stdin_drained() {
     if (stdin_open_ || !out_.empty() || shut_) return {};
     shut_ = true;
+    if (o_.quit_after_eof) quit_at_ = Clock::now() + *o_.quit_after_eof;
     if (!o_.no_shutdown) {
       if (auto st = shutdown(sock_, ShutdownHow::write);
           !st && st.error() != std::errc::not_connected)
@@ -181,7 +198,10 @@ class StreamBridge {
   bool stdin_open_ = true;
   bool reading_ = true;
   bool shut_ = false;
-  bool finished_ = false;  // whoever read our stdout has gone
+  bool finished_ = false;                     // whoever read our stdout has gone
+  std::optional<Clock::time_point> quit_at_;  // -q: when to stop waiting for the peer
+
+  bool quit_due() const { return quit_at_ && Clock::now() >= *quit_at_; }
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 
 #include "sockit/codec/framing.hpp"
@@ -34,13 +35,23 @@ struct BridgeOptions {
   bool verbose = false;      ///< -v: say who sent datagrams
   Frame frame = Frame::raw;
   Millis idle{0};  ///< -i: give up after this long without traffic; 0 = wait forever
+  /// -q: once stdin has ended (and, for a stream, all of it was sent and the write side shut
+  /// down), wait at most this long for the peer's output, then end successfully. nullopt: wait
+  /// for the peer's EOF (a stream) or the idle timeout (UDP).
+  std::optional<Millis> quit_after_eof;
 };
+
+/// The poll() timeout for a bridge: the idle timeout, cut short by a -q deadline when one is
+/// running; -1 (forever) when there is neither.
+int poll_timeout(Millis idle, std::optional<Clock::time_point> quit_at);
 
 /// The bridge's command-line flags, shared by `connect` and `listen`.
 struct BridgeFlags {
   bool crlf = false, hex = false, trace = false;
   bool send_only = false, recv_only = false, no_shutdown = false;
-  std::string frame = "none";  ///< --frame none|line|len32
+  bool dash_n_upper = false;     ///< -N: shut down after stdin EOF (OpenBSD nc); our default
+  double quit_after_eof_s = -1;  ///< -q SECONDS; negative: not given
+  std::string frame = "none";    ///< --frame none|line|len32
   void add_to(CLI::App& cmd);
   /// The options, or a usage message for a contradictory combination (`datagram`: for -u).
   std::expected<BridgeOptions, std::string> options(bool datagram) const;

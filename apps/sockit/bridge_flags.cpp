@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bridge.hpp"
+#include "options.hpp"
 
 namespace sockit::cli {
 
@@ -17,8 +18,15 @@ void BridgeFlags::add_to(CLI::App& cmd) {
                  "Send each stdin line as a frame and print each received frame as a line: "
                  "line (LF, or CRLF with -C) or len32 (4-byte big-endian length + payload)")
       ->check(CLI::IsMember({"none", "line", "len32"}));
-  cmd.add_flag("--no-shutdown", no_shutdown,
-               "Keep the write side open after stdin ends (no half-close)");
+  auto* keep = cmd.add_flag("--no-shutdown", no_shutdown,
+                            "Keep the write side open after stdin ends (no half-close)");
+  cmd.add_flag("-N", dash_n_upper,
+               "Shut the write side down after stdin ends (OpenBSD nc -N): the default here")
+      ->excludes(keep);
+  cmd.add_option("-q,--quit-after-eof", quit_after_eof_s,
+                 "After stdin ends, wait at most this many seconds for the peer, then exit 0 "
+                 "(OpenBSD nc -q; 0: at once)")
+      ->check(seconds_check());
 }
 
 std::expected<BridgeOptions, std::string> BridgeFlags::options(bool datagram) const {
@@ -32,6 +40,7 @@ std::expected<BridgeOptions, std::string> BridgeFlags::options(bool datagram) co
   o.send_only = send_only;
   o.recv_only = recv_only;
   o.no_shutdown = no_shutdown;
+  if (quit_after_eof_s >= 0) o.quit_after_eof = to_millis(quit_after_eof_s);
   o.frame = frame == "line" ? Frame::line : frame == "len32" ? Frame::len32 : Frame::raw;
   return o;
 }

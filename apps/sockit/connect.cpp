@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
+#include "source_connect.hpp"
 #include "targets.hpp"
 
 namespace sockit::cli {
@@ -34,11 +36,21 @@ struct ConnectArgs {
   bool verbose = false;
   bool check = false;
   bool json = false;
+  bool no_dns = false;
+  std::string source;  // -s ADDR
   double connect_timeout_s = 10.0;
   double idle_timeout_s = 0.0;
   FamilyFlags family;
   BridgeFlags bridge;
 };
+
+/// An attempt's result in scan's words (open, closed, filtered): an attempt abandoned because
+/// another address connected first had no answer in the time it had, which is what filtered
+/// means.
+std::string_view attempt_state(std::error_code ec) {
+  if (!ec) return "open";
+  return is_refused(ec) ? "closed" : "filtered";
+}
 
 /// What the connection attempts looked like, for -v and --check --json.
 struct Attempts {
@@ -50,7 +62,12 @@ struct Attempts {
                                 : a.result == Errc::cancelled
                                     ? "abandoned: another address connected first"
                                     : a.result.message();
-    log.push_back({{"address", a.endpoint.to_string()}, {"result", outcome}, {"elapsed_ms", ms}});
+    nlohmann::json entry{{"address", a.endpoint.address().to_string()},
+                         {"port", a.endpoint.port()},
+                         {"result", attempt_state(a.result)},
+                         {"elapsed_ms", ms}};
+    if (a.result) entry["error"] = outcome;
+    log.push_back(std::move(entry));
     if (verbose) {
       std::fputs(fmt::format("sockit: {}: {} ({})\n", a.endpoint.to_string(), outcome,
                              format_duration(a.elapsed))
@@ -73,6 +90,12 @@ int conn_fd(const Conn& c) {
 }
 
 Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& attempts) {
+  if (!a.source.empty()) {
+    auto stream = connect_from(*IpAddress::parse(a.source), a.host, a.port_text, deadline,
+                               [&attempts](const ConnectAttempt& at) { attempts.record(at); });
+    if (!stream) return fail(stream.error());
+    return Conn(std::move(*stream));
+  }
   ConnectOptions options;
   options.family = a.family.hint();
   options.deadline = deadline;
@@ -86,6 +109,11 @@ Result<Conn> connect_tcp(const ConnectArgs& a, Deadline deadline, Attempts& atte
 // for what we sent comes back as ECONNREFUSED on the next call. Of several addresses, the one
 // ncat would use (targets.hpp).
 Result<Conn> connect_udp(const ConnectArgs& a, Deadline deadline) {
+  if (!a.source.empty()) {
+    auto sock = udp_from(*IpAddress::parse(a.source), a.host, a.port_text, deadline);
+    if (!sock) return fail(sock.error());
+    return Conn(std::move(*sock));
+  }
   auto target = datagram_target(a.host, a.port_text, a.family.hint(), deadline);
   if (!target) return fail(target.error());
   const Endpoint& to = *target;
@@ -101,27 +129,42 @@ Result<Conn> connect_unix(const ConnectArgs& a, Deadline deadline) {
   return Conn(std::move(*stream));
 }
 
+// -s ADDR: an IP address of this machine's kind of text (no name: the source is where this
+// host sends from, not a lookup), with no port.
+std::string source_problem(const ConnectArgs& a) {
+  if (a.source.empty()) return {};
+  std::string why;
+  if (!IpAddress::parse(a.source, &why))
+    return fmt::format("-s {}: {}", show_arg(a.source), why.empty() ? "not an IP address" : why);
+  return {};
+}
+
 int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& attempts,
               Clock::duration elapsed) {
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-  std::string peer;
+  std::optional<Endpoint> peer;
   if (fd) {
-    if (auto ep = peer_endpoint(conn_fd(*fd))) peer = ep->to_string();
+    if (auto ep = peer_endpoint(conn_fd(*fd)); ep && ep->is_ip()) peer = *ep;
   }
   if (a.json) {
-    nlohmann::json doc{{"host", a.unix_path.empty() ? a.host : a.unix_path},
-                       {"connected", fd.has_value()},
-                       {"elapsed_ms", ms},
-                       {"attempts", attempts.log}};
-    if (a.unix_path.empty()) doc["port"] = std::stoi(a.port_text);
-    if (fd) doc["address"] = peer;
-    if (!fd) doc["error"] = explain(fd.error(), "cannot connect to " + target_text(a));
+    nlohmann::json doc{{"connected", fd.has_value()}, {"elapsed_ms", ms}};
+    if (a.unix_path.empty()) {
+      doc["host"] = a.host;
+      doc["port"] = std::stoi(a.port_text);
+      doc["protocol"] = a.udp ? "udp" : "tcp";
+    } else {
+      doc["path"] = a.unix_path;
+      doc["protocol"] = "unix";
+    }
+    if (peer) doc["address"] = peer->address().to_string();
+    doc["attempts"] = attempts.log;
+    if (!fd) return report_error_in(doc, fd.error(), "cannot connect to " + target_text(a));
     print_json(doc);
   }
   if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
   if (!a.json) {
-    print(fmt::format("connected to {} ({}) in {}\n", target_text(a), peer,
-                      format_duration(elapsed)));
+    print(fmt::format("connected to {} ({}) in {}\n", target_text(a),
+                      peer ? peer->to_string() : target_text(a), format_duration(elapsed)));
   }
   return kExitOk;
 }
@@ -139,10 +182,16 @@ int run_connect(const ConnectArgs& a) {
     if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
     if (auto why = port_problem(a.port_text, PortUse::connect); !why.empty())
       return usage_error(why);
+    if (a.no_dns) {
+      if (auto why = numeric_host_problem(a.host); !why.empty()) return usage_error(why);
+    }
+    if (auto why = source_problem(a); !why.empty()) return usage_error(why);
   } else if (!a.host.empty()) {
     return usage_error("-U PATH takes no HOST or PORT");
   } else if (a.udp) {
     return usage_error("-U connects to Unix stream sockets; -u cannot be combined with it");
+  } else if (!a.source.empty()) {
+    return usage_error("-s sets an IP source address; a Unix socket has none");
   }
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
@@ -191,6 +240,9 @@ void add_connect_command(CLI::App& app) {
                   "Give up after this many seconds without traffic (0 = never)")
       ->check(seconds_check());
   args->family.add_to(*cmd);
+  cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
+  cmd->add_option("-s,--source", args->source,
+                  "Connect from this local IP address (only HOST's addresses of its family)");
   cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
   auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");
   cmd->add_flag("--json", args->json, "With --check: print the result as JSON")->needs(check);
@@ -205,7 +257,10 @@ void add_connect_command(CLI::App& app) {
       "  sockit connect bt:00:1A:7D:DA:71:13/1       Bluetooth RFCOMM, channel 1\n"
       "  sockit connect --trace 127.0.0.1 8000 < big.bin   see every partial send/recv\n"
       "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out");
-  cmd->callback([args] { finish(run_connect(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(run_connect(*args));
+  });
 }
 
 }  // namespace sockit::cli

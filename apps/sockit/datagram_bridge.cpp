@@ -47,8 +47,10 @@ class DatagramBridge {
       // to send to: without that it would end at once with nothing sent.
       const bool receive = !o_.send_only || !connected_;
       fds[sock_slot] = {sock_.fd(), static_cast<short>(receive ? POLLIN : 0), 0};
-      const int timeout = o_.idle.count() > 0 ? static_cast<int>(o_.idle.count()) : -1;
-      const int rc = ::poll(fds.data(), count, timeout);
+      if (!stdin_open_ && !quit_at_ && o_.quit_after_eof)
+        quit_at_ = Clock::now() + *o_.quit_after_eof;
+      if (quit_at_ && Clock::now() >= *quit_at_) return {};  // -q: done waiting for replies
+      const int rc = ::poll(fds.data(), count, poll_timeout(o_.idle, quit_at_));
       if (rc < 0 && errno == EINTR) continue;
       if (rc < 0) return fail(sys_error());
       // Idle: for UDP the normal way to end. stdin is polled too (once there is a peer), so
@@ -127,6 +129,7 @@ class DatagramBridge {
   std::optional<Endpoint> peer_;  // listen -u: the last sender, who gets our replies
   bool stdin_open_ = true;
   bool reader_gone_ = false;
+  std::optional<Clock::time_point> quit_at_;  // -q: when to stop waiting for replies
 };
 
 }  // namespace

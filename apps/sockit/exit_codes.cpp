@@ -29,16 +29,70 @@ void print_line(std::string_view prefix, std::string_view message) {
   std::fputs(line.c_str(), stderr);
 }
 
+bool g_json_errors = false;  // one command runs per process; set before anything can fail
+
+void add_error_fields(nlohmann::json& doc, std::string_view message, int code) {
+  doc["error"] = one_line(message);
+  doc["kind"] = exit_kind(code);
+  doc["exit_code"] = code;
+}
+
+// The stderr line, and with --json the failure document on stdout.
+int fail_with(std::string_view message, int code) {
+  print_line("sockit: ", message);
+  if (g_json_errors) {
+    nlohmann::json doc = nlohmann::json::object();
+    add_error_fields(doc, message, code);
+    print_json(doc);
+  }
+  return code;
+}
+
 }  // namespace
 
+void set_json_errors(bool on) noexcept {
+  g_json_errors = on;
+}
+
+std::string_view exit_kind(int code) noexcept {
+  switch (code) {
+    case kExitOk:
+      return "ok";
+    case kExitNetwork:
+      return "network";
+    case kExitUsage:
+      return "usage";
+    case kExitDns:
+      return "dns";
+    case kExitRefused:
+      return "refused";
+    case kExitTimeout:
+      return "timeout";
+    default:
+      return "network";
+  }
+}
+
 int report_error(std::error_code ec, std::string_view what, int port) {
-  print_line("sockit: ", explain(ec, what, port));
-  return exit_code_for(ec);
+  return fail_with(explain(ec, what, port), exit_code_for(ec));
+}
+
+int report_error_because(std::error_code ec, std::string_view what, std::string_view cause) {
+  return fail_with(std::string(what) + ": " + ec.message() + " (" + std::string(cause) + ")",
+                   exit_code_for(ec));
+}
+
+int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view what, int port) {
+  const std::string message = explain(ec, what, port);
+  const int code = exit_code_for(ec);
+  add_error_fields(doc, message, code);
+  print_json(doc);
+  print_line("sockit: ", message);
+  return code;
 }
 
 int usage_error(std::string_view message) {
-  print_line("sockit: ", message);
-  return kExitUsage;
+  return fail_with(message, kExitUsage);
 }
 
 void warn(std::string_view message) {

@@ -3,6 +3,8 @@
 // The table is repeated in `sockit --help` and docs/cli.md; keep the three in step.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string_view>
 #include <system_error>
 
@@ -21,8 +23,27 @@ int exit_code_for(std::error_code ec) noexcept;
 /// Prints "sockit: <explain(ec, what, port)>" to stderr and returns exit_code_for(ec).
 int report_error(std::error_code ec, std::string_view what, int port = -1);
 
+/// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
+/// use): "sockit: <what>: <the OS's words> (<cause>)".
+int report_error_because(std::error_code ec, std::string_view what, std::string_view cause);
+
 /// Prints "sockit: <message>" to stderr and returns kExitUsage.
 int usage_error(std::string_view message);
+
+/// Turned on by --json (each command's first step; main() for a command line that does not
+/// parse): from then on report_error() and usage_error() also print the failure as one JSON
+/// document on stdout, {"error": "<the stderr line without 'sockit: '>", "kind": "usage",
+/// "exit_code": 2}, so a script reading stdout gets JSON whatever happened.
+void set_json_errors(bool on) noexcept;
+
+/// The word for an exit code in that document: "ok", "network", "usage", "dns", "refused" or
+/// "timeout".
+std::string_view exit_kind(int code) noexcept;
+
+/// report_error() for a command whose --json failure document says more than the error:
+/// adds "error", "kind" and "exit_code" to `doc`, prints it on stdout, and the usual line on
+/// stderr. Returns the exit code.
+int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view what, int port = -1);
 
 /// Prints "sockit: warning: <message>" to stderr.
 void warn(std::string_view message);

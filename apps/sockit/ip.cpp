@@ -128,6 +128,8 @@ void describe_v4_network(const IPv4Network& n, std::string& text, json& doc) {
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
   doc["host_count"] = n.host_count();
+  doc["address_count"] = n.address_count();
+  doc["address_count_log2"] = 32 - n.prefix_length();
   text += row("network", n.to_string());
   text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
   text += row("wildcard", n.hostmask().to_string());
@@ -142,7 +144,12 @@ void describe_v6_network(const IPv6Network& n, std::string& text, json& doc) {
   doc["netmask"] = n.netmask().to_string();
   doc["first_host"] = n.first_host().to_string();
   doc["last_host"] = n.last_host().to_string();
-  doc["address_count"] = n.address_count_string();
+  // A JSON number only where every reader holds it exactly (2^53, a double's integer range);
+  // above that null, and the count is still exact as a power of two: address_count_log2.
+  constexpr std::uint64_t kExactInJson = std::uint64_t{1} << 53;
+  const auto count = n.address_count();
+  doc["address_count"] = count && *count <= kExactInJson ? json(*count) : json(nullptr);
+  doc["address_count_log2"] = 128 - n.prefix_length();
   text += row("network", n.to_string());
   text += row("netmask", fmt::format("{} = {}", n.netmask().to_string(), n.prefix_length()));
   text +=
@@ -290,8 +297,10 @@ void add_ip_command(CLI::App& app) {
       "  sockit ip 192.168.1.0/24 --split 26\n"
       "  sockit ip 2001:db8::1/64\n"
       "  sockit ip --json 10.0.0.0/8");
-  cmd->callback(
-      [args] { finish(args->inputs.empty() ? run_interfaces(args->json) : run_queries(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(args->inputs.empty() ? run_interfaces(args->json) : run_queries(*args));
+  });
 }
 
 }  // namespace sockit::cli

@@ -23,6 +23,7 @@
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
 #include "targets.hpp"
+#include "unix_paths.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -35,6 +36,8 @@ struct ListenArgs {
   bool udp = false;
   bool keep = false;
   bool dash_l = false;
+  bool no_dns = false;
+  std::string dash_p;  // -p PORT (nc -l -p, ncat -l -p)
   bool verbose = false;
   double idle_timeout_s = 0.0;
   FamilyFlags family;
@@ -104,6 +107,10 @@ int serve_udp(const std::vector<Endpoint>& candidates, const BridgeOptions& brid
 
 int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
   auto listener = UnixListener::bind(UnixPath{a.unix_path});
+  if (!listener && listener.error() == std::errc::address_in_use) {
+    return report_error_because(listener.error(), "cannot listen on " + show_arg(a.unix_path),
+                                unix_path_in_use(a.unix_path));
+  }
   if (!listener) return report_error(listener.error(), "cannot listen on " + a.unix_path);
   note("listening on " + a.unix_path);
   const std::string what = "connection on " + a.unix_path;
@@ -115,6 +122,23 @@ int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
     if (!a.keep) return done ? kExitOk : report_error(done.error(), what);
     if (!done) report_error(done.error(), what);
   }
+}
+
+// [HOST] PORT, or -p PORT with at most a HOST: nc -l -p 1234 and ncat -l -p 1234 work as typed.
+// Returns a usage message, or "" with a.host / a.port_text set.
+std::string place_positionals(ListenArgs& a) {
+  if (!a.dash_p.empty()) {
+    if (a.positionals.size() > 1)
+      return fmt::format("-p {} gives the port; {} is one argument too many", show_arg(a.dash_p),
+                         quote_arg(a.positionals.back()));
+    a.port_text = a.dash_p;
+    if (!a.positionals.empty()) a.host = a.positionals.front();
+    return {};
+  }
+  if (a.positionals.empty()) return "listen needs [HOST] PORT, -p PORT, or -U PATH";
+  a.port_text = a.positionals.back();
+  if (a.positionals.size() == 2) a.host = a.positionals.front();
+  return {};
 }
 
 // `listen bt:ADDRESS/CHANNEL`: the one positional is the whole endpoint.
@@ -137,13 +161,16 @@ int run_listen(ListenArgs a) {
     if (!a.positionals.empty()) return usage_error("-U PATH takes no HOST or PORT");
     if (a.udp)
       return usage_error("-U listens on a Unix stream socket; -u cannot be combined with it");
-  } else if (a.positionals.empty()) {
-    return usage_error("listen needs [HOST] PORT (or -U PATH)");
+    if (!a.dash_p.empty()) return usage_error("-U PATH takes no -p PORT");
+  } else if (auto why = place_positionals(a); !why.empty()) {
+    return usage_error(why);
   } else {
-    a.port_text = a.positionals.back();
-    if (a.positionals.size() == 2) a.host = a.positionals.front();
-    if (auto why = host_problem(a.host); !why.empty()) return usage_error(why);
-    if (auto why = port_problem(a.port_text, PortUse::bind); !why.empty()) return usage_error(why);
+    if (auto host_why = host_problem(a.host); !host_why.empty()) return usage_error(host_why);
+    if (auto port_why = port_problem(a.port_text, PortUse::bind); !port_why.empty())
+      return usage_error(port_why);
+    if (a.no_dns) {
+      if (auto n_why = numeric_host_problem(a.host); !n_why.empty()) return usage_error(n_why);
+    }
   }
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
@@ -169,6 +196,8 @@ void add_listen_command(CLI::App& app) {
                      {"PORT", "0 to 65535 (0: any free port)"}}},
                    args->positionals);
   cmd->add_flag("-l", args->dash_l, "Accepted for netcat habits; listening is what this does");
+  cmd->add_option("-p,--port", args->dash_p, "The port, as nc -l -p and ncat -l -p take it");
+  cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
   cmd->add_flag("-k,--keep-open", args->keep, "After a client leaves, accept the next one");
   cmd->add_flag("-u,--udp", args->udp, "UDP: print datagrams, send stdin to the last sender");
   cmd->add_option("-U,--unixsock", args->unix_path, "Listen on a Unix socket at PATH")
@@ -185,6 +214,7 @@ void add_listen_command(CLI::App& app) {
       "Examples:\n"
       "  sockit listen 12345                  one client on 127.0.0.1:12345\n"
       "  sockit listen -k 0                   any free port, one client after another\n"
+      "  sockit listen -l -p 12345            the same as nc -l -p / ncat -l -p (-k, -q, -n too)\n"
       "  sockit listen 0.0.0.0 8080           all IPv4 interfaces (warns)\n"
       "  sockit listen -u 12345 -i 5          UDP; reply to the last sender\n"
       "  sockit listen -U /tmp/app.sock\n"

@@ -26,6 +26,17 @@ int parse_error(std::string_view message) {
   return sockit::cli::kExitUsage;
 }
 
+// Whether the command line asks for JSON (before any "--"): a line that fails to parse never
+// reaches the command, yet a script that passed --json still reads its failure from stdout.
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
 // `sockit help [COMMAND]`: the same text as `sockit [COMMAND] --help`.
 void add_help_command(CLI::App& app) {
   auto topic = std::make_shared<std::vector<std::string>>();
@@ -96,6 +107,7 @@ int main(int argc, char** argv) {
   app.footer(std::string("Run 'sockit help <command>' for a command's options and examples.\n\n") +
              std::string(sockit::cli::exit_codes_help()));
   register_commands(app);
+  sockit::cli::set_json_errors(wants_json(argc, argv));
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

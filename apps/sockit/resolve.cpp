@@ -94,7 +94,10 @@ void add_resolve_command(CLI::App& app) {
       "  sockit resolve -4 www.python.org\n"
       "  sockit resolve --json example.com\n"
       "  sockit resolve 127.0.0.1        (a literal also shows its name)");
-  cmd->callback([args] { finish(run_resolve(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(run_resolve(*args));
+  });
 }
 
 }  // namespace sockit::cli

@@ -39,6 +39,7 @@ struct ScanArgs {
   bool verbose = false;
   bool json = false;
   bool zero_io = false;
+  bool no_dns = false;
   int concurrency = 100;
   double timeout_s = 1.0;
   FamilyFlags family;
@@ -286,6 +287,9 @@ void print_summary(const std::vector<IpAddress>& addresses, std::size_t port_cou
 
 int run_scan(const ScanArgs& args) {
   if (auto why = host_problem(args.host); !why.empty()) return usage_error(why);
+  if (args.no_dns) {
+    if (auto why = numeric_host_problem(args.host); !why.empty()) return usage_error(why);
+  }
   std::string why;
   auto ports = PortList::parse(args.ports_text, &why);
   if (!ports) return usage_error(fmt::format("{}: {}", show_arg(args.ports_text), why));
@@ -321,6 +325,7 @@ void add_scan_command(CLI::App& app) {
   cmd->add_flag("-u,--udp", args->udp,
                 "Probe UDP: closed = ICMP port unreachable, else open|filtered");
   cmd->add_flag("-z", args->zero_io, "Accepted for netcat habits (a scan never sends data)");
+  cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
   cmd->add_option("-c,--concurrency", args->concurrency, "Probes in flight at once")
       ->default_val(100)
       ->check(count_check(1, 10000));
@@ -340,7 +345,10 @@ void add_scan_command(CLI::App& app) {
       "  sockit scan -v localhost 8000-8100\n"
       "  sockit scan -u 127.0.0.1 53,123 -w 2\n"
       "  sockit scan --json 127.0.0.1 1-1024");
-  cmd->callback([args] { finish(run_scan(*args)); });
+  cmd->callback([args] {
+    set_json_errors(args->json);
+    finish(run_scan(*args));
+  });
 }
 
 }  // namespace sockit::cli

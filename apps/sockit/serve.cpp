@@ -23,6 +23,7 @@
 #include "sockit/server/server.hpp"
 #include "sockit/server/udp_server.hpp"
 #include "sockit/services/services.hpp"
+#include "unix_paths.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -216,14 +217,41 @@ int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std
   return kExitOk;
 }
 
+// The pool model's queue, watched from the loop: when every worker is busy and clients wait,
+// one line says so, at most once per kBusyEvery, so a long overload does not flood stderr.
+class PoolWatch {
+ public:
+  static constexpr Millis kCheckEvery{200};
+  static constexpr std::chrono::seconds kBusyEvery{10};
+  explicit PoolWatch(const Server& server) : server_(server) {}
+  void check() {
+    const ServerStats now = server_.stats();
+    const auto at = Clock::now();
+    if (now.waiting == 0 || at < quiet_until_) return;
+    quiet_until_ = at + kBusyEvery;
+    note(
+        fmt::format("pool: every worker ({}) is busy and {} client{} waiting; --threads sets "
+                    "the pool size",
+                    now.threads, now.waiting, now.waiting == 1 ? " is" : "s are"));
+  }
+
+ private:
+  const Server& server_;
+  Clock::time_point quiet_until_{};
+};
+
 // Signals first, threads second: the model's threads inherit the blocked mask, so SIGINT,
 // SIGTERM and SIGUSR1 arrive only through the loop's signalfd.
 int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Service& service,
                  ServerOptions options) {
   auto server = Server::listen(loop, at, service, std::move(options));
   const std::string where = at.is_unix() ? at.unix_path().path : at.to_string();
-  if (!server)
+  if (!server) {
+    if (at.is_unix() && server.error() == std::errc::address_in_use)
+      return report_error_because(server.error(), "cannot serve on " + show_arg(where),
+                                  unix_path_in_use(where));
     return report_error(server.error(), "cannot serve on " + where, at.is_ip() ? at.port() : -1);
+  }
   StatsReporter stats(**server);
   bool draining = false;
   auto on_stop = [&](int signo) {
@@ -249,6 +277,9 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
   if (auto st = (*server)->start(); !st)
     return report_error(st.error(), "cannot serve on " + where);
   if (a.stats_s > 0) loop.run_every(to_millis(a.stats_s), [&] { stats.report(); });
+  PoolWatch pool_watch(**server);
+  if ((*server)->options().model == Model::pool)
+    loop.run_every(PoolWatch::kCheckEvery, [&] { pool_watch.check(); });
   warn_if_wildcard(at);
   const Endpoint& local = (*server)->local_endpoint();
   note(fmt::format("serving {} on {} ({}, model {})", service.name(),
@@ -290,6 +321,8 @@ int run_serve(const ServeArgs& a) {
   if (a.udp && !a.unix_path.empty())
     return usage_error("-U serves a Unix stream socket; -u cannot be combined with it");
   if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
+  if (a.udp && !a.framing.empty())
+    return usage_error("--framing is for streams; UDP keeps each datagram whole");
   // UDP has no connections to spread: one socket on one loop serves every datagram. Accepting
   // --model reactors (or thread/pool) and running one thread anyway misled (issue 18).
   if (a.udp && a.model != "loop")

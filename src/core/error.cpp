@@ -147,7 +147,7 @@ std::string_view likely_cause(std::error_code ec, int port) noexcept {
       case Errc::resolve_timed_out:
         return "no DNS answer in time: resolver slow or unreachable";
       case Errc::no_addresses:
-        return "try the other address family (-4/-6)";
+        return "try the other address family with -4 or -6";
       case Errc::truncated_datagram:
         return "use a larger receive buffer";
       case Errc::closed_early:
@@ -176,8 +176,10 @@ std::string_view likely_cause(std::error_code ec, int port) noexcept {
   if (ec == std::errc::address_not_available) return "that address is not on this machine";
   if (ec == std::errc::network_unreachable) return "no route to that network";
   if (ec == std::errc::host_unreachable) return "no route to that host";
+  // Not "refused": that word is for connects (ECONNREFUSED). A reset comes from a peer that
+  // crashed, aborted the connection, or closed it with our data still unread.
   if (ec == std::errc::connection_reset)
-    return "the peer reset the connection (crashed or refused)";
+    return "the peer reset the connection: it crashed, aborted, or closed with data unread";
   if (ec == std::errc::broken_pipe) return "the peer closed its end";
   if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
     return "out of file descriptors: raise ulimit -n or close connections";

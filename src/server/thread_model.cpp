@@ -99,6 +99,7 @@ class ThreadBackend final : public Backend {
   void add_stats(ServerStats& stats) const override {
     std::lock_guard lock(mutex_);
     stats.threads += serving_;
+    stats.waiting += queue_.size();
     stats.messages += retired_.messages;
     stats.bytes_in += retired_.bytes_in;
     stats.bytes_out += retired_.bytes_out;

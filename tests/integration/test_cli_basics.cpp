@@ -340,7 +340,10 @@ TEST(CliErrors, CheckJsonReportsRefusal) {
   EXPECT_EQ(doc["connected"], false);
   EXPECT_EQ(doc["port"], port);
   ASSERT_EQ(doc["attempts"].size(), 1u);
-  EXPECT_EQ(doc["attempts"][0]["result"], "Connection refused");
+  EXPECT_EQ(doc["attempts"][0]["result"], "closed");
+  EXPECT_EQ(doc["attempts"][0]["error"], "Connection refused");
+  EXPECT_EQ(doc["kind"], "refused");
+  EXPECT_EQ(doc["exit_code"], 4);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -175,7 +176,13 @@ TEST(CliBluetooth, UsageErrors) {
   for (const auto& c : cases) {
     auto r = sockit(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.args.back();
-    EXPECT_EQ(r.out, "") << c.args.back();
+    // With --json the failure is also a JSON document on stdout (docs/cli.md, "--json").
+    const bool json = std::ranges::find(c.args, "--json") != c.args.end();
+    const std::string error = c.err.substr(8, c.err.size() - 9);  // no "sockit: ", no '\n'
+    EXPECT_EQ(r.out, json ? "{\n  \"error\": \"" + error +
+                                "\",\n  \"exit_code\": 2,\n  \"kind\": \"usage\"\n}\n"
+                          : "")
+        << c.args.back();
     EXPECT_EQ(r.err, c.err) << c.args.back();
   }
 }

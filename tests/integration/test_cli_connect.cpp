@@ -266,8 +266,8 @@ TEST(CliConnect, SendOnlyNoticesAReset) {
   Process client(sockit_args({"connect", "--send-only", "127.0.0.1", std::to_string(port)}));
   EXPECT_EQ(client.wait(milliseconds(5000)), 1);
   EXPECT_EQ(client.err(), "sockit: connection to 127.0.0.1 port " + std::to_string(port) +
-                              ": Connection reset by peer (the peer reset the connection "
-                              "(crashed or refused))\n");
+                              ": Connection reset by peer (the peer reset the connection: it "
+                              "crashed, aborted, or closed with data unread)\n");
 }
 
 constexpr const char* kUdpServer = R"(

@@ -60,6 +60,7 @@ struct ServerStats {
   std::uint64_t accepted = 0;     ///< served since start
   std::uint64_t refused = 0;      ///< turned away: cap, allow/deny, descriptor exhaustion
   std::uint64_t threads = 0;      ///< threads serving connections now (thread/pool models)
+  std::uint64_t waiting = 0;      ///< pool: admitted connections queued for a free worker
   std::uint64_t messages = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
