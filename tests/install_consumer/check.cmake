@@ -1,13 +1,7 @@
 # Installs the already-built sockit into a scratch prefix, then configures, builds and runs the
 # consumer project against it. Fails (non-zero) at the first step that does not work.
 file(REMOVE_RECURSE ${WORK_DIR})
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "step failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-  set(last_output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_steps.cmake)
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
 # The tool side (bench engine, histogram, rate, port lists) is not part of the package.
 if(EXISTS ${WORK_DIR}/prefix/include/sockit/tools)
@@ -20,9 +14,7 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${WORK_DIR}/buil
     "-DCMAKE_CXX_FLAGS=${CXXFLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LDFLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
-if(NOT last_output MATCHES "consumer check: Connection refused \\(nothing listens on that port\\)")
-  message(FATAL_ERROR "consumer printed unexpected text: ${last_output}")
-endif()
+expect("${last_output}" "consumer check: Connection refused \\(nothing listens on that port\\)" "consumer")
 # The same through pkg-config.
 set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/${LIBDIR}/pkgconfig)
 # --static: libsockit.a is an archive, so its private requirements (OpenSSL) are needed too.
