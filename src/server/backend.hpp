@@ -16,16 +16,13 @@ namespace sockit {
 struct ServeContext {
   Service& service;
   const ServerOptions& options;
-  Framing framing;
   std::atomic<std::size_t> live{0};  ///< admitted and not yet closed (the cap counts these)
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::uint64_t> refused{0};  ///< turned away by a model (e.g. no descriptors left)
-};
 
-/// Turns a connection away politely: the "ERR server full" line, FIN, and what the client sent
-/// read and dropped until its EOF or `wait` (zero: only what has already arrived), so that
-/// closing does not answer with an RST that could destroy the line before it is read.
-void refuse_full_connection(int fd, Clock::duration wait);
+  /// The codec of a new connection: ServerOptions::codec, else the service's. Thread-safe.
+  CodecPtr new_codec() const;
+};
 
 class Backend {
  public:
