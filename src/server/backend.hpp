@@ -8,13 +8,14 @@
 #include <memory>
 #include <string>
 
+#include "sockit/server/async_server.hpp"
 #include "sockit/server/server.hpp"
 
 namespace sockit {
 
 /// What every model shares with the server. Lives as long as the Server.
 struct ServeContext {
-  Service& service;
+  Service* service;  ///< null when the server runs a StreamHandler instead of sessions
   const ServerOptions& options;
   std::atomic<std::size_t> live{0};  ///< admitted and not yet closed (the cap counts these)
   std::atomic<std::uint64_t> next_id{1};
@@ -48,5 +49,8 @@ class Backend {
 
 std::unique_ptr<Backend> make_loop_backend(EventLoop& base, ServeContext& ctx, unsigned loops);
 std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads);
+/// Coroutine handlers on the base loop (loops == 0) or on `loops` worker loops, round robin.
+std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
+                                             StreamHandler handler);
 
 }  // namespace sockit

@@ -71,7 +71,7 @@ LoopConn::LoopConn(Reactor& reactor, UniqueFd fd, std::uint64_t id, std::string 
       remote_(std::move(remote)),
       conn_(reactor.loop, std::move(fd), *this, reactor.ctx.options.connection, reactor.counters),
       codec_(reactor.ctx.new_codec()),
-      session_(reactor.ctx.service.open_session()) {}
+      session_(reactor.ctx.service->open_session()) {}
 
 Status LoopConn::open() {
   if (!codec_) return fail(std::make_error_code(std::errc::invalid_argument));
@@ -155,7 +155,7 @@ void Reactor::start_sweep() {
 // Opened before the loop's thread runs, so that worker loops still open no descriptors while
 // serving (Backend::only_acceptor_opens_fds).
 void Reactor::enable_kernel_echo() {
-  if (!ctx.service.pure_echo() || !splice_is_safe()) return;
+  if (!ctx.service->pure_echo() || !splice_is_safe()) return;
   // The codec decides: only a transparent one (raw) lets the kernel stand in for the session.
   if (auto probe = ctx.new_codec(); !probe || !probe->transparent()) return;
   if (auto p = SplicePipe::open(kSplicePipeBytes)) pipe.emplace(std::move(*p));

@@ -60,8 +60,9 @@ CodecFactory codec_factory(Framing framing) {
 }
 
 CodecPtr ServeContext::new_codec() const {
-  return options.codec ? options.codec(options.max_message)
-                       : service.make_codec(options.max_message);
+  if (options.codec) return options.codec(options.max_message);
+  if (service != nullptr) return service->make_codec(options.max_message);
+  return make_codec(Framing::raw, options.max_message);
 }
 
 std::string_view model_name(Model m) noexcept {
@@ -116,27 +117,37 @@ class Server::Admission final : public Acceptor::Owner {
   Server& server_;
 };
 
-Server::Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options)
+namespace {
+
+// The model's backend; with a handler, the coroutine backend on the same loops.
+std::unique_ptr<Backend> backend_for(EventLoop& base, ServeContext& ctx,
+                                     const ServerOptions& options, StreamHandler handler) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const bool one_loop = options.model == Model::loop;
+  if (handler) return make_stream_backend(base, ctx, one_loop ? 0 : threads, std::move(handler));
+  switch (options.model) {
+    case Model::thread:
+      return make_thread_backend(ctx, false, threads);
+    case Model::pool:
+      return make_thread_backend(ctx, true, threads);
+    case Model::loop:
+      return make_loop_backend(base, ctx, 0);
+    case Model::reactors:
+      return make_loop_backend(base, ctx, threads);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
+               ServerOptions options)
     : base_(base), service_(service), options_(std::move(options)) {
   // With the kernel's share bounded by the send buffer, the output limit can count it.
   options_.connection.count_kernel_queue = send_buffer_for(options_) > 0;
   ctx_ = std::make_unique<ServeContext>(service_, options_);
-  unsigned threads = options_.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  switch (options_.model) {
-    case Model::thread:
-      backend_ = make_thread_backend(*ctx_, false, threads);
-      break;
-    case Model::pool:
-      backend_ = make_thread_backend(*ctx_, true, threads);
-      break;
-    case Model::loop:
-      backend_ = make_loop_backend(base_, *ctx_, 0);
-      break;
-    case Model::reactors:
-      backend_ = make_loop_backend(base_, *ctx_, threads);
-      break;
-  }
+  backend_ = backend_for(base_, *ctx_, options_, std::move(handler));
   AcceptRules rules;
   rules.max_connections = options_.max_connections;
   rules.allow = options_.allow;
@@ -159,19 +170,48 @@ Server::~Server() {
   backend_.reset();  // joins the model's threads before the context goes
 }
 
-Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener, Service& service,
-                                               ServerOptions options) {
+Result<std::unique_ptr<Server>> Server::make(EventLoop& base, UniqueFd listener, Service* service,
+                                             StreamHandler handler, ServerOptions options) {
   assert(base.in_loop_thread());
   auto local = sockit::local_endpoint(listener.get());
   if (!local) return fail(local.error());
   std::unique_ptr<Server> server(
-      new Server(base, std::move(listener), service, std::move(options)));
+      new Server(base, std::move(listener), service, std::move(handler), std::move(options)));
   server->local_ = *local;
   return server;
 }
 
+Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener, Service& service,
+                                               ServerOptions options) {
+  return make(base, std::move(listener), &service, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener,
+                                               StreamHandler handler, ServerOptions options) {
+  if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
+  // A thread of its own per connection would need a loop per thread for the coroutine to run
+  // on: not done yet (docs/architecture.md).
+  if (options.model == Model::thread || options.model == Model::pool)
+    return fail(std::make_error_code(std::errc::not_supported));
+  return make(base, std::move(listener), nullptr, std::move(handler), std::move(options));
+}
+
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                Service& service, ServerOptions options) {
+  return bind_and_make(base, at, &service, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
+                                               StreamHandler handler, ServerOptions options) {
+  if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
+  if (options.model == Model::thread || options.model == Model::pool)
+    return fail(std::make_error_code(std::errc::not_supported));
+  return bind_and_make(base, at, nullptr, std::move(handler), std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::bind_and_make(EventLoop& base, const Endpoint& at,
+                                                      Service* service, StreamHandler handler,
+                                                      ServerOptions options) {
   if (at.is_unix()) {
     UnixBindOptions bind_options;
     bind_options.remove_stale = true;
@@ -181,7 +221,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
     // the server accepts on a duplicate and drops both when it stops listening.
     UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
     if (!dup) return fail(sys_error());
-    auto server = create(base, std::move(dup), service, std::move(options));
+    auto server = make(base, std::move(dup), service, std::move(handler), std::move(options));
     if (!server) return server;
     (*server)->listener_owner_ = std::make_shared<UnixListener>(std::move(*listener));
     return server;
@@ -192,7 +232,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
   // closes when `listener` goes out of scope; the socket lives on through the duplicate).
   UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
   if (!dup) return fail(sys_error());
-  return create(base, std::move(dup), service, std::move(options));
+  return make(base, std::move(dup), service, std::move(handler), std::move(options));
 }
 
 Status Server::start() {

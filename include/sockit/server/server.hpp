@@ -29,6 +29,7 @@
 #include "sockit/async/loop.hpp"
 #include "sockit/net/cidr.hpp"
 #include "sockit/net/endpoint.hpp"
+#include "sockit/server/async_server.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/sys/fd.hpp"
 
@@ -103,6 +104,19 @@ class Server {
   [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
                                                               Service& service,
                                                               ServerOptions options);
+  /// The same for coroutine handlers: each connection becomes an AsyncStream on the loop that
+  /// serves it and `handler(stream)` runs there as a task (models loop and reactors; thread
+  /// and pool are std::errc::not_supported). Admission, the cap, drain and the connection
+  /// counts are the server's; bytes, messages and deadlines are the handler's (stats() counts
+  /// no traffic for it). `handler` is called on every serving thread: it must be thread-safe.
+  /// A drain waits for handlers to return and destroys those still running at the deadline
+  /// (their streams close; the report counts them as cut).
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
+                                                              StreamHandler handler,
+                                                              ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
+                                                              StreamHandler handler,
+                                                              ServerOptions options);
   /// Stops every thread; connections still open are closed at once. Base loop thread only.
   ~Server();
   Server(const Server&) = delete;
@@ -127,13 +141,22 @@ class Server {
 
  private:
   class Admission;
-  Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options);
+  Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
+         ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> make(EventLoop& base, UniqueFd listener,
+                                                            Service* service, StreamHandler handler,
+                                                            ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> bind_and_make(EventLoop& base,
+                                                                     const Endpoint& at,
+                                                                     Service* service,
+                                                                     StreamHandler handler,
+                                                                     ServerOptions options);
   void adopt(UniqueFd fd, const Endpoint& peer);
   void finish_drain();
 
   EventLoop& base_;
   std::shared_ptr<void> listener_owner_;  // e.g. the UnixListener that unlinks its path
-  Service& service_;
+  Service* service_;                      // null: serving a StreamHandler
   ServerOptions options_;
   Endpoint local_;
   std::unique_ptr<ServeContext> ctx_;
