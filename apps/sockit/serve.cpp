@@ -68,19 +68,20 @@ Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& te
 }
 
 /// Fills server options from the arguments; a usage error message on failure.
-std::string build_options(const ServeArgs& a, const Service& service, ServerOptions& o) {
+std::string build_options(const ServeArgs& a, ServerOptions& o) {
   auto model = parse_model(a.model);
   if (!model) return "--model must be thread, pool, loop or reactors, not " + quote_arg(a.model);
   o.model = *model;
   o.threads = a.threads;
+  // No built-in service frames with len32 by default: --max-frame applies when it is chosen.
+  o.max_message = a.max_line;
   if (!a.framing.empty()) {
     auto framing = parse_framing(a.framing);
     if (!framing) return "--framing must be raw, line or len32, not " + quote_arg(a.framing);
-    o.framing = *framing;
+    o.codec = codec_factory(*framing);
+    if (*framing == Framing::len32) o.max_message = a.max_frame;
   }
-  o.max_conns = a.max_conns;
-  o.max_message =
-      o.framing.value_or(service.default_framing()) == Framing::len32 ? a.max_frame : a.max_line;
+  o.max_connections = a.max_conns;
   o.connection.idle_timeout = to_millis(a.idle_timeout_s);
   o.connection.partial_timeout = to_millis(a.partial_timeout_s);
   o.connection.output_limit = a.output_limit;
@@ -285,7 +286,7 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
   note(fmt::format("serving {} on {} ({}, model {})", service.name(),
                    local.is_unix() ? local.unix_path().path : local.to_string(),
                    at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
-  if (const std::size_t cap = (*server)->options().max_conns; cap < a.max_conns) {
+  if (const std::size_t cap = (*server)->options().max_connections; cap < a.max_conns) {
     note(
         fmt::format("--max-conns lowered from {} to {}: what the descriptor limit allows with "
                     "model {} (raise it with ulimit -n)",
@@ -331,7 +332,7 @@ int run_serve(const ServeArgs& a) {
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
-  if (auto why = build_options(a, **service, options); !why.empty()) return usage_error(why);
+  if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
   // Block the loop's signals before any thread exists (the resolver may start some): a thread
   // that had them unblocked would take SIGUSR1's default action and end the process.
   sigset_t mask;

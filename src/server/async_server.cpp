@@ -1,99 +1,34 @@
+// start_server: the coroutine server on the shared accept path (Acceptor), so that it admits
+// exactly as Server does: cap, allow/deny, refusal line, descriptor exhaustion.
 #include "sockit/server/async_server.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 
-#include "async/io_core.hpp"
+#include "acceptor.hpp"
 
 namespace sockit {
 
-namespace {
-
-// `co_await AcceptOp(core)`: the next queued connection, O_NONBLOCK | CLOEXEC (accept4). The
-// core owns the listening socket (TcpListener::release) and waits for its readability.
-class AcceptOp : detail::IoWaiter {
- public:
-  explicit AcceptOp(detail::IoCore* core) noexcept
-      : IoWaiter(core, Dir::read, &attempt, Deadline::never()) {}
-  bool await_ready() noexcept { return begin(); }
-  bool await_suspend(std::coroutine_handle<> h) noexcept { return suspend(h); }
-  Result<UniqueFd> await_resume() noexcept {
-    if (error_) return fail(error_);
-    return std::move(accepted_);
-  }
-
- private:
-  static bool attempt(IoWaiter& self, detail::IoCore& core) {
-    auto& op = static_cast<AcceptOp&>(self);
-    for (;;) {
-      // The peer's address is not needed: a handler that wants it asks its stream.
-      const int fd = ::accept4(core.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd >= 0) {
-        op.accepted_ = UniqueFd(fd);
-        return true;
-      }
-      // ECONNABORTED: a queued peer reset before we took it; the next one may be fine.
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-      op.error_ = sys_error();
-      return true;
-    }
-  }
-  UniqueFd accepted_;
-};
-
-}  // namespace
-
-struct AsyncServer::Impl {
-  Impl(EventLoop& l, Endpoint at, StreamHandler h, AsyncServerOptions o)
-      : loop(l), local(std::move(at)), handler(std::move(h)), options(std::move(o)) {}
+struct AsyncServer::Impl final : Acceptor::Owner {
+  Impl(EventLoop& l, Endpoint at, StreamHandler h)
+      : loop(l), local(std::move(at)), handler(std::move(h)) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
-    close();                // the accept loop sees the cancellation and ends
-    acceptor.cancel_all();  // (it was sleeping after an accept error)
+    acceptor.reset();       // no new handler from here on
     handlers.cancel_all();  // before `handler`, whose captures the handlers may use
   }
 
-  void close() noexcept {
-    if (watch != nullptr) detail::IoCore::destroy(std::exchange(watch, nullptr));
-  }
-
-  void admit(UniqueFd fd) {
-    ++accepted;
-    if (handlers.size() >= options.max_connections) {
-      // One best-effort line, never waiting; the client is closed either way.
-      const auto& msg = options.full_message;
-      if (!msg.empty()) (void)::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      return;
-    }
+  std::size_t live() const override { return handlers.size(); }
+  void adopt(UniqueFd fd, const Endpoint&) override {
     auto stream = AsyncStream::adopt(loop, std::move(fd));
     if (stream) handlers.spawn(handler(std::move(*stream)));
-  }
-
-  static Task<void> accept_loop(Impl& s) {
-    while (s.watch != nullptr) {
-      auto got = co_await AcceptOp(s.watch);
-      if (s.watch == nullptr) co_return;  // closed while waiting
-      if (got) {
-        s.admit(std::move(*got));
-      } else {
-        // EMFILE and friends leave the listener readable: pause rather than spin.
-        co_await sleep(s.loop, s.options.accept_retry);
-      }
-    }
   }
 
   EventLoop& loop;
   Endpoint local;
   StreamHandler handler;
-  AsyncServerOptions options;
-  detail::IoCore* watch = nullptr;  // owns the listening socket; null once closed
-  std::uint64_t accepted = 0;
-  TaskSet acceptor;
   TaskSet handlers;
+  std::unique_ptr<Acceptor> acceptor;
 };
 
 AsyncServer::AsyncServer(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -108,10 +43,13 @@ std::size_t AsyncServer::connections() const noexcept {
   return impl_->handlers.size();
 }
 std::uint64_t AsyncServer::accepted() const noexcept {
-  return impl_->accepted;
+  return impl_->acceptor->admitted() + impl_->acceptor->refused();
+}
+std::uint64_t AsyncServer::refused() const noexcept {
+  return impl_->acceptor->refused();
 }
 void AsyncServer::close() noexcept {
-  impl_->close();
+  impl_->acceptor->close();
 }
 
 Result<AsyncServer> start_server(EventLoop& loop, const Endpoint& at, StreamHandler handler,
@@ -121,10 +59,20 @@ Result<AsyncServer> start_server(EventLoop& loop, const Endpoint& at, StreamHand
   if (!listener) return fail(listener.error());
   auto local = listener->local_endpoint();
   if (!local) return fail(local.error());
-  auto impl = std::make_unique<AsyncServer::Impl>(loop, std::move(*local), std::move(handler),
-                                                  std::move(options));
-  impl->watch = new detail::IoCore(loop, listener->release());
-  impl->acceptor.spawn(AsyncServer::Impl::accept_loop(*impl));
+  auto impl = std::make_unique<AsyncServer::Impl>(loop, std::move(*local), std::move(handler));
+  AcceptRules rules;
+  rules.max_connections = options.max_connections;
+  rules.allow = std::move(options.allow);
+  rules.deny = std::move(options.deny);
+  rules.refusal = std::move(options.full_message);
+  rules.pause = options.accept_retry;
+  // One loop serves every connection, as in Server's loop model: the spare descriptor turns
+  // clients away with the refusal line while descriptors are exhausted, instead of leaving
+  // them in the backlog. (A handler opening descriptors runs on this thread, never during the
+  // acceptor's own accept-and-refuse step.)
+  rules.reserve = true;
+  impl->acceptor = std::make_unique<Acceptor>(loop, listener->release(), *impl, std::move(rules));
+  if (auto st = impl->acceptor->start(); !st) return fail(st.error());
   return AsyncServer(std::move(impl));
 }
 

@@ -8,24 +8,22 @@
 #include <memory>
 #include <string>
 
+#include "sockit/server/async_server.hpp"
 #include "sockit/server/server.hpp"
 
 namespace sockit {
 
 /// What every model shares with the server. Lives as long as the Server.
 struct ServeContext {
-  Service& service;
+  Service* service;  ///< null when the server runs a StreamHandler instead of sessions
   const ServerOptions& options;
-  Framing framing;
   std::atomic<std::size_t> live{0};  ///< admitted and not yet closed (the cap counts these)
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::uint64_t> refused{0};  ///< turned away by a model (e.g. no descriptors left)
-};
 
-/// Turns a connection away politely: the "ERR server full" line, FIN, and what the client sent
-/// read and dropped until its EOF or `wait` (zero: only what has already arrived), so that
-/// closing does not answer with an RST that could destroy the line before it is read.
-void refuse_full_connection(int fd, Clock::duration wait);
+  /// The codec of a new connection: ServerOptions::codec, else the service's. Thread-safe.
+  CodecPtr new_codec() const;
+};
 
 class Backend {
  public:
@@ -51,5 +49,8 @@ class Backend {
 
 std::unique_ptr<Backend> make_loop_backend(EventLoop& base, ServeContext& ctx, unsigned loops);
 std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads);
+/// Coroutine handlers on the base loop (loops == 0) or on `loops` worker loops, round robin.
+std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
+                                             StreamHandler handler);
 
 }  // namespace sockit

@@ -33,7 +33,35 @@ class LoopMailbox final : public Mailbox {
   std::weak_ptr<LoopConn> conn_;
 };
 
+// Where a codec's messages go: the session, each counted; decoding stops once the peer is
+// closing (what follows is no longer wanted).
+class SessionSink final : public MessageSink {
+ public:
+  SessionSink(Session& session, Peer& peer, TrafficCounters& counters)
+      : session_(session), peer_(peer), counters_(counters) {}
+  bool on_message(std::string_view message) override {
+    counters_.add_message();
+    session_.on_message(message, peer_);
+    return !peer_.closing();
+  }
+
+ private:
+  Session& session_;
+  Peer& peer_;
+  TrafficCounters& counters_;
+};
+
 }  // namespace
+
+std::string_view error_line(std::error_code why) noexcept {
+  if (why == Errc::line_too_long) return "ERR line too long\n";
+  if (why == Errc::frame_too_long) return "ERR frame too long\n";
+  if (why == Errc::malformed_frame) return "ERR malformed frame\n";
+  if (why == Errc::server_full) return "ERR server full\n";
+  if (why == Errc::idle_timeout) return "ERR idle timeout\n";
+  if (why == Errc::partial_timeout) return "ERR message timeout\n";
+  return {};
+}
 
 // ---- LoopConn --------------------------------------------------------------------------------
 
@@ -42,10 +70,11 @@ LoopConn::LoopConn(Reactor& reactor, UniqueFd fd, std::uint64_t id, std::string 
       id_(id),
       remote_(std::move(remote)),
       conn_(reactor.loop, std::move(fd), *this, reactor.ctx.options.connection, reactor.counters),
-      framer_(reactor.ctx.framing, reactor.ctx.options.max_message),
-      session_(reactor.ctx.service.open_session()) {}
+      codec_(reactor.ctx.new_codec()),
+      session_(reactor.ctx.service->open_session()) {}
 
 Status LoopConn::open() {
+  if (!codec_) return fail(std::make_error_code(std::errc::invalid_argument));
   if (auto st = conn_.start(); !st) return st;
   opened_ = true;
   session_->on_open(*this);
@@ -68,18 +97,29 @@ void LoopConn::drain_now(Clock::time_point until) {
   conn_.drain(until);
 }
 
+void LoopConn::send(std::string_view message) {
+  auto wire = codec_->encode(message);
+  if (!wire) {
+    send_error_and_close(wire.error());
+    return;
+  }
+  conn_.send(wire->first, wire->second);
+}
+
 bool LoopConn::on_data(Connection&, Buffer& input) {
-  auto st = framer_.deliver(input.view(), *session_, *this, reactor_.counters);
+  SessionSink sink(*session_, *this, reactor_.counters);
+  auto st = codec_->decode(input.view(), sink);
   input.consume_all();
   if (!st) {
     send_error_and_close(st.error());
     return false;
   }
-  return framer_.partial();
+  return codec_->partial();
 }
 
 void LoopConn::on_eof(Connection&) {
-  if (auto st = framer_.finish(*session_, *this, reactor_.counters); !st) {
+  SessionSink sink(*session_, *this, reactor_.counters);
+  if (auto st = codec_->finish(sink); !st) {
     conn_.close(st.error());
     return;
   }
@@ -115,7 +155,9 @@ void Reactor::start_sweep() {
 // Opened before the loop's thread runs, so that worker loops still open no descriptors while
 // serving (Backend::only_acceptor_opens_fds).
 void Reactor::enable_kernel_echo() {
-  if (ctx.framing != Framing::raw || !ctx.service.pure_echo() || !splice_is_safe()) return;
+  if (!ctx.service->pure_echo() || !splice_is_safe()) return;
+  // The codec decides: only a transparent one (raw) lets the kernel stand in for the session.
+  if (auto probe = ctx.new_codec(); !probe || !probe->transparent()) return;
   if (auto p = SplicePipe::open(kSplicePipeBytes)) pipe.emplace(std::move(*p));
 }
 
@@ -123,7 +165,8 @@ void Reactor::adopt(UniqueFd fd, std::string remote) {
   const std::uint64_t id = ctx.next_id.fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_shared<LoopConn>(*this, std::move(fd), id, std::move(remote));
   conns.emplace(id, conn);
-  if (pipe) conn->connection().echo_through(&*pipe);
+  if (pipe && conn->codec() != nullptr && conn->codec()->transparent())
+    conn->connection().echo_through(&*pipe);
   if (auto st = conn->open(); !st) {
     conn->connection().abort(st.error());
     return;

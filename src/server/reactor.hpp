@@ -16,8 +16,8 @@ namespace sockit {
 
 struct Reactor;
 
-// One served connection: the Connection (bytes), the Framer (messages), the Session (service),
-// and the Peer face the session sees. Loop thread only.
+// One served connection: the Connection (bytes), the MessageCodec (messages), the Session
+// (service), and the Peer face the session sees. Loop thread only.
 class LoopConn final : public Connection::Events,
                        public Peer,
                        public std::enable_shared_from_this<LoopConn> {
@@ -25,6 +25,7 @@ class LoopConn final : public Connection::Events,
   LoopConn(Reactor& reactor, UniqueFd fd, std::uint64_t id, std::string remote);
   Status open();
   Connection& connection() { return conn_; }
+  const MessageCodec* codec() const { return codec_.get(); }
   /// Sends the explanation line for `why` (if it has one) unframed, then closes.
   void send_error_and_close(std::error_code why);
   /// Drains the connection until `until` (Connection::drain).
@@ -36,9 +37,9 @@ class LoopConn final : public Connection::Events,
   void on_eof(Connection& c) override;
   void on_close(Connection& c, std::error_code why) override;
 
-  void send(std::string_view message) override {
-    framer_.encode(message, [this](std::string_view a, std::string_view b) { conn_.send(a, b); });
-  }
+  /// Sends one message in the codec's wire form (a message it cannot frame closes the
+  /// connection with the codec's error).
+  void send(std::string_view message) override;
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }
   std::uint64_t id() const override { return id_; }
@@ -50,7 +51,7 @@ class LoopConn final : public Connection::Events,
   std::uint64_t id_;
   std::string remote_;
   Connection conn_;
-  Framer framer_;
+  CodecPtr codec_;  // null only when a codec factory failed: open() refuses the connection
   std::unique_ptr<Session> session_;
   std::shared_ptr<Mailbox> mailbox_;
   bool opened_ = false;
@@ -80,7 +81,8 @@ struct Reactor {
   std::size_t expire_batch = kExpireBatch;
   EventLoop::TimerId expire_next = 0;  // the next batch, one turn later
 
-  /// Opens the loop's SplicePipe when the service is a raw-framed pure echo and splice is safe
+  /// Opens the loop's SplicePipe when the service is a pure echo behind a transparent (raw)
+  /// codec and splice is safe
   /// in this process; without it (or if it cannot open) connections use the copying path.
   void enable_kernel_echo();
 

@@ -1,4 +1,4 @@
-// Server: accepting, admission (allow/deny, connection cap), descriptor exhaustion and
+// Server: the accept path (Acceptor: allow/deny, connection cap, descriptor exhaustion) and
 // draining, shared by every model. What happens to an admitted connection is the Backend's job.
 #include "sockit/server/server.hpp"
 
@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "acceptor.hpp"
 #include "backend.hpp"
 #include "sockit/stream/tcp.hpp"
 #include "sockit/stream/unix.hpp"
@@ -22,22 +23,14 @@
 namespace sockit {
 namespace {
 
-// Accept at most this many connections per readiness event, so that a flood of new
-// connections cannot starve the ones already being served on the same loop.
-constexpr int kAcceptBatch = 64;
-// How long the thread and pool models stop accepting after EMFILE/ENFILE: the listener stays
-// out of epoll meanwhile (level-triggered, it would otherwise wake the loop in a tight spin).
-// Short, because serving threads free descriptors at any moment (a backlog of clients that have
-// already left ends each connection within microseconds); one failed accept4() per pause costs
-// nothing measurable.
+// How long the server stops accepting after EMFILE/ENFILE when the spare descriptor cannot
+// help (the thread and pool models, whose serving threads open descriptors): short, because
+// serving threads free descriptors at any moment; one failed accept4() per pause costs nothing
+// measurable.
 constexpr auto kAcceptPause = std::chrono::milliseconds(10);
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
 // More than any listen backlog the kernel allows (somaxconn is 4096 by default).
 constexpr int kBacklogLimit = 65536;
-
-UniqueFd open_reserve() {
-  return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-}
 
 // Descriptors kept free for what the server itself opens at run time (a refusal's accept, the
 // resolver, the stats line) when the cap is derived from RLIMIT_NOFILE.
@@ -62,20 +55,14 @@ int send_buffer_for(const ServerOptions& o) {
 
 }  // namespace
 
-void refuse_full_connection(int fd, Clock::duration wait) {
-  const std::string_view line = error_line(make_error_code(Errc::server_full));
-  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  (void)shutdown(fd, ShutdownHow::write);
-  // Bounded: at most 64 reads, and no waiting past `wait`.
-  const auto until = Clock::now() + wait;
-  std::array<char, 4096> sink{};
-  for (int i = 0; i < 64; ++i) {
-    const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // EOF: a clean close
-    if (n > 0) continue;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-    if (left.count() <= 0 || !wait_ready(fd, Ready::read, Deadline::after(left))) return;
-  }
+CodecFactory codec_factory(Framing framing) {
+  return [framing](std::size_t max_message) { return make_codec(framing, max_message); };
+}
+
+CodecPtr ServeContext::new_codec() const {
+  if (options.codec) return options.codec(options.max_message);
+  if (service != nullptr) return service->make_codec(options.max_message);
+  return make_codec(Framing::raw, options.max_message);
 }
 
 std::string_view model_name(Model m) noexcept {
@@ -118,65 +105,113 @@ bool admitted(const Endpoint& peer, const std::vector<IpNetwork>& allow,
   return false;
 }
 
-class Server::Acceptor final : public EventLoop::Handler {
+// What the shared accept path needs from the server: the count under the cap, and a place for
+// an admitted connection.
+class Server::Admission final : public Acceptor::Owner {
  public:
-  explicit Acceptor(Server& server) : server_(server) {}
-  void on_ready(std::uint32_t) override { server_.on_acceptable(); }
+  explicit Admission(Server& server) : server_(server) {}
+  std::size_t live() const override { return server_.ctx_->live.load(std::memory_order_relaxed); }
+  void adopt(UniqueFd fd, const Endpoint& peer) override { server_.adopt(std::move(fd), peer); }
 
  private:
   Server& server_;
 };
 
-Server::Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options)
-    : base_(base),
-      listener_(std::move(listener)),
-      service_(service),
-      options_(std::move(options)),
-      acceptor_(std::make_unique<Acceptor>(*this)) {
+namespace {
+
+// The model's backend; with a handler, the coroutine backend on the same loops.
+std::unique_ptr<Backend> backend_for(EventLoop& base, ServeContext& ctx,
+                                     const ServerOptions& options, StreamHandler handler) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const bool one_loop = options.model == Model::loop;
+  if (handler) return make_stream_backend(base, ctx, one_loop ? 0 : threads, std::move(handler));
+  switch (options.model) {
+    case Model::thread:
+      return make_thread_backend(ctx, false, threads);
+    case Model::pool:
+      return make_thread_backend(ctx, true, threads);
+    case Model::loop:
+      return make_loop_backend(base, ctx, 0);
+    case Model::reactors:
+      return make_loop_backend(base, ctx, threads);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
+               ServerOptions options)
+    : base_(base), service_(service), options_(std::move(options)) {
   // With the kernel's share bounded by the send buffer, the output limit can count it.
   options_.connection.count_kernel_queue = send_buffer_for(options_) > 0;
-  const Framing framing = options_.framing.value_or(service_.default_framing());
-  ctx_ = std::make_unique<ServeContext>(service_, options_, framing);
-  unsigned threads = options_.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  switch (options_.model) {
-    case Model::thread:
-      backend_ = make_thread_backend(*ctx_, false, threads);
-      break;
-    case Model::pool:
-      backend_ = make_thread_backend(*ctx_, true, threads);
-      break;
-    case Model::loop:
-      backend_ = make_loop_backend(base_, *ctx_, 0);
-      break;
-    case Model::reactors:
-      backend_ = make_loop_backend(base_, *ctx_, threads);
-      break;
-  }
+  ctx_ = std::make_unique<ServeContext>(service_, options_);
+  backend_ = backend_for(base_, *ctx_, options_, std::move(handler));
+  AcceptRules rules;
+  rules.max_connections = options_.max_connections;
+  rules.allow = options_.allow;
+  rules.deny = options_.deny;
+  rules.refusal = std::string(error_line(make_error_code(Errc::server_full)));
+  rules.pause = kAcceptPause;
+  // The spare-descriptor trick is race-free only when no serving thread opens descriptors.
+  rules.reserve = backend_->only_acceptor_opens_fds();
+  admission_ = std::make_unique<Admission>(*this);
+  acceptor_ = std::make_unique<Acceptor>(base_, std::move(listener), *admission_, std::move(rules));
 }
 
 Server::~Server() {
   assert(base_.in_loop_thread());
-  for (auto id : {resume_timer_, drain_poll_, drain_deadline_}) {
+  for (auto id : {drain_poll_, drain_deadline_}) {
     if (id != 0) base_.cancel(id);
   }
-  stop_listening();
+  acceptor_.reset();
+  listener_owner_.reset();
   backend_.reset();  // joins the model's threads before the context goes
 }
 
-Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener, Service& service,
-                                               ServerOptions options) {
+Result<std::unique_ptr<Server>> Server::make(EventLoop& base, UniqueFd listener, Service* service,
+                                             StreamHandler handler, ServerOptions options) {
   assert(base.in_loop_thread());
   auto local = sockit::local_endpoint(listener.get());
   if (!local) return fail(local.error());
   std::unique_ptr<Server> server(
-      new Server(base, std::move(listener), service, std::move(options)));
+      new Server(base, std::move(listener), service, std::move(handler), std::move(options)));
   server->local_ = *local;
   return server;
 }
 
+Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener, Service& service,
+                                               ServerOptions options) {
+  return make(base, std::move(listener), &service, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener,
+                                               StreamHandler handler, ServerOptions options) {
+  if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
+  // A thread of its own per connection would need a loop per thread for the coroutine to run
+  // on: not done yet (docs/architecture.md).
+  if (options.model == Model::thread || options.model == Model::pool)
+    return fail(std::make_error_code(std::errc::not_supported));
+  return make(base, std::move(listener), nullptr, std::move(handler), std::move(options));
+}
+
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                Service& service, ServerOptions options) {
+  return bind_and_make(base, at, &service, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
+                                               StreamHandler handler, ServerOptions options) {
+  if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
+  if (options.model == Model::thread || options.model == Model::pool)
+    return fail(std::make_error_code(std::errc::not_supported));
+  return bind_and_make(base, at, nullptr, std::move(handler), std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::bind_and_make(EventLoop& base, const Endpoint& at,
+                                                      Service* service, StreamHandler handler,
+                                                      ServerOptions options) {
   if (at.is_unix()) {
     UnixBindOptions bind_options;
     bind_options.remove_stale = true;
@@ -186,7 +221,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
     // the server accepts on a duplicate and drops both when it stops listening.
     UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
     if (!dup) return fail(sys_error());
-    auto server = create(base, std::move(dup), service, std::move(options));
+    auto server = make(base, std::move(dup), service, std::move(handler), std::move(options));
     if (!server) return server;
     (*server)->listener_owner_ = std::make_shared<UnixListener>(std::move(*listener));
     return server;
@@ -197,7 +232,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
   // closes when `listener` goes out of scope; the socket lives on through the duplicate).
   UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
   if (!dup) return fail(sys_error());
-  return create(base, std::move(dup), service, std::move(options));
+  return make(base, std::move(dup), service, std::move(handler), std::move(options));
 }
 
 Status Server::start() {
@@ -206,100 +241,22 @@ Status Server::start() {
   // descriptors per connection, and past the limit it turned clients away after accepting
   // them. Lowered here so that the cap refuses them cleanly (options() tells the caller).
   if (auto free = free_descriptors()) {
-    options_.max_conns = std::min(options_.max_conns, backend_->conns_for_descriptors(*free));
+    options_.max_connections =
+        std::min(options_.max_connections, backend_->conns_for_descriptors(*free));
+    acceptor_->rules().max_connections = options_.max_connections;
   }
-  if (backend_->only_acceptor_opens_fds()) reserve_ = open_reserve();
   if (auto st = backend_->start(); !st) return st;
-  if (auto st = base_.watch(listener_.get(), kPollRead, *acceptor_); !st) return st;
-  watching_ = true;
-  return {};
+  return acceptor_->start();
 }
 
-void Server::on_acceptable() {
-  accept_some(kAcceptBatch);
-}
-
-void Server::accept_some(int max) {
-  for (int i = 0; i < max && listener_; ++i) {
-    SockAddr peer;
-    peer.len = sizeof peer.storage;
-    const int fd = ::accept4(listener_.get(), peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      const int err = errno;
-      if (err == EINTR || err == ECONNABORTED) continue;
-      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-        on_descriptors_exhausted();
-      }
-      return;  // EAGAIN: nothing queued; anything else is the one connection's own problem
-    }
-    UniqueFd conn(fd);
-    auto endpoint = Endpoint::from_sockaddr(peer.get(), peer.len);
-    admit(std::move(conn), endpoint ? *endpoint : Endpoint(UnixPath{}));
-  }
-}
-
-void Server::admit(UniqueFd fd, const Endpoint& peer) {
-  if (!admitted(peer, options_.allow, options_.deny)) {
-    refused_.fetch_add(1, std::memory_order_relaxed);
-    return;  // closed at once, without a word: the address is not welcome
-  }
-  if (ctx_->live.load(std::memory_order_relaxed) >= options_.max_conns) {
-    refuse_full(std::move(fd));
-    return;
-  }
+// The acceptor has checked allow/deny and the cap; counted here, then the model takes it.
+void Server::adopt(UniqueFd fd, const Endpoint& peer) {
   ctx_->live.fetch_add(1, std::memory_order_relaxed);
-  accepted_.fetch_add(1, std::memory_order_relaxed);
-  // Small request/response messages must not wait for Nagle's algorithm.
-  if (peer.is_ip()) (void)set_no_delay(fd.get(), true);
   if (const int sndbuf = send_buffer_for(options_); sndbuf > 0) {
     (void)set_send_buffer(fd.get(), sndbuf);
   }
   std::string remote = peer.is_ip() ? peer.to_string() : std::string("unix");
   backend_->adopt(std::move(fd), std::move(remote));
-}
-
-void Server::refuse_full(UniqueFd fd) {
-  refused_.fetch_add(1, std::memory_order_relaxed);
-  refuse_full_connection(fd.get(), Clock::duration::zero());  // the base loop must not wait
-}
-
-void Server::on_descriptors_exhausted() {
-  if (reserve_) {
-    // libuv's trick: give back the spare descriptor, accept and refuse with it until the queue
-    // is empty, then take the spare again. Safe only when no other thread opens descriptors
-    // meanwhile (the loop and reactors models).
-    reserve_.reset();
-    for (;;) {
-      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        break;
-      }
-      refuse_full(UniqueFd(fd));
-    }
-    reserve_ = open_reserve();
-    if (reserve_) return;
-  }
-  pause_accepting();
-}
-
-void Server::pause_accepting() {
-  if (!watching_ || resume_timer_ != 0) return;
-  (void)base_.unwatch(listener_.get());
-  watching_ = false;
-  resume_timer_ = base_.run_after(kAcceptPause, [this] {
-    resume_timer_ = 0;
-    if (draining_ || !listener_) return;
-    if (base_.watch(listener_.get(), kPollRead, *acceptor_)) watching_ = true;
-    if (backend_->only_acceptor_opens_fds() && !reserve_) reserve_ = open_reserve();
-  });
-}
-
-void Server::stop_listening() {
-  if (watching_) (void)base_.unwatch(listener_.get());
-  watching_ = false;
-  listener_.reset();
-  listener_owner_.reset();
 }
 
 void Server::drain(Clock::duration deadline, std::function<void(DrainReport)> done) {
@@ -309,8 +266,9 @@ void Server::drain(Clock::duration deadline, std::function<void(DrainReport)> do
   drain_done_ = std::move(done);
   // Clients whose connections the kernel completed before we decided to stop may already
   // have sent requests: take them and answer, rather than reset them by closing the listener.
-  accept_some(kBacklogLimit);
-  stop_listening();
+  acceptor_->accept_some(kBacklogLimit);
+  acceptor_->close();
+  listener_owner_.reset();
   backend_->drain(Clock::now() + deadline);
   drain_poll_ = base_.run_every(kDrainPoll, [this] {
     if (ctx_->live.load(std::memory_order_relaxed) == 0) finish_drain();
@@ -333,9 +291,8 @@ void Server::finish_drain() {
 ServerStats Server::stats() const {
   ServerStats s;
   s.connections = ctx_->live.load(std::memory_order_relaxed);
-  s.accepted = accepted_.load(std::memory_order_relaxed);
-  s.refused =
-      refused_.load(std::memory_order_relaxed) + ctx_->refused.load(std::memory_order_relaxed);
+  s.accepted = acceptor_->admitted();
+  s.refused = acceptor_->refused() + ctx_->refused.load(std::memory_order_relaxed);
   backend_->add_stats(s);
   return s;
 }

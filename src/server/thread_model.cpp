@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acceptor.hpp"
 #include "reactor.hpp"
 #include "sockit/sys/socket.hpp"
 
@@ -150,7 +151,7 @@ void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
   if (!loop) {  // out of descriptors: say so, count it, free the connection's place under the cap
     ctx_.refused.fetch_add(1, std::memory_order_relaxed);
-    refuse_full_connection(p.fd.get(), kRefusalLinger);
+    refuse_connection(p.fd.get(), error_line(make_error_code(Errc::server_full)), kRefusalLinger);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }

@@ -60,7 +60,9 @@ bool valid_name(std::string_view name) {
 class ChatRoom final : public ChatService {
  public:
   std::string_view name() const override { return "chat"; }
-  Framing default_framing() const override { return Framing::line; }
+  CodecPtr make_codec(std::size_t max_message) const override {
+    return sockit::make_codec(Framing::line, max_message);
+  }
   std::unique_ptr<Session> open_session() override;
   void set_observer(Observer observer) override {
     std::lock_guard lock(mutex_);

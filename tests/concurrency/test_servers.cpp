@@ -64,7 +64,7 @@ TEST_P(ModelService, Serves1000ConcurrentClientsEveryByteChecked) {
   ServerOptions options;
   options.model = model;
   options.threads = model == Model::pool ? 8 : 2;
-  if (name == "greet") options.framing = Framing::line;
+  if (name == "greet") options.codec = codec_factory(Framing::line);
   test::ServerThread server(**service, options);
   ASSERT_NE(server.port(), 0);
 

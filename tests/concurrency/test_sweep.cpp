@@ -28,7 +28,7 @@ struct SweepFixture {
     o.connection.idle_timeout = 1ms;
     return o;
   }();
-  ServeContext ctx{*service, options, Framing::raw};
+  ServeContext ctx{service.get(), options};
   Reactor reactor{ctx, *loop};
   std::vector<UniqueFd> peers;
 

@@ -11,9 +11,12 @@
 // pending operations. A handler may be a capturing lambda: the server keeps the callable alive
 // for as long as any handler runs.
 //
-// Limits: over `max_connections` running handlers, a new client receives `full_message`
-// (best effort, never waiting) and is closed. Accept failures such as EMFILE pause accepting
-// for `accept_retry` instead of spinning.
+// Admission is Server's (the one accept path, src/server/acceptor.hpp): a peer outside `allow`
+// or inside `deny` is closed at once without a word; over `max_connections` running handlers a
+// new client receives `full_message` (never waiting), FIN, and is closed; both are counted in
+// refused(). When descriptors run out (EMFILE/ENFILE) a spare descriptor lets the server accept
+// and refuse the waiting clients the same way; if even that fails, accepting pauses for
+// `accept_retry` instead of spinning.
 //
 // Thread rule: loop thread only (start_server, every member, and destruction).
 #pragma once
@@ -23,11 +26,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sockit/async/async.hpp"
 #include "sockit/async/loop.hpp"
 #include "sockit/async/task.hpp"
 #include "sockit/core/error.hpp"
+#include "sockit/net/cidr.hpp"
 #include "sockit/net/endpoint.hpp"
 #include "sockit/stream/tcp.hpp"
 
@@ -39,8 +44,10 @@ using StreamHandler = std::function<Task<void>(AsyncStream)>;
 struct AsyncServerOptions {
   ListenOptions listen;                            ///< backlog, SO_REUSEADDR/SO_REUSEPORT, v6
   std::size_t max_connections = 10000;             ///< running handlers at most
+  std::vector<IpNetwork> allow;                    ///< if not empty, only these peers
+  std::vector<IpNetwork> deny;                     ///< never these peers (wins over allow)
   std::string full_message = "ERR server full\n";  ///< sent to clients over the cap ("" = none)
-  Millis accept_retry{100};                        ///< pause after an accept error (e.g. EMFILE)
+  Millis accept_retry{100};  ///< pause when descriptors stay exhausted (EMFILE, ENFILE)
 };
 
 class AsyncServer {
@@ -57,8 +64,10 @@ class AsyncServer {
   std::uint16_t port() const noexcept { return local_endpoint().port(); }
   /// Handlers running now.
   std::size_t connections() const noexcept;
-  /// Connections accepted so far, including those refused over the cap.
+  /// Connections taken from the listener so far, including those refused.
   std::uint64_t accepted() const noexcept;
+  /// Connections turned away so far: over the cap, by allow/deny, or for want of descriptors.
+  std::uint64_t refused() const noexcept;
   /// Stops accepting (closes the listening socket); running handlers carry on. Safe to call
   /// from a handler.
   void close() noexcept;

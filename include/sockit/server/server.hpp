@@ -1,11 +1,12 @@
 // Server: accepts connections on one listener and serves them with a Service under one of four
-// concurrency models. The model decides only which thread drives a connection; admission
-// (connection cap, allow/deny), framing, limits and the service code are shared.
+// concurrency models. The model decides only which thread drives a connection; accepting and
+// admission (connection cap, allow/deny, descriptor exhaustion: the one accept path that
+// start_server uses too), the codec, limits and the service code are shared.
 //
 //   thread    one thread per client (the lecture's server): a joinable thread per connection,
-//             at most max_conns of them, reaped as they finish.
+//             at most max_connections of them, reaped as they finish.
 //   pool      a fixed set of worker threads; each serves one connection at a time, the others
-//             wait in a queue (counted against max_conns).
+//             wait in a queue (counted against max_connections).
 //   loop      one EventLoop: every connection non-blocking on the loop that accepts.
 //   reactors  N EventLoops on N threads; the accepting loop hands each new connection to the
 //             next one round robin, and the connection stays there for life.
@@ -28,6 +29,7 @@
 #include "sockit/async/loop.hpp"
 #include "sockit/net/cidr.hpp"
 #include "sockit/net/endpoint.hpp"
+#include "sockit/server/async_server.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/sys/fd.hpp"
 
@@ -38,12 +40,19 @@ std::string_view model_name(Model m) noexcept;
 /// "thread", "pool", "loop" or "reactors"; std::errc::invalid_argument otherwise.
 [[nodiscard]] Result<Model> parse_model(std::string_view text);
 
+/// Makes the codec of one new connection; `max_message` is ServerOptions::max_message.
+/// Called on the accepting or serving thread: must be thread-safe.
+using CodecFactory = std::function<CodecPtr(std::size_t max_message)>;
+/// A factory for one of the built-in codecs (make_codec(framing, max_message)).
+CodecFactory codec_factory(Framing framing);
+
 struct ServerOptions {
   Model model = Model::loop;
-  unsigned threads = 0;                 ///< pool size / reactor count; 0: one per core
-  std::optional<Framing> framing;       ///< default: the service's own
-  std::size_t max_conns = 10000;        ///< over it: "ERR server full\n" and close
-  std::size_t max_message = 64 * 1024;  ///< longest line / len32 payload
+  unsigned threads = 0;  ///< pool size / reactor count; 0: one per core
+  /// The connections' codec; empty: the service's own (Service::make_codec).
+  CodecFactory codec;
+  std::size_t max_connections = 10000;  ///< over it: "ERR server full\n" and close
+  std::size_t max_message = 64 * 1024;  ///< longest message (line, len32 payload...)
   ConnectionOptions connection;         ///< output limits, idle and partial deadlines
   /// SO_SNDBUF for each connection. 0: a quarter of connection.output_limit (the kernel doubles
   /// it), so that what the kernel holds for a peer plus the high-water mark stays under the
@@ -79,6 +88,7 @@ struct DrainReport {
 bool admitted(const Endpoint& peer, const std::vector<IpNetwork>& allow,
               const std::vector<IpNetwork>& deny) noexcept;
 
+class Acceptor;
 class Backend;
 struct ServeContext;
 
@@ -93,6 +103,19 @@ class Server {
   /// and calls create().
   [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
                                                               Service& service,
+                                                              ServerOptions options);
+  /// The same for coroutine handlers: each connection becomes an AsyncStream on the loop that
+  /// serves it and `handler(stream)` runs there as a task (models loop and reactors; thread
+  /// and pool are std::errc::not_supported). Admission, the cap, drain and the connection
+  /// counts are the server's; bytes, messages and deadlines are the handler's (stats() counts
+  /// no traffic for it). `handler` is called on every serving thread: it must be thread-safe.
+  /// A drain waits for handlers to return and destroys those still running at the deadline
+  /// (their streams close; the report counts them as cut).
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
+                                                              StreamHandler handler,
+                                                              ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
+                                                              StreamHandler handler,
                                                               ServerOptions options);
   /// Stops every thread; connections still open are closed at once. Base loop thread only.
   ~Server();
@@ -117,35 +140,33 @@ class Server {
   ServerStats stats() const;
 
  private:
-  class Acceptor;
-  Server(EventLoop& base, UniqueFd listener, Service& service, ServerOptions options);
-  void on_acceptable();
-  void accept_some(int max);
-  void admit(UniqueFd fd, const Endpoint& peer);
-  void refuse_full(UniqueFd fd);
-  void on_descriptors_exhausted();
-  void pause_accepting();
-  void stop_listening();
+  class Admission;
+  Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
+         ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> make(EventLoop& base, UniqueFd listener,
+                                                            Service* service, StreamHandler handler,
+                                                            ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> bind_and_make(EventLoop& base,
+                                                                     const Endpoint& at,
+                                                                     Service* service,
+                                                                     StreamHandler handler,
+                                                                     ServerOptions options);
+  void adopt(UniqueFd fd, const Endpoint& peer);
   void finish_drain();
 
   EventLoop& base_;
-  UniqueFd listener_;
   std::shared_ptr<void> listener_owner_;  // e.g. the UnixListener that unlinks its path
-  Service& service_;
+  Service* service_;                      // null: serving a StreamHandler
   ServerOptions options_;
   Endpoint local_;
   std::unique_ptr<ServeContext> ctx_;
-  std::unique_ptr<Acceptor> acceptor_;
   std::unique_ptr<Backend> backend_;
-  UniqueFd reserve_;  // spare descriptor for the EMFILE trick (loop and reactors models)
-  bool watching_ = false;
+  std::unique_ptr<Admission> admission_;
+  std::unique_ptr<Acceptor> acceptor_;  // the shared accept path (src/server/acceptor.hpp)
   bool draining_ = false;
-  EventLoop::TimerId resume_timer_ = 0;
   EventLoop::TimerId drain_poll_ = 0;
   EventLoop::TimerId drain_deadline_ = 0;
   std::function<void(DrainReport)> drain_done_;
-  std::atomic<std::uint64_t> accepted_{0};
-  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace sockit

@@ -1,26 +1,23 @@
 // The service interface: what a server does with a connection, independent of how connections
 // are driven. The services themselves (echo, greet, chat...) are in sockit/services/.
 //
-//   socket -> Buffer -> Framer (codec) -> Session::on_message -> Peer::send -> Buffer -> socket
+//   socket -> Buffer -> MessageCodec::decode -> Session::on_message
+//          -> Peer::send -> MessageCodec::encode -> Buffer -> socket
 //
 // A Service makes one Session per connection. The session sees its connection only through
 // Peer, and other connections only through their thread-safe Mailbox, so the same session code
 // runs under every server model (thread per client, pool, one loop, several loops).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "sockit/async/connection.hpp"
 #include "sockit/codec/framing.hpp"
-#include "sockit/codec/length_prefix.hpp"
-#include "sockit/codec/line.hpp"
+#include "sockit/codec/message_codec.hpp"
 #include "sockit/core/error.hpp"
 
 namespace sockit {
@@ -74,59 +71,17 @@ class Service {
  public:
   virtual ~Service() = default;
   virtual std::string_view name() const = 0;
-  virtual Framing default_framing() const { return Framing::raw; }
+  /// The codec for one new connection (ServerOptions::codec overrides it). `max_message`
+  /// bounds a message (ServerOptions::max_message). Thread-safe. By default raw framing.
+  [[nodiscard]] virtual CodecPtr make_codec(std::size_t max_message) const {
+    return sockit::make_codec(Framing::raw, max_message);
+  }
   /// True when every session sends back exactly the bytes it receives and does nothing else
-  /// (no greeting, no state): with raw framing a server may then echo inside the kernel
-  /// (Connection::echo_through) without calling the session.
+  /// (no greeting, no state): with a transparent codec (raw) a server may then echo inside the
+  /// kernel (Connection::echo_through) without calling the session.
   virtual bool pure_echo() const { return false; }
   /// A new session for a new connection. Thread-safe.
   virtual std::unique_ptr<Session> open_session() = 0;
-};
-
-/// Splits bytes into messages for one connection and frames what it sends. Not thread-safe.
-class Framer {
- public:
-  /// `max_message` bounds a line (without its ending) or a len32 payload.
-  Framer(Framing framing, std::size_t max_message);
-
-  Framing framing() const noexcept { return framing_; }
-  /// Hands every complete message in `bytes` to the session, counting each in `counters`.
-  /// Stops early when the peer starts closing. Errc::line_too_long / frame_too_long when the
-  /// input breaks the limit (the stream is then out of sync: the caller closes).
-  [[nodiscard]] Status deliver(std::string_view bytes, Session& session, Peer& peer,
-                               TrafficCounters& counters);
-  /// At the peer's EOF: a last line without its '\n' is still delivered (nothing is lost); an
-  /// unfinished len32 frame is Errc::closed_early.
-  [[nodiscard]] Status finish(Session& session, Peer& peer, TrafficCounters& counters);
-  /// True while an incomplete message is held.
-  bool partial() const noexcept;
-
-  /// Calls send(a, b) with the message's wire form in at most two pieces (for one writev).
-  template <class Send>
-  void encode(std::string_view message, Send&& send) const {
-    switch (framing_) {
-      case Framing::raw:
-        send(message, std::string_view{});
-        break;
-      case Framing::line:
-        send(message, std::string_view("\n", 1));
-        break;
-      case Framing::len32: {
-        const auto n = static_cast<std::uint32_t>(message.size());
-        const std::array<char, 4> header{static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                                         static_cast<char>(n >> 8), static_cast<char>(n)};
-        send(std::string_view(header.data(), header.size()), message);
-        break;
-      }
-    }
-  }
-
- private:
-  using Decoder = std::variant<LineDecoder, LengthPrefixDecoder>;
-  Framing framing_;
-  // Boxed: raw framing (the echo default) needs no decoder, and an inline variant would add
-  // ~90 bytes to every connection. One allocation per line/len32 connection, none per message.
-  std::unique_ptr<Decoder> decoder_;
 };
 
 /// The line a client reads before the server closes because of `why` ("ERR line too long\n"),

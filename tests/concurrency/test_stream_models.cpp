@@ -1,0 +1,156 @@
+// Coroutine handlers (StreamHandler) under Server's loop and reactors models: the same handler
+// start_server runs, now with the reactors' threads, the connection cap, stats and drain.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sockit/server/server.hpp"
+#include "support/server_fixture.hpp"
+
+namespace sockit {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::atomic<int> g_running{0};
+
+// Echoes until EOF, counting how many handlers run at once (and on how many threads: the
+// reactors spread them).
+Task<void> echo(AsyncStream s) {
+  g_running.fetch_add(1);
+  std::array<std::byte, 4096> buf;
+  for (;;) {
+    auto n = co_await s.read_some(buf, Deadline::after(10s));
+    if (!n || *n == 0) break;
+    if (!co_await s.send_all(std::span(buf).first(*n), Deadline::after(10s))) break;
+  }
+  g_running.fetch_sub(1);
+}
+
+// The server fixture for a handler: its base loop on a thread of its own.
+class HandlerServer {
+ public:
+  explicit HandlerServer(ServerOptions options) {
+    std::promise<std::uint16_t> ready;
+    auto port = ready.get_future();
+    thread_ = std::thread([&, opts = std::move(options)]() mutable {
+      auto loop = EventLoop::create();
+      if (!loop) return ready.set_value(0);
+      loop_ = loop->get();
+      auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), echo, std::move(opts));
+      if (!server || !(*server)->start()) return ready.set_value(0);
+      server_ = server->get();
+      ready.set_value((*server)->local_endpoint().port());
+      (void)(*loop)->run();
+      server->reset();
+    });
+    port_ = port.get();
+  }
+  ~HandlerServer() {
+    if (port_ != 0) loop_->stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  ServerStats stats() const { return server_->stats(); }
+  DrainReport drain(Clock::duration deadline) {
+    std::promise<DrainReport> done;
+    auto report = done.get_future();
+    loop_->post([&] { server_->drain(deadline, [&](DrainReport r) { done.set_value(r); }); });
+    return report.get();
+  }
+
+ private:
+  std::thread thread_;
+  EventLoop* loop_ = nullptr;
+  Server* server_ = nullptr;
+  std::uint16_t port_ = 0;
+};
+
+class StreamModels : public ::testing::TestWithParam<Model> {};
+
+TEST_P(StreamModels, CoroutineEchoServes200ClientsEveryByteChecked) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  std::vector<test::Script> scripts(200);
+  for (std::size_t c = 0; c < scripts.size(); ++c) {
+    for (int r = 0; r < 3; ++r) {
+      const std::string text = "client " + std::to_string(c) + " round " + std::to_string(r);
+      scripts[c].steps.emplace_back(text, text);
+    }
+  }
+  const auto outcome = test::run_clients(server.port(), scripts, 4, 20s);
+  EXPECT_EQ(outcome.ok, scripts.size()) << outcome.first_error;
+  for (int i = 0; i < 200 && server.stats().connections != 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  const ServerStats stats = server.stats();
+  EXPECT_EQ(stats.connections, 0U);
+  EXPECT_EQ(stats.accepted, scripts.size());
+  EXPECT_EQ(stats.refused, 0U);
+}
+
+TEST_P(StreamModels, TheCapRefusesWithTheServersLine) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  options.max_connections = 1;
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client first(server.port());
+  ASSERT_TRUE(first.send("hi"));
+  EXPECT_EQ(first.read_exact(2), "hi");  // its handler runs
+  test::Client second(server.port());
+  auto [got, ended] = second.read_to_eof(3s);
+  EXPECT_EQ(got, "ERR server full\n");
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(server.stats().refused, 1U);
+}
+
+TEST_P(StreamModels, DrainWaitsForHandlersThenCutsTheRest) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client leaves(server.port());
+  test::Client stays(server.port());
+  ASSERT_TRUE(leaves.send("a") && stays.send("b"));
+  EXPECT_EQ(leaves.read_exact(1), "a");
+  EXPECT_EQ(stays.read_exact(1), "b");
+  std::thread closer([&] {
+    std::this_thread::sleep_for(50ms);
+    leaves.shutdown_write();  // this handler returns during the drain
+  });
+  const DrainReport report = server.drain(500ms);
+  closer.join();
+  EXPECT_EQ(report.cut, 1U);  // `stays` never closed: cut at the deadline
+  EXPECT_TRUE(leaves.read_to_eof(2s).second);
+  EXPECT_TRUE(stays.read_to_eof(2s).second);
+  EXPECT_EQ(server.stats().connections, 0U);
+}
+
+INSTANTIATE_TEST_SUITE_P(LoopModels, StreamModels, ::testing::Values(Model::loop, Model::reactors),
+                         [](const auto& param_info) {
+                           return std::string(model_name(param_info.param));
+                         });
+
+TEST(StreamModelsThreads, ThreadAndPoolAreNotSupportedYet) {
+  auto loop = EventLoop::create();
+  ASSERT_TRUE(loop);
+  for (const Model model : {Model::thread, Model::pool}) {
+    ServerOptions options;
+    options.model = model;
+    auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), echo, options);
+    ASSERT_FALSE(server);
+    EXPECT_EQ(server.error(), std::errc::not_supported);
+  }
+}
+
+}  // namespace
+}  // namespace sockit
