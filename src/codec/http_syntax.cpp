@@ -21,9 +21,14 @@ constexpr std::array<bool, 256> make_tchar_table() {
 constexpr auto kTchar = make_tchar_table();
 
 // field-vchar / SP / HTAB: everything but the controls and DEL (obs-text is allowed).
-bool is_value_byte(unsigned char c) noexcept {
-  return c == '\t' || (c >= 0x20 && c != 0x7f);
+constexpr std::array<bool, 256> make_value_table() {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0x20; c < 256; ++c)
+    t[c] = c != 0x7f;
+  t['\t'] = true;
+  return t;
 }
+constexpr auto kValueByte = make_value_table();
 
 // Host = uri-host [ ":" port ]: reg-name, IPv4 or an IP literal in brackets. Checked by
 // alphabet only (the server resolves nothing): anything that could end a URL authority or hide
@@ -167,24 +172,28 @@ std::size_t content_end(std::string_view data, std::size_t line_at, std::size_t 
   return lf - 1;
 }
 
+// One pass over the line. A CR is reported as bare_cr wherever it is (before any other fault
+// of the same line), so "X: a\rContent-Length: 5" names the trick, not a side effect.
 HttpErrc check_field_line(std::string_view line, std::size_t at, FieldPos& pos) noexcept {
-  if (line.find('\r') != kNpos) return HttpErrc::bare_cr;
-  if (is_ows(line.front())) return HttpErrc::obs_fold;
+  const auto fault = [&](std::size_t from, HttpErrc e) {
+    return line.find('\r', from) != kNpos ? HttpErrc::bare_cr : e;
+  };
+  if (is_ows(line.front())) return fault(0, HttpErrc::obs_fold);
   std::size_t i = 0;
   while (i < line.size() && kTchar[static_cast<unsigned char>(line[i])])
     ++i;
-  if (i == line.size()) return HttpErrc::invalid_field_name;  // no colon
+  if (i == 0 || i == line.size()) return fault(i, HttpErrc::invalid_field_name);
   if (line[i] != ':') {
-    if (i == 0 || !is_ows(line[i])) return HttpErrc::invalid_field_name;
+    if (!is_ows(line[i])) return fault(i, HttpErrc::invalid_field_name);
     std::size_t j = i;
     while (j < line.size() && is_ows(line[j]))
       ++j;
-    return j < line.size() && line[j] == ':' ? HttpErrc::space_before_colon
-                                             : HttpErrc::invalid_field_name;
+    return fault(i, j < line.size() && line[j] == ':' ? HttpErrc::space_before_colon
+                                                      : HttpErrc::invalid_field_name);
   }
-  if (i == 0) return HttpErrc::invalid_field_name;
   for (std::size_t k = i + 1; k < line.size(); ++k)
-    if (!is_value_byte(static_cast<unsigned char>(line[k]))) return HttpErrc::invalid_field_value;
+    if (!kValueByte[static_cast<unsigned char>(line[k])])
+      return fault(k, HttpErrc::invalid_field_value);
   std::size_t v = i + 1;
   std::size_t e = line.size();
   while (v < e && is_ows(line[v]))
