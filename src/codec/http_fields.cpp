@@ -1,18 +1,26 @@
 // The field-section scanner shared by request and response heads and chunked trailers, and the
 // case-insensitive helpers.
+#include <array>
+
 #include "codec/http_syntax.hpp"
 
 namespace sockit {
 
+namespace {
+constexpr std::array<unsigned char, 256> make_lower_table() {
+  std::array<unsigned char, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c)
+    t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return t;
+}
+constexpr auto kLower = make_lower_table();
+}  // namespace
+
 bool http_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (kLower[static_cast<unsigned char>(a[i])] != kLower[static_cast<unsigned char>(b[i])])
+      return false;
   return true;
 }
 

@@ -97,9 +97,12 @@ HttpParsed<HttpRequest> HttpRequestParser::parse(std::string_view data) {
       continue;
     }
     RequestLine rl;
-    if (HttpErrc e = parse_request_line(data.substr(line_at_, end - line_at_), rl);
-        e != HttpErrc::ok)
-      return fail(e);
+    const std::string_view line = data.substr(line_at_, end - line_at_);
+    if (HttpErrc e = parse_request_line(line, rl); e != HttpErrc::ok) return fail(e);
+    method_len_ = rl.method.size();
+    target_at_ = line_at_ + static_cast<std::size_t>(rl.target.data() - line.data());
+    target_len_ = rl.target.size();
+    version_ = rl.version;
     start_end_ = lf + 1;
     fields_.start(start_end_, limits_.max_header_bytes, limits_.max_headers,
                   HttpErrc::header_section_too_large, HttpErrc::too_many_headers);
@@ -118,8 +121,9 @@ HttpParsed<HttpRequest> HttpRequestParser::parse(std::string_view data) {
 
 HttpParsed<HttpRequest> HttpRequestParser::finish(std::string_view data) {
   RequestLine rl;
-  // Checked already; parsed again for the views (the buffer may have moved since).
-  (void)parse_request_line(data.substr(line_at_, start_end_ - 2 - line_at_), rl);
+  rl.method = data.substr(line_at_, method_len_);
+  rl.target = data.substr(target_at_, target_len_);
+  rl.version = version_;
   fields_.views(data, headers_);
   http_detail::FieldFacts facts;
   if (HttpErrc e = http_detail::collect_facts(headers_, rl.version, true, facts); e != HttpErrc::ok)

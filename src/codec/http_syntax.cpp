@@ -110,6 +110,14 @@ void add_connection(std::string_view value, FieldFacts& facts) noexcept {
   }
 }
 
+HttpErrc add_host(std::string_view value, FieldFacts& facts) noexcept {
+  if (++facts.host_count > 1) return HttpErrc::duplicate_host;
+  facts.host = value;
+  for (char c : value)
+    if (!is_host_byte(static_cast<unsigned char>(c))) return HttpErrc::invalid_host;
+  return HttpErrc::ok;
+}
+
 HttpErrc judge_codings(const Codings& c, bool request, FieldFacts& facts) noexcept {
   if (!c.seen) return HttpErrc::ok;
   if (c.chunked > 1) return HttpErrc::chunked_twice;
@@ -220,17 +228,23 @@ HttpErrc collect_facts(std::span<const HttpHeader> headers, HttpVersion version,
   Codings codings;
   for (const auto& h : headers) {
     HttpErrc e = HttpErrc::ok;
-    if (http_iequals(h.name, "content-length")) {
-      e = add_content_length(h.value, facts);
-    } else if (http_iequals(h.name, "transfer-encoding")) {
-      e = add_codings(h.value, codings);
-    } else if (request && http_iequals(h.name, "host")) {
-      if (++facts.host_count > 1) e = HttpErrc::duplicate_host;
-      facts.host = h.value;
-      for (char c : h.value)
-        if (!is_host_byte(static_cast<unsigned char>(c))) e = HttpErrc::invalid_host;
-    } else if (http_iequals(h.name, "connection")) {
-      add_connection(h.value, facts);
+    // Dispatch on the length first: most fields are none of these four, and this keeps the
+    // framing pass at one comparison per field at most.
+    switch (h.name.size()) {
+      case 14:
+        if (http_iequals(h.name, "content-length")) e = add_content_length(h.value, facts);
+        break;
+      case 17:
+        if (http_iequals(h.name, "transfer-encoding")) e = add_codings(h.value, codings);
+        break;
+      case 4:
+        if (request && http_iequals(h.name, "host")) e = add_host(h.value, facts);
+        break;
+      case 10:
+        if (http_iequals(h.name, "connection")) add_connection(h.value, facts);
+        break;
+      default:
+        break;
     }
     if (e != HttpErrc::ok) return e;
   }

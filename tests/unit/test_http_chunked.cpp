@@ -64,6 +64,10 @@ TEST(HttpChunked, PiecesAreViewsIntoTheCallersData) {
   EXPECT_EQ(rest.substr(s.consumed), "rest");
   EXPECT_TRUE(d.done());
   EXPECT_EQ(d.received(), 3u);
+  const Outcome o = expect_split_invariant(chunked_request("3\r\nabc\r\n0\r\nT: v\r\n\r\n"));
+  ASSERT_EQ(o.messages.size(), 1u);
+  EXPECT_EQ(o.messages[0].body, "abc");
+  EXPECT_EQ(o.messages[0].trailers, (Fields{{"T", "v"}}));
 }
 
 TEST(HttpChunked, ContentLengthBodyStopsAtItsLength) {

@@ -41,6 +41,10 @@ TEST(HttpRequest, SimpleGetGivesExactFieldsAsViewsIntoTheInput) {
     EXPECT_LE(h.value.data() + h.value.size(), in.data() + in.size());
   }
   EXPECT_EQ(r.head.method.data(), in.data());
+  const Outcome o = expect_split_invariant(in);
+  ASSERT_EQ(o.messages.size(), 1u);
+  EXPECT_EQ(o.messages[0].headers,
+            (Fields{{"Host", "example.com"}, {"Accept", "*/*"}, {"X-Empty", ""}}));
 }
 
 TEST(HttpRequest, NeedsMoreUntilTheEmptyLineThenStartsOver) {
@@ -58,6 +62,10 @@ TEST(HttpRequest, NeedsMoreUntilTheEmptyLineThenStartsOver) {
   ASSERT_EQ(r.status, HttpParseStatus::done);
   EXPECT_EQ(r.head.target, "/2");
   EXPECT_EQ(r.head.host, "b");
+  EXPECT_EQ(
+      expect_split_invariant("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: b\r\n\r\n")
+          .messages.size(),
+      2u);
 }
 
 TEST(HttpRequest, PipelinedRequestsWithBodiesParseInOrder) {

@@ -115,6 +115,9 @@ TEST(HttpResponse, StatusLineVariants) {
   EXPECT_EQ(r.head.reason, "");
   r = p.parse("HTTP/1.1 599 Weird \xe9t\xe9\r\n\r\n");
   EXPECT_EQ(r.head.reason, "Weird \xe9t\xe9");
+  for (const char* good :
+       {"HTTP/1.1 200\r\n\r\n", "HTTP/1.1 200 \r\n\r\n", "HTTP/1.1 599 Weird \xe9t\xe9\r\n\r\n"})
+    EXPECT_EQ(expect_split_invariant(good, {}, {"HEAD"}).messages.size(), 1u) << good;
   struct Bad {
     const char* in;
     HttpErrc error;

@@ -176,9 +176,13 @@ class HttpRequestParser {
   HttpLimits limits_;
   http_detail::FieldScanner fields_;
   std::vector<HttpHeader> headers_;
-  std::size_t line_at_ = 0;    // start of the request line (after skipped empty lines)
-  std::size_t searched_ = 0;   // LF search position for the start line
-  std::size_t start_end_ = 0;  // end of the request line (after CRLF), 0 while unknown
+  std::size_t line_at_ = 0;     // start of the request line (after skipped empty lines)
+  std::size_t searched_ = 0;    // LF search position for the start line
+  std::size_t start_end_ = 0;   // end of the request line (after CRLF), 0 while unknown
+  std::size_t method_len_ = 0;  // the request line's parts, as offsets (the buffer may move)
+  std::size_t target_at_ = 0;
+  std::size_t target_len_ = 0;
+  HttpVersion version_;
   std::error_code error_;
 };
 
