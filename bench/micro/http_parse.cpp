@@ -26,6 +26,10 @@ const std::string kRequest =
     "If-None-Match: \"5f1a-2c4\"\r\n"
     "\r\n";
 
+std::int64_t times(benchmark::State& state, std::size_t n) {
+  return state.iterations() * static_cast<std::int64_t>(n);
+}
+
 benchmark::Counter per_request(double requests) {
   return benchmark::Counter(requests, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
@@ -37,7 +41,7 @@ void BM_HttpParseRequest(benchmark::State& state) {
     if (r.status != HttpParseStatus::done) state.SkipWithError("parse failed");
     benchmark::DoNotOptimize(r.head.headers.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRequest.size()));
+  state.SetBytesProcessed(times(state, kRequest.size()));
   state.counters["request_bytes"] = static_cast<double>(kRequest.size());
   state.counters["per_request"] = per_request(static_cast<double>(state.iterations()));
 }
@@ -59,8 +63,8 @@ void BM_HttpParsePipelined(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(rest.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * batch.size()));
-  state.counters["per_request"] = per_request(static_cast<double>(state.iterations() * count));
+  state.SetBytesProcessed(times(state, batch.size()));
+  state.counters["per_request"] = per_request(static_cast<double>(times(state, count)));
 }
 BENCHMARK(BM_HttpParsePipelined);
 
@@ -73,7 +77,7 @@ void BM_HttpParseTwoReads(benchmark::State& state) {
     auto r = parser.parse(kRequest);
     benchmark::DoNotOptimize(r.head.headers.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRequest.size()));
+  state.SetBytesProcessed(times(state, kRequest.size()));
 }
 BENCHMARK(BM_HttpParseTwoReads);
 
