@@ -23,8 +23,17 @@ bool is_hex(char c) noexcept {
 
 }  // namespace
 
-HttpBodyDecoder::HttpBodyDecoder(HttpBody body, const HttpLimits& limits)
-    : body_(body), limits_(limits) {
+HttpBodyDecoder::HttpBodyDecoder(HttpBody body, const HttpLimits& limits) : limits_(limits) {
+  reset(body);
+}
+
+void HttpBodyDecoder::reset(HttpBody body) noexcept {
+  body_ = body;
+  remaining_ = 0;
+  received_ = 0;
+  searched_ = 0;
+  trailers_.clear();
+  error_.clear();
   switch (body.kind) {
     case HttpBodyKind::none:
       state_ = State::done;
@@ -32,7 +41,7 @@ HttpBodyDecoder::HttpBodyDecoder(HttpBody body, const HttpLimits& limits)
     case HttpBodyKind::length:
       remaining_ = body.length;
       state_ = body.length == 0 ? State::done : State::data;
-      if (body.length > limits.max_body) {
+      if (body.length > limits_.max_body) {
         state_ = State::failed;
         error_ = make_error_code(HttpErrc::body_too_large);
       }

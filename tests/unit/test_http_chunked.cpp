@@ -149,5 +149,24 @@ TEST(HttpChunked, AByteAfterChunkDataThatIsNotCrFailsAtOnce) {
   EXPECT_EQ(d.decode("\r\n0\r\n\r\n").error, err(HttpErrc::invalid_chunk_end));
 }
 
+TEST(HttpChunked, ResetReArmsTheDecoderForTheNextBody) {
+  HttpBodyDecoder d(HttpLimits{});
+  EXPECT_TRUE(d.done());  // no body until told otherwise
+  d.reset({HttpBodyKind::chunked, 0});
+  EXPECT_EQ(d.decode("zz\r\n").error, err(HttpErrc::invalid_chunk_size));
+  d.reset({HttpBodyKind::chunked, 0});
+  auto s = d.decode("1\r\nx\r\n0\r\nK: v\r\n\r\n");
+  EXPECT_EQ(s.data, "x");
+  s = d.decode(std::string_view("1\r\nx\r\n0\r\nK: v\r\n\r\n").substr(s.consumed));
+  ASSERT_EQ(s.status, HttpBodyStatus::done);
+  ASSERT_EQ(s.trailers.size(), 1u);
+  d.reset({HttpBodyKind::length, 3});
+  EXPECT_EQ(d.received(), 0u);
+  s = d.decode("abcd");
+  EXPECT_EQ(s.data, "abc");
+  EXPECT_TRUE(d.done());
+  EXPECT_TRUE(d.decode("").trailers.empty());  // the last body's trailers are gone
+}
+
 }  // namespace
 }  // namespace sockit

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "sockit/codec/http_writer.hpp"
 #include "sockit/core/error.hpp"
+#include "support/alloc_counter.hpp"
 #include "test_http_support.hpp"
 
 namespace sockit {
@@ -253,6 +255,46 @@ TEST(HttpRequest, TheInputMayMoveBetweenCalls) {
   ASSERT_EQ(r.status, HttpParseStatus::done);
   EXPECT_EQ(r.head.target, "/moved");
   EXPECT_EQ(test::copy_fields(r.head.headers), (Fields{{"Host", "a"}, {"X", "y"}}));
+}
+
+// A warm parser, body decoder and head writer allocate nothing per request: the header array
+// and the trailer array are reused, and everything else is views and offsets.
+TEST(HttpRequest, SteadyStateAllocatesNothing) {
+  const std::string in =
+      "POST /up?x=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t\r\nAccept: */*\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: v\r\n\r\n";
+  HttpRequestParser parser;
+  HttpBodyDecoder body(parser.limits());
+  std::string out;
+  out.reserve(512);
+  const HttpHeader fields[] = {{"Server", "sockit"}};
+  auto round = [&] {
+    std::string_view rest = in;
+    const auto r = parser.parse(rest);
+    if (r.status != HttpParseStatus::done) return std::size_t{0};
+    rest.remove_prefix(r.consumed);
+    body.reset(r.head.body);
+    std::size_t bytes = 0;
+    for (int guard = 0; guard < 10; ++guard) {
+      const HttpBodyStep s = body.decode(rest);
+      rest.remove_prefix(s.consumed);
+      bytes += s.data.size();
+      if (s.status != HttpBodyStatus::data) break;
+    }
+    out.clear();
+    if (!write_response_head(out, 200, fields, {HttpBodyKind::length, bytes}))
+      return std::size_t{0};
+    return bytes + r.head.headers.size();
+  };
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(round(), 9u);
+  const std::size_t before = test::allocation_count();
+  ASSERT_GT(before, 0u);  // the counting operator new is in effect
+  std::size_t total = 0;
+  for (int i = 0; i < 1000; ++i)
+    total += round();
+  EXPECT_EQ(total, 9000u);
+  EXPECT_EQ(test::allocation_count() - before, 0u);
 }
 
 TEST(HttpRequest, EveryErrorHasAMessageAndAStatus) {

@@ -226,6 +226,11 @@ struct HttpBodyStep {
 class HttpBodyDecoder {
  public:
   HttpBodyDecoder(HttpBody body, const HttpLimits& limits);
+  explicit HttpBodyDecoder(const HttpLimits& limits) : HttpBodyDecoder(HttpBody{}, limits) {}
+
+  /// Starts over for the next body, keeping the memory (trailer arrays): one decoder per
+  /// connection then allocates nothing per message once warm.
+  void reset(HttpBody body) noexcept;
 
   HttpBodyStep decode(std::string_view data);
   /// The peer closed: done for an until_close body, else truncated_body (unless already done).
