@@ -61,6 +61,7 @@ const std::vector<Attack>& attacks() {
       {"cl_empty", post("Content-Length:\r\n"), HttpErrc::invalid_content_length, 400},
       {"cl_trailing_comma", post("Content-Length: 5,\r\n", "12345"),
        HttpErrc::invalid_content_length, 400},
+      {"cl_cr_for_dash", post("Content\rLength: 5\r\n", "12345"), HttpErrc::bare_cr, 400},
       {"cl_overflow", post("Content-Length: 18446744073709551616\r\n"),
        HttpErrc::invalid_content_length, 400},
       // Transfer-Encoding variants (TE.TE: one side ignores the odd spelling).
@@ -207,6 +208,7 @@ TEST(HttpSmuggling, TheHonestVersionsParse) {
       post("Content-Length: 5\r\n", "12345"),
       post("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"),
       post("Content-Length:  5 \r\n", "12345"),
+      post("conTENT-Length: 005\r\n", "12345"),
       post("Transfer-Encoding: Chunked\r\n", "5;a=b;c=\"d e\"\r\nhello\r\n0\r\nX: a\r\n\r\n"),
       "GET / HTTP/1.0\r\n\r\n",
   };
