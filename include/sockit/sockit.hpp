@@ -19,6 +19,9 @@
 
 #include "sockit/codec/decoded.hpp"
 #include "sockit/codec/framing.hpp"
+#include "sockit/codec/http.hpp"
+#include "sockit/codec/http_error.hpp"
+#include "sockit/codec/http_writer.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
 
