@@ -3,6 +3,7 @@
 #include "sockit/tls/async_stream.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -155,6 +156,12 @@ Task<Result<std::string_view>> op_recv_until(State* s, std::string_view delimite
   co_return co_await async_recv_until(view, s->plain, delimiter, max, d);
 }
 
+// What an empty (default-constructed or moved-from) stream answers, as AsyncStream does.
+template <class T>
+Task<T> op_empty() {
+  co_return fail(sys_error(EBADF));
+}
+
 Task<Result<AsyncTlsStream>> handshaken(Result<AsyncTlsStream> tls, Deadline deadline) {
   if (!tls) co_return fail(tls.error());
   if (auto shaken = co_await tls->handshake(deadline); !shaken) co_return fail(shaken.error());
@@ -165,34 +172,42 @@ Task<Result<AsyncTlsStream>> handshaken(Result<AsyncTlsStream> tls, Deadline dea
 
 AsyncTlsStream::AsyncTlsStream(AsyncStream stream, TlsSession session)
     : state_(std::make_unique<State>(std::move(stream), std::move(session))) {}
+AsyncTlsStream::AsyncTlsStream() noexcept = default;
 AsyncTlsStream::AsyncTlsStream(AsyncTlsStream&&) noexcept = default;
 AsyncTlsStream& AsyncTlsStream::operator=(AsyncTlsStream&&) noexcept = default;
 AsyncTlsStream::~AsyncTlsStream() = default;
 
 TlsOp<Status> AsyncTlsStream::handshake(Deadline deadline) {
+  if (!state_) return TlsOp(op_empty<Status>());
   return TlsOp(op_handshake(state_.get(), deadline));
 }
 TlsOp<Result<std::size_t>> AsyncTlsStream::read_some(std::span<std::byte> buffer,
                                                      Deadline deadline) {
+  if (!state_) return TlsOp(op_empty<Result<std::size_t>>());
   return TlsOp(op_read_some(state_.get(), buffer, deadline));
 }
 TlsOp<Result<std::size_t>> AsyncTlsStream::write_some(std::span<const std::byte> data,
                                                       Deadline deadline) {
+  if (!state_) return TlsOp(op_empty<Result<std::size_t>>());
   return TlsOp(op_write_some(state_.get(), data, deadline));
 }
 TlsOp<Status> AsyncTlsStream::shutdown(ShutdownHow how, Deadline deadline) {
+  if (!state_) return TlsOp(op_empty<Status>());
   return TlsOp(op_shutdown(state_.get(), how, deadline));
 }
 TlsOp<Status> AsyncTlsStream::send_all(std::span<const std::byte> data, Deadline deadline,
                                        std::size_t* sent) {
+  if (!state_) return TlsOp(op_empty<Status>());
   return TlsOp(op_send_all(state_.get(), data, deadline, sent));
 }
 TlsOp<Status> AsyncTlsStream::recv_exact(std::span<std::byte> buffer, Deadline deadline,
                                          std::size_t* received) {
+  if (!state_) return TlsOp(op_empty<Status>());
   return TlsOp(op_recv_exact(state_.get(), buffer, deadline, received));
 }
 TlsOp<Result<std::string_view>> AsyncTlsStream::recv_until(std::string_view delimiter,
                                                            std::size_t max, Deadline deadline) {
+  if (!state_) return TlsOp(op_empty<Result<std::string_view>>());
   return TlsOp(op_recv_until(state_.get(), delimiter, max, deadline));
 }
 
@@ -206,22 +221,22 @@ std::size_t AsyncTlsStream::buffered() const noexcept {
   return state_ ? state_->plain.readable_bytes() : 0;
 }
 std::string AsyncTlsStream::protocol() const {
-  return state_->session.protocol();
+  return state_ ? state_->session.protocol() : "";
 }
 std::string AsyncTlsStream::cipher() const {
-  return state_->session.cipher();
+  return state_ ? state_->session.cipher() : "";
 }
 std::string AsyncTlsStream::alpn() const {
-  return state_->session.alpn();
+  return state_ ? state_->session.alpn() : "";
 }
 bool AsyncTlsStream::resumed() const noexcept {
-  return state_->session.resumed();
+  return state_ && state_->session.resumed();
 }
 std::string AsyncTlsStream::peer_fingerprint() const {
-  return state_->session.peer_fingerprint();
+  return state_ ? state_->session.peer_fingerprint() : "";
 }
 bool AsyncTlsStream::peer_closed() const noexcept {
-  return state_->session.peer_closed();
+  return state_ && state_->session.peer_closed();
 }
 AsyncStream& AsyncTlsStream::next_layer() noexcept {
   return state_->stream;

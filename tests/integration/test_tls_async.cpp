@@ -247,5 +247,24 @@ TEST(TlsAsync, RecvExactTakesWhatRecvUntilReadAhead) {
   EXPECT_EQ(*got, "HEAD|10|body-bytes|" + make_error_code(Errc::end_of_stream).message());
 }
 
+TEST(TlsAsync, EmptyStreamFailsWithEbadfLikeAsyncStream) {
+  auto loop = *EventLoop::create();
+  auto codes = run_until_complete(*loop, []() -> Task<std::string> {
+    AsyncTlsStream empty;
+    AsyncStream plain;
+    std::array<std::byte, 4> buf;
+    auto tls_read = co_await empty.read_some(buf);
+    auto plain_read = co_await plain.read_some(buf);
+    auto line = co_await empty.recv_until("\n", 10);
+    auto closed = co_await empty.shutdown(ShutdownHow::write);
+    co_return tls_read.error().message() + "|" + plain_read.error().message() + "|" +
+        line.error().message() + "|" + closed.error().message() + "|" +
+        (empty.valid() ? "valid" : "empty") + "|" + empty.protocol();
+  }());
+  ASSERT_TRUE(codes.has_value());
+  const std::string ebadf = std::error_code(EBADF, std::system_category()).message();
+  EXPECT_EQ(*codes, ebadf + "|" + ebadf + "|" + ebadf + "|" + ebadf + "|empty|");
+}
+
 }  // namespace
 }  // namespace sockit

@@ -61,7 +61,9 @@ class [[nodiscard]] TlsOp {
 
 class AsyncTlsStream {
  public:
-  AsyncTlsStream() noexcept = default;  ///< empty; a target for move-assignment
+  /// Empty (also what a move leaves): a target for move-assignment; its operations fail with
+  /// EBADF, as an empty AsyncStream's do.
+  AsyncTlsStream() noexcept;
   /// Wraps a connected stream and a fresh session; tls_connect / tls_accept below do this and
   /// run the handshake.
   AsyncTlsStream(AsyncStream stream, TlsSession session);
@@ -105,6 +107,8 @@ class AsyncTlsStream {
   std::string peer_fingerprint() const;
   bool peer_closed() const noexcept;
 
+  /// The transport and the engine of a non-empty stream (moving bytes through them directly
+  /// would desynchronise the TLS records).
   AsyncStream& next_layer() noexcept;
   const TlsSession& session() const noexcept;
 
