@@ -32,9 +32,12 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 
+#include "sockit/tls/async_io.hpp"
+#include "sockit/tls/async_stream.hpp"
 #include "sockit/tls/context.hpp"
 #include "sockit/tls/error.hpp"
 #include "sockit/tls/session.hpp"
+#include "sockit/tls/stream.hpp"
 
 #include "sockit/async/async.hpp"
 #include "sockit/async/connection.hpp"

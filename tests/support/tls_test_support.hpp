@@ -1,7 +1,9 @@
-// Test helpers for the TLS engine: certificates written to a scratch directory, and a bounded
-// in-memory pump between a client and a server TlsSession.
+// Test helpers for the TLS engine and streams: certificates written to a scratch directory, a
+// bounded in-memory pump between a client and a server TlsSession, byte patterns for bulk
+// transfers, and python ssl peers.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -90,5 +92,72 @@ inline std::string read_all(TlsSession& session) {
   }
   return text;
 }
+
+/// A CA and a leaf for localhost / 127.0.0.1 / ::1 signed by it, as files for external peers.
+struct TestPki {
+  ScratchDir dir;
+  tls_detail::MadeCertificate ca = *tls_detail::make_certificate(
+      {.common_name = "Test CA", .dns_names = {}, .ip_addresses = {}, .is_ca = true});
+  tls_detail::MadeCertificate leaf = *tls_detail::make_certificate({.issuer = &ca});
+  std::string ca_file = dir.write("ca.pem", ca.cert_pem);
+  std::string cert_file = dir.write("cert.pem", leaf.cert_pem);
+  std::string key_file = dir.write("key.pem", leaf.key_pem);
+};
+
+/// `size` reproducible bytes from `seed` (every byte value occurs; no period of 256).
+inline std::string pattern(std::size_t size, std::uint32_t seed) {
+  std::string out(size, '\0');
+  std::uint32_t x = seed * 2654435761U + 1;
+  for (auto& c : out) {
+    x = x * 1664525U + 1013904223U;
+    c = static_cast<char>(x >> 24);
+  }
+  return out;
+}
+
+/// A python ssl server (/usr/bin/python3): prints "PORT 127.0.0.1:<n>", serves one client: reads a
+/// line, answers "python says: <line>", then unwrap() (close_notify, waits for the client's) and
+/// prints "DONE <version>". Arguments: CERT KEY.
+inline constexpr std::string_view kPythonLineServer = R"(import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+ls.settimeout(20)
+print("PORT 127.0.0.1:%d" % ls.getsockname()[1], flush=True)
+c, _ = ls.accept()
+c.settimeout(20)
+s = ctx.wrap_socket(c, server_side=True)
+line = b""
+for _ in range(1000):
+    chunk = s.recv(4096)
+    line += chunk
+    if not chunk or line.endswith(b"\n"):
+        break
+s.sendall(b"python says: " + line)
+version = s.version()
+s.unwrap()
+print("DONE", version, flush=True)
+)";
+
+/// A python ssl client: verifies "localhost" against CAFILE, sends "hello from python\n",
+/// prints the line it gets back, then unwrap() and prints "CLOSED". Arguments: PORT CAFILE.
+inline constexpr std::string_view kPythonLineClient = R"(import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+s = ctx.wrap_socket(c, server_hostname="localhost")
+s.sendall(b"hello from python\n")
+data = b""
+for _ in range(1000):
+    chunk = s.recv(4096)
+    data += chunk
+    if not chunk or data.endswith(b"\n"):
+        break
+sys.stdout.write(data.decode())
+version = s.version()
+s.unwrap()
+print("CLOSED", version, flush=True)
+)";
 
 }  // namespace sockit::test
