@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,11 @@ class LoopConn final : public Connection::Events,
   void send(std::string_view message) override {
     framer_.encode(message, [this](std::string_view a, std::string_view b) { conn_.send(a, b); });
   }
+  /// Sends each message in turn, framed; several are joined into few writes. Loop thread only.
+  void send_all(std::span<const std::shared_ptr<const std::string>> messages);
+  /// Calls the session's on_wake (Mailbox::wake).
+  void wake() { session_->on_wake(*this); }
+  void pause_reading(bool paused) override { conn_.pause_reading(paused); }
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }
   std::uint64_t id() const override { return id_; }
