@@ -57,9 +57,10 @@ class Credit {
   }
   /// The member has left: no wake may reach its connection (whose loop may be gone with it).
   void forget() {
+    std::shared_ptr<Mailbox> gone;
     std::lock_guard lock(mutex_);
-    own_.reset();
-  }
+    gone.swap(own_);
+  }  // `gone` is dropped after the lock: a mailbox's queued lines release other credits
 
  private:
   void wake() {
