@@ -38,6 +38,13 @@ constexpr std::size_t kLimit = 512 * 1024;
 // were never slowed; in thread and pool one small write per line also filled the kernel's TCP
 // memory, and readers that kept up were dropped at the output limit.
 constexpr long kBoundKb = 48 * 1024;
+// The asan/tsan presets build this test too: their shadow memory and quarantine of freed blocks
+// make RSS say nothing about the server, so there only the delivery checks apply.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 long status_kb(const char* field) {
   std::ifstream in("/proc/self/status");
@@ -162,7 +169,9 @@ TEST_P(ChatBackpressure, FloodKeepsMemoryBoundedLosesNothingAndDropsTheNonReader
   for (std::size_t i = 0; i < kReaders; ++i)
     ASSERT_EQ(readers[i].error, "") << "reader " << i;
   ASSERT_TRUE(complete(readers)) << "not every line reached every reader within 30 s";
-  EXPECT_LT(peak_kb - base_kb, kBoundKb) << "peak RSS " << peak_kb << " kB, before " << base_kb;
+  if (!kSanitized) {
+    EXPECT_LT(peak_kb - base_kb, kBoundKb) << "peak RSS " << peak_kb << " kB, before " << base_kb;
+  }
   // The non-reader was owed far more than its limit: it is gone, its connection ended.
   EXPECT_TRUE(wait_members(kReaders, 5s)) << "the non-reader was not dropped";
   auto [got, ended] = silent.read_to_eof(10s);
