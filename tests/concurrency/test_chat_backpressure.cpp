@@ -178,6 +178,36 @@ TEST_P(ChatBackpressure, FloodKeepsMemoryBoundedLosesNothingAndDropsTheNonReader
   EXPECT_TRUE(ended);
 }
 
+// A sender held back keeps its order and its end: a burst far past the marks followed at once
+// by its EOF reaches the other member whole, in order, before the "left" notice.
+TEST_P(ChatBackpressure, BurstThenEofArrivesWholeBeforeTheLeaveNotice) {
+  auto chat = make_chat_service();
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 4;
+  test::ServerThread server(*chat, options);
+  ASSERT_NE(server.port(), 0);
+  Client reader(server.port());  // guest1
+  ASSERT_NE(reader.read_until("\n").find("welcome guest1"), std::string::npos);
+  Client sender(server.port());  // guest2
+  ASSERT_NE(sender.read_until("\n").find("welcome guest2"), std::string::npos);
+  ASSERT_NE(reader.read_until("* guest2 joined\n").find("* guest2 joined"), std::string::npos);
+  constexpr int kBurst = 5000;  // ~300 times the 16-line mark
+  std::string burst;
+  for (int i = 0; i < kBurst; ++i)
+    burst += "b " + std::to_string(i) + "\n";
+  ASSERT_TRUE(sender.send(burst));
+  sender.shutdown_write();
+  const std::string got = reader.read_until("* guest2 left\n", 20s);
+  std::string want;
+  for (int i = 0; i < kBurst; ++i)
+    want += "guest2: b " + std::to_string(i) + "\n";
+  EXPECT_EQ(got, want + "* guest2 left\n");
+  auto [rest, ended] = sender.read_to_eof(5s);
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(rest, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(AllModels, ChatBackpressure,
                          ::testing::Values(Model::thread, Model::pool, Model::loop,
                                            Model::reactors),
