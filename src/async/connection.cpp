@@ -94,7 +94,8 @@ void Connection::drain(Clock::time_point until) {
 void Connection::drain_step() {
   constexpr int kReadsPerStep = 16;
   for (int i = 0; i < kReadsPerStep; ++i) {
-    if (!draining_ || closing_ || closed() || partial_ || !output_.empty()) return;
+    // Held by the owner: not quiet yet; poll_drained() looks again once it resumes.
+    if (!draining_ || closing_ || closed() || held_ || partial_ || !output_.empty()) return;
     const Got got = read_eof_ ? Got::nothing : handle_read();
     if (got == Got::end) return;  // EOF went to the owner (which closes) or the read failed
     if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_.empty()) {
@@ -304,10 +305,18 @@ void Connection::after_output_change() {
   update_interest();
 }
 
+void Connection::pause_reading(bool paused) {
+  assert(loop_.in_loop_thread());
+  if (held_ == paused) return;
+  held_ = paused;
+  update_interest();
+}
+
 void Connection::update_interest() {
   if (!watching_ || closed()) return;
   std::uint32_t want = 0;
-  if (!read_eof_ && !paused_) want |= kPollRead;
+  // Closing reads only to find the EOF, whoever held the input before.
+  if (!read_eof_ && !paused_ && (!held_ || closing_)) want |= kPollRead;
   if (!output_.empty() && !write_shut_) want |= kPollWrite;
   if (want == interest_) return;
   interest_ = want;

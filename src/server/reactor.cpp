@@ -1,6 +1,8 @@
 #include "reactor.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <vector>
 
 namespace sockit {
 namespace {
@@ -11,26 +13,50 @@ constexpr Clock::duration kMinSweep = std::chrono::milliseconds(50);
 constexpr Clock::duration kDrainPoll = std::chrono::milliseconds(20);
 constexpr std::size_t kSplicePipeBytes = std::size_t{1} << 20;
 
-// A handle to a connection for other threads: posts to the owning loop, which finds the
-// connection alive or not. The weak_ptr is only locked on the loop thread.
-class LoopMailbox final : public Mailbox {
+// A handle to a connection for other threads. Deliveries wait in the mailbox's own queue, and
+// one posted task hands everything that accumulated to the connection: one post and mostly one
+// write per batch, not one each per message (chat at 2,000 lines/s to 200 clients posted
+// 400,000 tasks/s, and the loops' queues held them without bound). A message is released once
+// handed over (for chat, that is what lets its sender be read again). The weak_ptr is only
+// locked on the loop thread.
+class LoopMailbox final : public Mailbox, public std::enable_shared_from_this<LoopMailbox> {
  public:
   LoopMailbox(EventLoop& loop, std::weak_ptr<LoopConn> conn)
       : loop_(loop), conn_(std::move(conn)) {}
   void deliver(std::shared_ptr<const std::string> message) override {
-    loop_.post([conn = conn_, message = std::move(message)] {
-      if (auto c = conn.lock(); c && !c->closing()) c->send(*message);
-    });
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(message));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    loop_.post([self = shared_from_this()] { self->flush(); });
   }
   void close() override {
     loop_.post([conn = conn_] {
       if (auto c = conn.lock()) c->close();
     });
   }
+  void wake() override {
+    loop_.post([conn = conn_] {
+      if (auto c = conn.lock(); c && !c->closing()) c->wake();
+    });
+  }
 
  private:
+  void flush() {
+    std::vector<std::shared_ptr<const std::string>> batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch.swap(queue_);
+      flush_posted_ = false;
+    }
+    if (auto c = conn_.lock(); c && !c->closing()) c->send_all(batch);
+  }  // the batch's messages are released here, sent or not (a closed receiver holds no one)
+
   EventLoop& loop_;
   std::weak_ptr<LoopConn> conn_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<const std::string>> queue_;  // guarded by mutex_
+  bool flush_posted_ = false;                              // guarded by mutex_
 };
 
 // Where a codec's messages go: the session, each counted; decoding stops once the peer is
@@ -50,6 +76,9 @@ class SessionSink final : public MessageSink {
   Peer& peer_;
   TrafficCounters& counters_;
 };
+
+// Joined deliveries go out in writes of about this size.
+constexpr std::size_t kJoinBytes = 64 * 1024;
 
 }  // namespace
 
@@ -84,6 +113,30 @@ Status LoopConn::open() {
 std::shared_ptr<Mailbox> LoopConn::mailbox() {
   if (!mailbox_) mailbox_ = std::make_shared<LoopMailbox>(reactor_.loop, weak_from_this());
   return mailbox_;
+}
+
+void LoopConn::send_all(std::span<const std::shared_ptr<const std::string>> messages) {
+  if (messages.size() == 1) {
+    send(*messages.front());  // no copy: the framed pieces go out in one writev
+    return;
+  }
+  thread_local std::string joined;
+  for (const auto& m : messages) {
+    auto wire = codec_->encode(*m);
+    if (!wire) {
+      joined.clear();
+      send_error_and_close(wire.error());
+      return;
+    }
+    joined.append(wire->first);
+    joined.append(wire->second);
+    if (joined.size() >= kJoinBytes) {
+      conn_.send(joined);
+      joined.clear();
+    }
+  }
+  if (!joined.empty()) conn_.send(joined);
+  joined.clear();
 }
 
 void LoopConn::send_error_and_close(std::error_code why) {

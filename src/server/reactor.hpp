@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +41,11 @@ class LoopConn final : public Connection::Events,
   /// Sends one message in the codec's wire form (a message it cannot frame closes the
   /// connection with the codec's error).
   void send(std::string_view message) override;
+  /// Sends each message in turn, framed; several are joined into few writes. Loop thread only.
+  void send_all(std::span<const std::shared_ptr<const std::string>> messages);
+  /// Calls the session's on_wake (Mailbox::wake).
+  void wake() { session_->on_wake(*this); }
+  void pause_reading(bool paused) override { conn_.pause_reading(paused); }
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }
   std::uint64_t id() const override { return id_; }

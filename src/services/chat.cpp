@@ -2,10 +2,21 @@
 // broadcasts, so all clients see lines in the same order; each delivery goes through the
 // receiver's Mailbox, which never blocks (a receiver that cannot keep up is dropped at its
 // output limit instead of slowing the room).
+//
+// Backpressure (issue 18): a line is "in flight" from the moment the room accepts it until every
+// receiver's connection has taken it (the Mailbox releases it then, or when the receiver is
+// gone). A member with more than kHighLines lines or kHighBytes bytes in flight is not read any
+// more (Peer::pause_reading): what the current read already brought waits in its session, in
+// order, and the client's further lines wait in its own kernel buffers, where TCP slows it down.
+// Once its lines in flight fall to half those marks, the last receiver to take one wakes it
+// (Mailbox::wake). Before, nothing slowed a sender: 200 clients at 2,000 lines/s queued lines on
+// the receivers' loops without bound (hundreds of MB). Now the room holds at most the marks per
+// sender, and a receiver holds nothing back past its own output limit, where it is dropped.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -17,6 +28,51 @@ namespace sockit {
 namespace {
 
 constexpr std::size_t kMaxName = 32;
+// Per sender, in flight (see the top): stop reading above either, resume at half of both.
+constexpr std::size_t kHighLines = 16;
+constexpr std::size_t kHighBytes = 64 * 1024;
+
+// What one member has in flight, shared by its session (its thread) and its lines (released on
+// the receivers' threads). The pause itself belongs to the session; this only counts and
+// decides who wakes it.
+class Credit {
+ public:
+  explicit Credit(std::shared_ptr<Mailbox> own) : own_(std::move(own)) {}
+  void charge(std::size_t bytes) {
+    lines_.fetch_add(1);
+    bytes_.fetch_add(bytes);
+  }
+  void release(std::size_t bytes) {
+    bytes_.fetch_sub(bytes);
+    lines_.fetch_sub(1);
+    if (low() && wake_wanted_.exchange(false)) wake();
+  }
+  bool high() const { return lines_.load() > kHighLines || bytes_.load() > kHighBytes; }
+  bool low() const { return lines_.load() <= kHighLines / 2 && bytes_.load() <= kHighBytes / 2; }
+  /// The paused session wants one wake once low(). Checked again after arming: the last
+  /// release may have come just before (sequentially consistent atomics order the two sides).
+  void want_wake() {
+    wake_wanted_.store(true);
+    if (low() && wake_wanted_.exchange(false)) wake();
+  }
+  /// The member has left: no wake may reach its connection (whose loop may be gone with it).
+  void forget() {
+    std::shared_ptr<Mailbox> gone;
+    std::lock_guard lock(mutex_);
+    gone.swap(own_);
+  }  // `gone` is dropped after the lock: a mailbox's queued lines release other credits
+
+ private:
+  void wake() {
+    std::lock_guard lock(mutex_);
+    if (own_) own_->wake();
+  }
+  std::atomic<std::size_t> lines_{0};
+  std::atomic<std::size_t> bytes_{0};
+  std::atomic<bool> wake_wanted_{false};
+  std::mutex mutex_;
+  std::shared_ptr<Mailbox> own_;  // guarded by mutex_
+};
 
 // The length of the well-formed UTF-8 sequence that starts `s`, when it encodes a character a
 // terminal shows (U+00A0 and up); 0 for anything else. Overlong forms, surrogates, code points
@@ -94,11 +150,12 @@ class ChatRoom final : public ChatService {
     members_.erase(it);
     broadcast_locked(id, "* " + name + " left");
   }
-  void speak(std::uint64_t id, std::string_view text) {
+  /// Broadcasts a member's line, counted in flight on `credit` until every receiver has it.
+  void speak(std::uint64_t id, std::string_view text, const std::shared_ptr<Credit>& credit) {
     std::lock_guard lock(mutex_);
     auto it = members_.find(id);
     if (it == members_.end()) return;
-    broadcast_locked(id, it->second.name + ": " + std::string(text));
+    broadcast_locked(id, it->second.name + ": " + std::string(text), credit);
   }
   /// Renames; returns the reply for the client.
   std::string rename(std::uint64_t id, std::string_view wanted) {
@@ -130,9 +187,21 @@ class ChatRoom final : public ChatService {
                        [&](const auto& entry) { return entry.second.name == name; });
   }
   // One shared copy of the line for all receivers: a broadcast to N clients allocates once.
-  void broadcast_locked(std::uint64_t from, std::string line) {
+  // With a credit, the copy's deleter (run where the last receiver lets go) releases it.
+  void broadcast_locked(std::uint64_t from, std::string line,
+                        const std::shared_ptr<Credit>& credit = nullptr) {
     if (observer_) observer_(line);
-    auto shared = std::make_shared<const std::string>(std::move(line));
+    std::shared_ptr<const std::string> shared;
+    if (credit) {
+      const std::size_t n = line.size();
+      credit->charge(n);
+      shared.reset(new std::string(std::move(line)), [credit, n](const std::string* s) {
+        delete s;
+        credit->release(n);
+      });
+    } else {
+      shared = std::make_shared<const std::string>(std::move(line));
+    }
     for (const auto& [id, member] : members_) {
       if (id != from) member.mailbox->deliver(shared);
     }
@@ -150,17 +219,65 @@ class ChatSession final : public Session {
 
   void on_open(Peer& peer) override {
     const std::string name = room_.join(peer.id(), peer.mailbox());
+    credit_ = std::make_shared<Credit>(peer.mailbox());
     peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
     joined_ = true;
     id_ = peer.id();
   }
 
   void on_message(std::string_view raw, Peer& peer) override {
+    if (paused_) {  // the rest of the read that paused us: kept, in order, for on_wake
+      held_.emplace_back(raw);
+      return;
+    }
+    handle(raw, peer);
+    if (credit_->high()) pause(peer);
+  }
+
+  // Our lines in flight fell to the low marks: speak what was held back, and read again once
+  // it is all out without passing the high marks.
+  void on_wake(Peer& peer) override {
+    if (!paused_) return;
+    while (!held_.empty() && !credit_->high() && !peer.closing()) {
+      handle(held_.front(), peer);
+      held_.pop_front();
+    }
+    if (peer.closing()) return;
+    if (!held_.empty() || credit_->high()) {
+      credit_->want_wake();
+      return;
+    }
+    paused_ = false;
+    peer.pause_reading(false);
+    if (eof_) peer.close();
+  }
+
+  void on_eof(Peer& peer) override {
+    if (paused_) {
+      eof_ = true;  // close once what is held back is spoken
+    } else {
+      peer.close();
+    }
+  }
+
+  void on_close() override {
+    if (credit_) credit_->forget();
+    if (joined_) room_.leave(id_);
+  }
+
+ private:
+  void pause(Peer& peer) {
+    paused_ = true;
+    peer.pause_reading(true);
+    credit_->want_wake();
+  }
+
+  void handle(std::string_view raw, Peer& peer) {
     if (raw.empty()) return;
     // Escaped once, here: every later use (the room, the operator, replies) sees safe text.
     const std::string line = visible_text(raw);
     if (line.front() != '/') {
-      room_.speak(peer.id(), line);
+      room_.speak(peer.id(), line, credit_);
       return;
     }
     const std::string_view text = line;
@@ -179,12 +296,11 @@ class ChatSession final : public Session {
     }
   }
 
-  void on_close() override {
-    if (joined_) room_.leave(id_);
-  }
-
- private:
   ChatRoom& room_;
+  std::shared_ptr<Credit> credit_;
+  std::deque<std::string> held_;  // read while paused, not yet handled
+  bool paused_ = false;
+  bool eof_ = false;  // the peer's EOF came while paused
   bool joined_ = false;
   std::uint64_t id_ = 0;
 };

@@ -18,6 +18,10 @@
 // those in the kernel's send queue not yet acknowledged (SIOCOUTQ, asked only above
 // high_water): what the peer is owed.
 //
+// The owner can also stop reading for its own reasons (pause_reading: chat holds back a sender
+// whose lines other connections have not taken yet); that pause is independent of the output
+// backpressure above, and reading resumes only when neither holds it.
+//
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
 // including a last error line (closing with unread input would send RST and could destroy it).
@@ -144,6 +148,11 @@ class Connection final : public EventLoop::Handler {
   /// Queues `a` then `b` (one writev when nothing is queued). Ignored once closing. May start
   /// a close with Errc::output_limit. Loop thread only.
   void send(std::string_view a, std::string_view b = {});
+  /// Stops (true) or resumes (false) reading from the peer for the owner's own reasons: no
+  /// on_data meanwhile, and TCP slows the peer once the kernel's buffers fill. Independent of
+  /// output backpressure (reading resumes when neither holds it); ignored once closing, when
+  /// input is read only to find the EOF. Loop thread only.
+  void pause_reading(bool paused);
   /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
   /// Loop thread only.
   void close(std::error_code why = {}) { close(why, options_.linger); }
@@ -216,6 +225,7 @@ class Connection final : public EventLoop::Handler {
   bool write_shut_ = false;
   bool closing_ = false;
   bool paused_ = false;     // reading stopped by backpressure
+  bool held_ = false;       // reading stopped by the owner (pause_reading)
   bool active_ = false;     // bytes moved since the last deadline sweep
   bool partial_ = false;    // the owner holds an incomplete message
   bool no_linger_ = false;  // closing: finish as soon as the output is flushed

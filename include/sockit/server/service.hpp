@@ -37,6 +37,11 @@ class Peer {
   virtual const std::string& remote() const = 0;
   /// A handle other sessions (on any thread) can use to send to this connection.
   virtual std::shared_ptr<Mailbox> mailbox() = 0;
+  /// Stops (true) or resumes (false) reading this connection's input: the session's own
+  /// backpressure (chat holds back a sender whose lines are not yet handed to every receiver).
+  /// Messages already read keep coming; TCP slows the client once the kernel's buffers fill.
+  /// Whoever frees what the session waits for calls Mailbox::wake, and on_wake resumes.
+  virtual void pause_reading(bool paused) = 0;
 
  protected:
   ~Peer() = default;
@@ -52,10 +57,14 @@ class Mailbox {
   virtual void deliver(std::shared_ptr<const std::string> message) = 0;
   /// Asks the connection to flush and close. Thread-safe.
   virtual void close() = 0;
+  /// Calls the session's on_wake on its own thread, soon (nothing if the connection is gone or
+  /// closing). Thread-safe.
+  virtual void wake() = 0;
 };
 
 /// One connection's state. Called only from the thread serving that connection, one call at a
-/// time, in this order: on_open, on_message*, [on_eof], on_close.
+/// time, in this order: on_open, on_message*, [on_eof], on_close; on_wake may come anywhere
+/// between on_open and on_close.
 class Session {
  public:
   virtual ~Session() = default;
@@ -63,6 +72,8 @@ class Session {
   virtual void on_message(std::string_view message, Peer& peer) = 0;
   /// The peer shut down its sending side. By default: finish sending, then close.
   virtual void on_eof(Peer& peer) { peer.close(); }
+  /// Someone called this connection's Mailbox::wake (e.g. what held its reading back is done).
+  virtual void on_wake(Peer& peer) { (void)peer; }
   /// The connection is gone (closed by either side or by a limit).
   virtual void on_close() {}
 };
