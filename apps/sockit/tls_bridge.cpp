@@ -65,7 +65,10 @@ bool feed_from(TlsSession& session, Buffer& in) {
 
 Status tls_handshake(int sock, TlsSession& session, Deadline deadline) {
   Buffer wire;
-  Buffer in;
+  // One record's worth at a time: the session is asked for input only once it has used what
+  // it holds (a partial record at most), so all of a read always fits into it. A bigger read
+  // could hold more than feed() takes, and what it leaves is not the bridge's to find.
+  std::array<std::byte, kChunk> chunk{};
   // Each round moves at least one record or fails; a handshake is a few flights.
   for (int round = 0; round < 1000; ++round) {
     auto progress = session.handshake();
@@ -75,11 +78,11 @@ Status tls_handshake(int sock, TlsSession& session, Deadline deadline) {
     if (!sent) return sent;
     if (*progress == TlsProgress::done) return {};
     if (auto ready = wait_ready(sock, Ready::read, deadline); !ready) return ready;
-    auto got = read_into(sock, in);
+    auto got = try_read(sock, chunk);
     if (!got && would_block(got.error())) continue;
     if (!got) return fail(got.error());
     if (*got == 0) session.feed_eof();
-    feed_from(session, in);
+    if (session.feed(std::span(chunk.data(), *got)) != *got) return fail(TlsErrc::internal);
   }
   return fail(TlsErrc::internal);
 }
