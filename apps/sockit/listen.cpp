@@ -48,15 +48,17 @@ struct ListenArgs {
   TlsFlags tls;
 };
 
-/// One accepted stream, bridged as plain bytes or through TLS (`tls`: listen --ssl).
+/// One accepted stream, bridged as plain bytes or through TLS (`tls`: listen --ssl). A TLS
+/// failure is reported here (naming `handshake` or `what`) and leaves its exit code in `code`.
 Status bridge_client(int fd, const ListenArgs& a, const TlsServerContext* tls,
-                     const BridgeOptions& bridge, const std::string& what, int& code) {
+                     const BridgeOptions& bridge, const std::string& what,
+                     const std::string& handshake, int& code) {
   if (tls == nullptr) return bridge_stream(fd, bridge);
   auto session = TlsSession::server(*tls);
   if (!session) return fail(session.error());
   const Deadline deadline = Deadline::after_or_never(to_millis(a.tls.handshake_timeout_s));
   if (auto done = tls_handshake(fd, *session, deadline); !done) {
-    code = report_error(done.error(), "TLS handshake with " + what, -1, true);
+    code = report_error(done.error(), handshake, -1, true);
     return {};
   }
   if (a.verbose) {
@@ -115,7 +117,8 @@ int serve_tcp(const ListenArgs& a, const std::vector<Endpoint>& candidates,
     if (a.verbose) note("connection from " + client->peer.to_string());
     const std::string what = "connection from " + client->peer.to_string();
     int code = kExitOk;  // a TLS failure, reported already
-    const Status done = bridge_client(client->stream.fd(), a, tls, bridge, what, code);
+    const Status done = bridge_client(client->stream.fd(), a, tls, bridge, what,
+                                      "TLS handshake with " + client->peer.to_string(), code);
     if (!done) code = report_error(done.error(), what);
     if (!a.keep) return code;
     if (a.verbose) note("closed " + what);
@@ -146,7 +149,8 @@ int serve_unix(const ListenArgs& a, const BridgeOptions& bridge, const TlsServer
     if (!client) return report_error(client.error(), "cannot accept on " + a.unix_path);
     if (a.verbose) note(what);
     int code = kExitOk;
-    const Status done = bridge_client(client->fd(), a, tls, bridge, what, code);
+    const Status done =
+        bridge_client(client->fd(), a, tls, bridge, what, "TLS handshake on " + a.unix_path, code);
     if (!done) code = report_error(done.error(), what);
     if (!a.keep) return code;
   }

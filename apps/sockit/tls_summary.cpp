@@ -87,8 +87,8 @@ std::string_view alert_cause(int alert, bool server) {
       return "the server speaks none of the --ssl-alpn protocols";
     case kBadCertificate:
     case kUnknownCa:
-      return server ? "the client does not trust this certificate: give it the CA file "
-                      "(--cacert) or the fingerprint (--pin-sha256)"
+      return server ? "the client does not trust this certificate: give it the CA file for "
+                      "--cacert, or the fingerprint for --pin-sha256"
                     : "the server refused our client certificate";
     case kHandshakeFailure:
     case kProtocolVersion:
@@ -119,6 +119,8 @@ std::string_view tls_cause(std::error_code ec, bool server) noexcept {
       return "the client sent no certificate and --ssl-verify-client requires one";
     case 193:  // SSL_R_NO_SHARED_CIPHER
       return "no cipher in common";
+    case 235:  // SSL_R_NO_APPLICATION_PROTOCOL
+      return "the client offered none of the --ssl-alpn protocols";
     default:
       return "";
   }
