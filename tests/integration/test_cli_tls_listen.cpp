@@ -119,6 +119,26 @@ TEST(CliTlsListen, SixteenMiBBothWaysWithSocatHalfClose) {
   EXPECT_EQ(sha256_of_file(got_socat), sha256_of_file(to_socat));
 }
 
+// A client that sends at once after its Finished: the handshake's last read holds more than
+// the session takes in one feed (64 KiB), and none of it may be lost. socat does this.
+TEST(CliTlsListen, DataRightAfterTheHandshakeIsKept) {
+  Pki pki;
+  const std::string data = pattern_bytes(1 << 20);
+  const std::string file = pki.dir.write("data.bin", data);
+  Listener listener(with_cert(pki));  // stdin stays open: the listener only reads
+  ASSERT_GT(listener.port, 0);
+  Process socat({"/bin/sh", "-c",
+                 "socat -t 10 -b 16384 - OPENSSL:127.0.0.1:" + listener.port_text() +
+                     ",cafile=" + pki.ca_file + " < " + file + " > /dev/null"});
+  EXPECT_TRUE(listener.process.wait_stdout_size(data.size(), milliseconds(10000)));
+  listener.process.close_stdin();  // our close_notify ends socat's wait
+  EXPECT_EQ(listener.process.wait(), 0) << listener.process.err();
+  EXPECT_EQ(socat.wait(), 0) << socat.err();
+  EXPECT_EQ(listener.process.out().size(), data.size());
+  EXPECT_TRUE(listener.process.out() == data);
+  EXPECT_EQ(listener.later_err(), "");
+}
+
 TEST(CliTlsListen, GeneratedCertificateIsPinnedByItsPrintedFingerprint) {
   Listener listener({"--ssl"});
   ASSERT_GT(listener.port, 0);
