@@ -107,12 +107,20 @@ namespace {
 class TlsBridge {
  public:
   TlsBridge(int sock, TlsSession& session, const BridgeOptions& o)
-      : sock_(sock), session_(session), o_(o), encoder_(o.frame, o.crlf), decoder_(o.frame), trace_(tracer(o.trace)) {
+      : sock_(sock),
+        session_(session),
+        o_(o),
+        encoder_(o.frame, o.crlf),
+        decoder_(o.frame),
+        trace_(tracer(o.trace)) {
     stdin_open_ = !o.recv_only;
     shut_ = o.recv_only;  // never reads stdin, so never announces its end
   }
 
   Status run() {
+    // The handshake's last read may have brought application data too: it waits in the
+    // session, and the socket will not say readable for it.
+    if (auto st = decrypt(); !st) return st;
     for (;;) {
       if (auto st = encrypt_pending(); !st) return st;
       if (auto st = after_stdin_drained(); !st) return st;
@@ -272,7 +280,7 @@ class TlsBridge {
   Buffer in_;     // ciphertext received, not yet taken by the session
   bool stdin_open_ = true;
   bool reading_ = true;
-  bool shut_ = false;        // our direction is over (stdin ended and was encrypted)
+  bool shut_ = false;         // our direction is over (stdin ended and was encrypted)
   bool notify_sent_ = false;  // our close_notify is queued
   bool tcp_shut_ = false;
   bool finished_ = false;

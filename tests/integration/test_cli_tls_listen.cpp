@@ -52,8 +52,8 @@ TEST(CliTlsListen, OpensslSClientBothDirections) {
   Pki pki;
   Listener listener(with_cert(pki));
   ASSERT_GT(listener.port, 0) << listener.process.err();
-  Process client({"openssl", "s_client", "-connect", "127.0.0.1:" + listener.port_text(),
-                  "-CAfile", pki.ca_file, "-verify_return_error", "-quiet"});
+  Process client({"openssl", "s_client", "-connect", "127.0.0.1:" + listener.port_text(), "-CAfile",
+                  pki.ca_file, "-verify_return_error", "-quiet"});
   client.write_stdin("from-s_client\n");
   EXPECT_TRUE(listener.process.wait_stdout("from-s_client\n"));
   listener.process.write_stdin("from-listener\n");
@@ -139,6 +139,54 @@ TEST(CliTlsListen, DataRightAfterTheHandshakeIsKept) {
   EXPECT_EQ(listener.later_err(), "");
 }
 
+// A client whose Finished and first data leave in one send (python's ssl over memory BIOs):
+// the listener's handshake reads both, and the data must come out although the socket has
+// nothing more to say.
+TEST(CliTlsListen, DataInTheSameSegmentAsTheFinishedComesOut) {
+  Pki pki;
+  Listener listener(with_cert(pki));
+  ASSERT_GT(listener.port, 0);
+  const std::string script = pki.dir.write("client.py", R"py(
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+while True:
+    try:
+        tls.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        sock.sendall(outgoing.read())
+        incoming.write(sock.recv(65536))
+tls.write(b"sent with the finished\n")
+sock.sendall(outgoing.read())
+while True:
+    try:
+        if not tls.read(65536):
+            break
+    except ssl.SSLWantReadError:
+        data = sock.recv(65536)
+        if not data:
+            sys.exit("EOF without close_notify")
+        incoming.write(data)
+    except ssl.SSLZeroReturnError:
+        break
+try:
+    tls.unwrap()
+except ssl.SSLWantReadError:
+    pass
+sock.sendall(outgoing.read())
+)py");
+  Process client({"/usr/bin/python3", script, listener.port_text(), pki.ca_file});
+  EXPECT_TRUE(listener.process.wait_stdout("sent with the finished\n", milliseconds(5000)))
+      << listener.process.err();
+  listener.process.close_stdin();
+  EXPECT_EQ(listener.process.wait(), 0) << listener.process.err();
+  EXPECT_EQ(listener.process.out(), "sent with the finished\n");
+  EXPECT_EQ(client.wait(), 0) << client.err();
+}
+
 TEST(CliTlsListen, GeneratedCertificateIsPinnedByItsPrintedFingerprint) {
   Listener listener({"--ssl"});
   ASSERT_GT(listener.port, 0);
@@ -150,9 +198,9 @@ TEST(CliTlsListen, GeneratedCertificateIsPinnedByItsPrintedFingerprint) {
   const std::string fingerprint = err.substr(marker.size(), 95);
   listener.process.write_stdin("from-listener\n");
   listener.process.close_stdin();
-  auto r = sockit({"connect", "--ssl", "--pin-sha256", fingerprint, "127.0.0.1",
-                   listener.port_text()},
-                  "from-client\n");
+  auto r =
+      sockit({"connect", "--ssl", "--pin-sha256", fingerprint, "127.0.0.1", listener.port_text()},
+             "from-client\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "from-listener\n");
   EXPECT_EQ(listener.process.wait(), 0) << listener.process.err();
@@ -189,8 +237,9 @@ TEST(CliTlsListen, ClientCertificateRequiredAndMissing) {
   EXPECT_EQ(listener.process.wait(), kExitTls);
   const std::string err = listener.later_err();
   EXPECT_TRUE(err.starts_with("sockit: TLS handshake with 127.0.0.1:")) << err;
-  EXPECT_TRUE(err.ends_with(": TLS error: peer did not return a certificate (the client sent no "
-                            "certificate and --ssl-verify-client requires one)\n"))
+  EXPECT_TRUE(
+      err.ends_with(": TLS error: peer did not return a certificate (the client sent no "
+                    "certificate and --ssl-verify-client requires one)\n"))
       << err;
 
   Listener again(with_cert(pki, {"--ssl-verify-client", pki.ca_file, "-v"}));
@@ -241,8 +290,9 @@ TEST(CliTlsListen, ClientThatSaysNothingMeetsTheHandshakeDeadline) {
   EXPECT_EQ(listener.process.wait(milliseconds(5000)), 5) << listener.process.err();
   const std::string err = listener.later_err();
   EXPECT_TRUE(err.starts_with("sockit: TLS handshake with 127.0.0.1:")) << err;
-  EXPECT_TRUE(err.ends_with(": the deadline passed before the operation finished (no answer "
-                           "within the time allowed)\n"))
+  EXPECT_TRUE(
+      err.ends_with(": the deadline passed before the operation finished (no answer "
+                    "within the time allowed)\n"))
       << err;
 }
 
@@ -289,8 +339,8 @@ TEST(CliTlsListen, DocumentedExampleWorks) {
   const std::string path = dir.write("example.sh", "set -e\n" + script + "wait\n");
   const std::string bin_dir = std::filesystem::path(sockit_bin()).parent_path().string();
   auto r = run({"/bin/sh", "-c",
-                "cd " + std::filesystem::path(path).parent_path().string() + " && PATH=" +
-                    bin_dir + ":$PATH sh " + path});
+                "cd " + std::filesystem::path(path).parent_path().string() + " && PATH=" + bin_dir +
+                    ":$PATH sh " + path});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello\n");
   EXPECT_NE(r.err.find("sockit: listening on 127.0.0.1:" + port + "\n"), std::string::npos)
