@@ -270,8 +270,9 @@ int run_connect(const ConnectArgs& a) {
     if (!context) return usage_error(why);
     tls = std::move(*context);
     if (a.tls.insecure)
-      warn("-k: the server's certificate and name are not checked; anyone on the path can read "
-           "and change the data");
+      warn(
+          "-k: the server's certificate and name are not checked; anyone on the path can read "
+          "and change the data");
   }
 
   Attempts attempts;
@@ -282,7 +283,8 @@ int run_connect(const ConnectArgs& a) {
   Result<Conn> fd = !a.unix_path.empty() ? connect_unix(a, deadline)
                     : a.udp              ? connect_udp(a, deadline)
                                          : connect_tcp(a, deadline, attempts);
-  if (a.check) return run_check(a, fd, attempts, Clock::now() - start, tls ? &*tls : nullptr, deadline);
+  if (a.check)
+    return run_check(a, fd, attempts, Clock::now() - start, tls ? &*tls : nullptr, deadline);
   if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
   if (a.verbose) {
     auto peer = peer_endpoint(conn_fd(*fd));

@@ -23,8 +23,7 @@ int exit_code_for(std::error_code ec) noexcept;
 
 /// Prints "sockit: <explain(ec, what, port)>" to stderr and returns exit_code_for(ec). A TLS
 /// error gets the tool's fix as its cause (tls_cause(); `tls_server`: it happened in a server).
-int report_error(std::error_code ec, std::string_view what, int port = -1,
-                 bool tls_server = false);
+int report_error(std::error_code ec, std::string_view what, int port = -1, bool tls_server = false);
 
 /// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
 /// use): "sockit: <what>: <the OS's words> (<cause>)".

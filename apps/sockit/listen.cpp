@@ -209,7 +209,8 @@ int run_listen(ListenArgs a) {
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
   if (auto why = a.tls.problem(); !why.empty()) return usage_error(why);
-  if (a.tls.ssl && a.udp) return usage_error("--ssl is for streams; -u cannot be combined with it (no DTLS)");
+  if (a.tls.ssl && a.udp)
+    return usage_error("--ssl is for streams; -u cannot be combined with it (no DTLS)");
   std::optional<TlsServerContext> tls;
   if (a.tls.ssl) {
     std::string why;

@@ -45,10 +45,12 @@ std::string context_usage(std::error_code ec, const TlsFlags& f, bool server) {
   if (ec == TlsErrc::bad_ca)
     return fmt::format("{} {}: {}", server ? "--ssl-verify-client" : "--cacert",
                        show_arg(server ? f.verify_client : f.cacert), reason);
-  if (ec == TlsErrc::bad_certificate) return fmt::format("--ssl-cert {}: {}", show_arg(f.cert), reason);
+  if (ec == TlsErrc::bad_certificate)
+    return fmt::format("--ssl-cert {}: {}", show_arg(f.cert), reason);
   if (ec == TlsErrc::bad_private_key || ec == TlsErrc::key_mismatch)
     return fmt::format("--ssl-key {}: {}", show_arg(f.key), reason);
-  if (ec == TlsErrc::invalid_alpn) return fmt::format("--ssl-alpn {}: {}", quote_arg(f.alpn), reason);
+  if (ec == TlsErrc::invalid_alpn)
+    return fmt::format("--ssl-alpn {}: {}", quote_arg(f.alpn), reason);
   return "TLS set-up failed: " + reason;
 }
 
@@ -86,17 +88,22 @@ void TlsFlags::add_to_listen(CLI::App& cmd) {
 }
 
 std::string TlsFlags::problem() const {
-  const std::pair<const char*, bool> given[] = {
-      {"--cacert", !cacert.empty()},        {"--ssl-servername", !servername.empty()},
-      {"--ssl-alpn", !alpn.empty()},        {"--ssl-cert", !cert.empty()},
-      {"--ssl-key", !key.empty()},          {"--pin-sha256", !pin.empty()},
-      {"--ssl-verify-client", !verify_client.empty()}, {"-k/--insecure", insecure}};
+  const std::pair<const char*, bool> given[] = {{"--cacert", !cacert.empty()},
+                                                {"--ssl-servername", !servername.empty()},
+                                                {"--ssl-alpn", !alpn.empty()},
+                                                {"--ssl-cert", !cert.empty()},
+                                                {"--ssl-key", !key.empty()},
+                                                {"--pin-sha256", !pin.empty()},
+                                                {"--ssl-verify-client", !verify_client.empty()},
+                                                {"-k/--insecure", insecure}};
   for (const auto& [name, is_given] : given) {
     if (is_given && !ssl) return fmt::format("{} is a TLS option: add --ssl", name);
   }
-  if (!key.empty() && cert.empty()) return "--ssl-key needs --ssl-cert (the certificate it signs for)";
+  if (!key.empty() && cert.empty())
+    return "--ssl-key needs --ssl-cert (the certificate it signs for)";
   if (!cert.empty() && key.empty()) return "--ssl-cert needs --ssl-key (its private key)";
-  if (!pin.empty() && insecure) return "--pin-sha256 checks the certificate; -k skips checks: pick one";
+  if (!pin.empty() && insecure)
+    return "--pin-sha256 checks the certificate; -k skips checks: pick one";
   if (!pin.empty() && !cacert.empty())
     return "--pin-sha256 replaces CA verification; --cacert cannot be combined with it";
   if (!pin.empty() && !parse_sha256_fingerprint(pin)) {
@@ -108,7 +115,9 @@ std::string TlsFlags::problem() const {
       return fmt::format("--ssl-alpn {}: each protocol name is 1 to 255 bytes", quote_arg(alpn));
   }
   const std::pair<const char*, const std::string*> files[] = {
-      {"--cacert", &cacert}, {"--ssl-cert", &cert}, {"--ssl-key", &key},
+      {"--cacert", &cacert},
+      {"--ssl-cert", &cert},
+      {"--ssl-key", &key},
       {"--ssl-verify-client", &verify_client}};
   for (const auto& [name, path] : files) {
     if (auto why = file_problem(name, *path); !why.empty()) return why;

@@ -20,14 +20,14 @@ namespace sockit::cli {
 /// The TLS flags of one command. `connect` takes the client's, `listen` the server's.
 struct TlsFlags {
   bool ssl = false;
-  std::string cacert;         ///< --cacert / --ssl-trustfile FILE
-  std::string servername;     ///< --ssl-servername NAME
-  std::string alpn;           ///< --ssl-alpn LIST (comma separated)
-  std::string cert;           ///< --ssl-cert FILE
-  std::string key;            ///< --ssl-key FILE
-  std::string pin;            ///< --pin-sha256 FP
-  std::string verify_client;  ///< listen --ssl-verify-client CAFILE
-  bool insecure = false;      ///< connect -k / --insecure
+  std::string cacert;                 ///< --cacert / --ssl-trustfile FILE
+  std::string servername;             ///< --ssl-servername NAME
+  std::string alpn;                   ///< --ssl-alpn LIST (comma separated)
+  std::string cert;                   ///< --ssl-cert FILE
+  std::string key;                    ///< --ssl-key FILE
+  std::string pin;                    ///< --pin-sha256 FP
+  std::string verify_client;          ///< listen --ssl-verify-client CAFILE
+  bool insecure = false;              ///< connect -k / --insecure
   double handshake_timeout_s = 10.0;  ///< listen --ssl-handshake-timeout
 
   void add_to_connect(CLI::App& cmd);

@@ -163,10 +163,10 @@ std::vector<std::string> tls_summary(const TlsSession& session, std::string_view
     lines.push_back("certificate subject: " + cert->subject);
     lines.push_back("certificate issuer: " + cert->issuer);
     lines.push_back("certificate SANs: " + (cert->sans.empty() ? "none" : joined(cert->sans)));
-    lines.push_back(fmt::format("certificate valid from {} to {}, {}", utc_text(cert->not_before),
-                                utc_text(cert->not_after),
-                                left >= 0 ? fmt::format("{} days left", left)
-                                          : fmt::format("expired {} days ago", -left)));
+    lines.push_back(fmt::format(
+        "certificate valid from {} to {}, {}", utc_text(cert->not_before),
+        utc_text(cert->not_after),
+        left >= 0 ? fmt::format("{} days left", left) : fmt::format("expired {} days ago", -left)));
     lines.push_back("certificate SHA-256: " + session.peer_fingerprint());
   } else {
     lines.push_back("certificate: none");

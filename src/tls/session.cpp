@@ -303,15 +303,16 @@ std::int64_t epoch_of(const ASN1_TIME* time) {
 
 std::vector<std::string> sans_of(X509* cert) {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      ::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     if (gn->type == GEN_DNS) {
       const ASN1_STRING* dns = gn->d.dNSName;
-      out.push_back("DNS:" + std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(dns)),
-                                         static_cast<std::size_t>(::ASN1_STRING_length(dns))));
+      out.push_back("DNS:" +
+                    std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(dns)),
+                                static_cast<std::size_t>(::ASN1_STRING_length(dns))));
     } else if (gn->type == GEN_IPADD) {
       const int length = ::ASN1_STRING_length(gn->d.iPAddress);
       char text[INET6_ADDRSTRLEN] = {};
@@ -331,10 +332,9 @@ std::vector<std::string> sans_of(X509* cert) {
 std::optional<TlsCertificateInfo> TlsSession::peer_certificate() const {
   X509* peer = ::SSL_get0_peer_certificate(impl_->ssl.get());
   if (peer == nullptr) return std::nullopt;
-  return TlsCertificateInfo{name_text(::X509_get_subject_name(peer)),
-                            name_text(::X509_get_issuer_name(peer)), sans_of(peer),
-                            epoch_of(::X509_get0_notBefore(peer)),
-                            epoch_of(::X509_get0_notAfter(peer))};
+  return TlsCertificateInfo{
+      name_text(::X509_get_subject_name(peer)), name_text(::X509_get_issuer_name(peer)),
+      sans_of(peer), epoch_of(::X509_get0_notBefore(peer)), epoch_of(::X509_get0_notAfter(peer))};
 }
 
 }  // namespace sockit

@@ -82,7 +82,8 @@ struct SServer {
 ///   echo      read until the client's close_notify, send it all back, then close_notify
 ///   truncate  read until the client's close_notify, send "partial\n", close without close_notify
 /// With `client_ca` it requires a client certificate signed by that CA. It prints "PORT n" once
-/// listening ("PORT 127.0.0.1:n") and "RECEIVED <bytes> <sha256>" when the client's direction is over.
+/// listening ("PORT 127.0.0.1:n") and "RECEIVED <bytes> <sha256>" when the client's direction is
+/// over.
 struct PythonTlsServer {
   static constexpr std::string_view kScript = R"py(
 import hashlib, os, socket, ssl, sys

@@ -34,14 +34,15 @@ TEST(CliTlsConnect, CheckPrintsTheSessionAndCertificate) {
   Pki pki;
   SServer server(pki.server, {"-alpn", "h2,http/1.1"});
   ASSERT_GT(server.port, 0);
-  auto r = sockit({"connect", "-z", "--ssl", "--cacert", pki.ca_file, "--ssl-alpn",
-                   "http/1.1", "127.0.0.1", server.port_text()});
+  auto r = sockit({"connect", "-z", "--ssl", "--cacert", pki.ca_file, "--ssl-alpn", "http/1.1",
+                   "127.0.0.1", server.port_text()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines;
   for (std::size_t at = 0, end; (end = r.out.find('\n', at)) != std::string::npos; at = end + 1)
     lines.push_back(r.out.substr(at, end - at));
   ASSERT_EQ(lines.size(), 8U) << r.out;
-  EXPECT_TRUE(lines[0].starts_with("connected to 127.0.0.1 port " + server.port_text())) << lines[0];
+  EXPECT_TRUE(lines[0].starts_with("connected to 127.0.0.1 port " + server.port_text()))
+      << lines[0];
   EXPECT_EQ(lines[1], "TLS: TLSv1.3, cipher TLS_AES_256_GCM_SHA384, ALPN http/1.1");
   EXPECT_EQ(lines[2], "certificate subject: CN=localhost");
   EXPECT_EQ(lines[3], "certificate issuer: CN=sockit test CA");
@@ -110,8 +111,8 @@ TEST(CliTlsConnect, UnknownCaIsRefused) {
 
 TEST(CliTlsConnect, ExpiredIsRefused) {
   Pki pki;
-  auto old = pki.issue("old", {.not_before = std::chrono::hours(-48),
-                               .not_after = std::chrono::hours(-24)});
+  auto old = pki.issue(
+      "old", {.not_before = std::chrono::hours(-48), .not_after = std::chrono::hours(-24)});
   std::string port;
   auto r = refused_by(old, {"--cacert", pki.ca_file}, port);
   EXPECT_EQ(r.exit_code, kExitTls);
@@ -123,8 +124,8 @@ TEST(CliTlsConnect, ExpiredIsRefused) {
 
 TEST(CliTlsConnect, NotYetValidIsRefused) {
   Pki pki;
-  auto early = pki.issue("early", {.not_before = std::chrono::hours(24),
-                                   .not_after = std::chrono::hours(48)});
+  auto early = pki.issue(
+      "early", {.not_before = std::chrono::hours(24), .not_after = std::chrono::hours(48)});
   std::string port;
   auto r = refused_by(early, {"--cacert", pki.ca_file}, port);
   EXPECT_EQ(r.exit_code, kExitTls);
@@ -137,13 +138,14 @@ TEST(CliTlsConnect, NotYetValidIsRefused) {
 TEST(CliTlsConnect, HostNameMismatchIsRefused) {
   Pki pki;
   std::string port;
-  auto r = refused_by(pki.server, {"--cacert", pki.ca_file, "--ssl-servername", "example.com"},
-                      port);
+  auto r =
+      refused_by(pki.server, {"--cacert", pki.ca_file, "--ssl-servername", "example.com"}, port);
   EXPECT_EQ(r.exit_code, kExitTls);
-  EXPECT_EQ(r.err, handshake_error(port,
-                                   "certificate verification failed: hostname mismatch (the "
-                                   "certificate is for other names: connect by a name it lists, "
-                                   "as connect -z -v -k shows them, or set --ssl-servername NAME)"));
+  EXPECT_EQ(r.err,
+            handshake_error(port,
+                            "certificate verification failed: hostname mismatch (the "
+                            "certificate is for other names: connect by a name it lists, "
+                            "as connect -z -v -k shows them, or set --ssl-servername NAME)"));
 }
 
 TEST(CliTlsConnect, IpSanMismatchIsRefusedAndANameItListsWorks) {
@@ -157,8 +159,8 @@ TEST(CliTlsConnect, IpSanMismatchIsRefusedAndANameItListsWorks) {
                                    "certificate does not list this IP address: connect by a name "
                                    "it lists or set --ssl-servername NAME)"));
   // The certificate names localhost: verifying that name over the same address passes.
-  auto named = refused_by(other, {"--cacert", pki.ca_file, "--ssl-servername", "localhost", "-z"},
-                          port);
+  auto named =
+      refused_by(other, {"--cacert", pki.ca_file, "--ssl-servername", "localhost", "-z"}, port);
   EXPECT_EQ(named.exit_code, 0) << named.err;
 }
 
@@ -248,8 +250,8 @@ TEST(CliTlsConnect, SixteenMiBBothWaysWithHalfClose) {
   const std::string file = pki.dir.write("data.bin", data);
   PythonTlsServer server(std::string("echo"), pki.server);
   ASSERT_GT(server.port, 0);
-  auto r = sockit({"connect", "--ssl", "--cacert", pki.ca_file, "127.0.0.1", server.port_text()},
-                  data);
+  auto r =
+      sockit({"connect", "--ssl", "--cacert", pki.ca_file, "127.0.0.1", server.port_text()}, data);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.size(), data.size());
   EXPECT_TRUE(r.out == data);
