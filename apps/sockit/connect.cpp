@@ -218,6 +218,21 @@ std::string tls_problem(const ConnectArgs& a, bool bluetooth) {
   return {};
 }
 
+// --ssl: the client context, made before anything connects (-k says so once). Returns a usage
+// message when the options cannot work, else "".
+std::string prepare_tls(const ConnectArgs& a, std::optional<TlsClientContext>& out) {
+  if (!a.tls.ssl) return {};
+  std::string why;
+  auto context = a.tls.client_context(why);
+  if (!context) return why;
+  out = std::move(*context);
+  if (a.tls.insecure)
+    warn(
+        "-k: the server's certificate and name are not checked; anyone on the path can read "
+        "and change the data");
+  return {};
+}
+
 // The TLS session over a connected stream: handshake under the connect deadline, -v summary,
 // then the bridge.
 int run_tls(const ConnectArgs& a, int fd, const TlsClientContext& context,
@@ -264,17 +279,7 @@ int run_connect(const ConnectArgs& a) {
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
   std::optional<TlsClientContext> tls;
-  if (a.tls.ssl) {
-    std::string why;
-    auto context = a.tls.client_context(why);
-    if (!context) return usage_error(why);
-    tls = std::move(*context);
-    if (a.tls.insecure)
-      warn(
-          "-k: the server's certificate and name are not checked; anyone on the path can read "
-          "and change the data");
-  }
-
+  if (auto why = prepare_tls(a, tls); !why.empty()) return usage_error(why);
   Attempts attempts;
   attempts.verbose = a.verbose;
   const Deadline deadline = Deadline::after_or_never(to_millis(a.connect_timeout_s));
