@@ -327,7 +327,9 @@ void add_connect_command(CLI::App& app) {
   cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
   cmd->add_option("-s,--source", args->source,
                   "Connect from this local IP address (only HOST's addresses of its family)");
-  cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
+  cmd->add_flag(
+      "-v,--verbose", args->verbose,
+      "Show each address tried and its outcome (with --ssl: the session and certificate)");
   auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");
   cmd->add_flag("--json", args->json, "With --check: print the result as JSON")->needs(check);
   args->bridge.add_to(*cmd);

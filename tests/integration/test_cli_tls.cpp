@@ -295,6 +295,11 @@ TEST(CliTlsConnect, UsageErrors) {
        "--pin-sha256 'AB:CD': invalid SHA-256 fingerprint (expected 32 hex bytes, colons "
        "optional)"},
       {{"--ssl", "-u"}, "--ssl is for streams; -u cannot be combined with it (no DTLS)"},
+      {{"--ssl", "--cacert", pki.client.key},
+       "--cacert " + pki.client.key + ": no usable CA certificate in the CA file or directory"},
+      {{"--ssl", "--ssl-alpn", "h2,"}, "--ssl-alpn 'h2,': each protocol name is 1 to 255 bytes"},
+      {{"--ssl", "-k", "--pin-sha256", pki.server.fingerprint},
+       "--pin-sha256 checks the certificate; -k skips checks: pick one"},
   };
   for (const auto& [extra, message] : cases) {
     std::vector<std::string> args{"connect"};
