@@ -16,7 +16,9 @@ from collections import defaultdict
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SOCKIT = ["sockit-loop", "sockit-reactors"]
-ORDER = ["sockit-loop", "sockit-reactors", "asio", "libuv", "epoll", "uring", "asyncio", "threads", "redis"]
+# base-*: the same servers from another sockit binary (run.sh BASE_SOCKIT), for before/after.
+BASE = ["base-loop", "base-reactors"]
+ORDER = ["sockit-loop", "sockit-reactors", "base-loop", "base-reactors", "asio", "libuv", "epoll", "uring", "asyncio", "threads", "redis"]
 ECHO_WORKLOADS = ["W1-c1", "W1-c50", "W1-c1000", "W1p-c1", "W1p-c50", "W1p-c1000"]
 CHART_WORKLOADS = ["W1-c50", "W1-c1000", "W1p-c50", "W1p-c1000"]
 
@@ -245,13 +247,15 @@ def targets(runs, servers, out):
             parts.append(f"{ratio(m, med(metric(runs, p, w, rps)))} {p} req/s, "
                          f"{ratio(c, med(metric(runs, p, w, cpu_per_req_us)))} {p} CPU/req")
         out.append(f"- {w}: " + "; ".join(parts) + " (target >= 1.00x req/s, <= 0.95x asio CPU)")
-    if (me, "W2") in runs:  # workloads not run (WORKLOADS=...) get no target line
-        best = max((med(metric(runs, p, "W2", mbps)) or 0, p) for p in servers if p not in SOCKIT)
+    others = [p for p in servers if p not in SOCKIT and p not in BASE]
+    # Workloads not run (WORKLOADS=...) and runs without peers (before/after) get no W2 line.
+    if (me, "W2") in runs and others:
+        best = max((med(metric(runs, p, "W2", mbps)) or 0, p) for p in others)
         out.append(f"- W2: {med(metric(runs, me, 'W2', mbps)) or 0:,.0f} MB/s = "
                    f"{ratio(med(metric(runs, me, 'W2', mbps)), best[0])} the best peer ({best[1]}) "
                    "(target >= 1.5x)")
         cheapest = min((med(metric(runs, p, "W2", cpu_per_gb_ms)) or float("inf"), p)
-                       for p in servers if p not in SOCKIT)
+                       for p in others)
         out.append(f"- W2 server CPU: {med(metric(runs, me, 'W2', cpu_per_gb_ms)) or 0:,.0f} ms per GB = "
                    f"{ratio(med(metric(runs, me, 'W2', cpu_per_gb_ms)), cheapest[0])} the cheapest peer "
                    f"({cheapest[1]})")

@@ -10,6 +10,10 @@
 #   NO_BUILD=1 ...               use the binaries already in $BUILD_DIR
 #   REPS=N DUR=S ...             repetitions per server visit and seconds per measurement
 #   ROUNDS=N ...                 visit every server N times, interleaved (REPS x ROUNDS in all)
+#   BASE_SOCKIT=PATH ...         a second sockit binary (e.g. a release build of an older
+#                                commit) served as base-loop / base-reactors in the same
+#                                interleaved run, for before/after tables:
+#                                BASE_SOCKIT=/tmp/old/bin/sockit ONLY="base-loop sockit-loop" ...
 #
 # Writes bench/results/latest.md, latest.png and latest.jsonl (every raw result).
 # All traffic stays on 127.0.0.1; every wait below is bounded.
@@ -100,9 +104,14 @@ start_server() {
   SRV_PORT=""
   : >"$out"
   case $name in
-    sockit-loop | sockit-reactors)
+    sockit-loop | sockit-reactors | base-loop | base-reactors)
+      local bin=$SOCKIT
+      if [[ $name == base-* ]]; then
+        [ -x "${BASE_SOCKIT:-}" ] || { log "$name: set BASE_SOCKIT to a sockit binary"; return 0; }
+        bin=$BASE_SOCKIT
+      fi
       # The default connection cap (10,000) is below W5's 10,100 connections.
-      "${SRV_PIN[@]}" "$SOCKIT" serve echo 127.0.0.1 0 --model "${name#sockit-}" \
+      "${SRV_PIN[@]}" "$bin" serve echo 127.0.0.1 0 --model "${name#*-}" \
         --max-conns 20000 2>"$out" &
       SRV_PID=$!
       SRV_PORT=$(wait_for "$out" 'serving echo on [0-9.]+:[0-9]+' | sed 's/.*://') || true ;;
