@@ -38,11 +38,6 @@ void print_trace(const IoEvent& e) {
       stderr);
 }
 
-IoTrace tracer(bool on) {
-  static void (*const fn)(void*, const IoEvent&) = [](void*, const IoEvent& e) { print_trace(e); };
-  return on ? IoTrace(fn, nullptr) : IoTrace();
-}
-
 bool would_block(std::error_code ec) {
   return ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block;
 }
@@ -71,6 +66,11 @@ Result<int> poll_fds(std::span<pollfd> fds, int timeout) {
 }
 
 }  // namespace
+
+IoTrace tracer(bool on) {
+  static void (*const fn)(void*, const IoEvent&) = [](void*, const IoEvent& e) { print_trace(e); };
+  return on ? IoTrace(fn, nullptr) : IoTrace();
+}
 
 int poll_timeout(Millis idle, std::optional<Clock::time_point> quit_at) {
   long long ms = idle.count() > 0 ? idle.count() : -1;

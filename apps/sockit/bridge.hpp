@@ -11,6 +11,7 @@
 #include "sockit/core/deadline.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/net/endpoint.hpp"
+#include "sockit/sys/io.hpp"
 
 namespace CLI {
 class App;
@@ -44,6 +45,9 @@ struct BridgeOptions {
 /// The poll() timeout for a bridge: the idle timeout, cut short by a -q deadline when one is
 /// running; -1 (forever) when there is neither.
 int poll_timeout(Millis idle, std::optional<Clock::time_point> quit_at);
+
+/// --trace: a tracer that prints one stderr line per socket call; off: no tracing.
+IoTrace tracer(bool on);
 
 /// The bridge's command-line flags, shared by `connect` and `listen`.
 struct BridgeFlags {

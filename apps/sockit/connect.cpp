@@ -24,6 +24,8 @@
 #include "sockit/sys/socket.hpp"
 #include "source_connect.hpp"
 #include "targets.hpp"
+#include "tls_bridge.hpp"
+#include "tls_options.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -42,6 +44,7 @@ struct ConnectArgs {
   double idle_timeout_s = 0.0;
   FamilyFlags family;
   BridgeFlags bridge;
+  TlsFlags tls;
 };
 
 /// An attempt's result in scan's words (open, closed, filtered): an attempt abandoned because
@@ -139,13 +142,41 @@ std::string source_problem(const ConnectArgs& a) {
   return {};
 }
 
+/// -z --ssl: the handshake after the connect, timed; its session or its error.
+struct TlsCheck {
+  std::optional<TlsSession> session;
+  std::error_code error;
+  double ms = 0;
+  std::string verification;
+};
+
+TlsCheck check_tls(const ConnectArgs& a, const Conn& conn, const TlsClientContext& context,
+                   Deadline deadline) {
+  TlsCheck out;
+  const auto start = Clock::now();
+  const std::string name = a.tls.peer_name(a.host);
+  auto session = start_tls_client(conn_fd(conn), context, name, deadline);
+  out.ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (!session) {
+    out.error = session.error();
+    return out;
+  }
+  close_tls(conn_fd(conn), *session);
+  out.verification = a.tls.verification(name);
+  out.session = std::move(*session);
+  return out;
+}
+
 int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& attempts,
-              Clock::duration elapsed) {
+              Clock::duration elapsed, const TlsClientContext* tls, Deadline deadline) {
   const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
   std::optional<Endpoint> peer;
+  TlsCheck hs;
   if (fd) {
     if (auto ep = peer_endpoint(conn_fd(*fd)); ep && ep->is_ip()) peer = *ep;
+    if (tls != nullptr) hs = check_tls(a, *fd, *tls, deadline);
   }
+  const std::string tls_what = "TLS handshake with " + target_text(a);
   if (a.json) {
     nlohmann::json doc{{"connected", fd.has_value()}, {"elapsed_ms", ms}};
     if (a.unix_path.empty()) {
@@ -158,14 +189,63 @@ int run_check(const ConnectArgs& a, const Result<Conn>& fd, const Attempts& atte
     }
     if (peer) doc["address"] = peer->address().to_string();
     doc["attempts"] = attempts.log;
+    if (hs.session) doc["tls"] = tls_summary_json(*hs.session, hs.verification, hs.ms);
     if (!fd) return report_error_in(doc, fd.error(), "cannot connect to " + target_text(a));
+    if (hs.error) return report_error_in(doc, hs.error, tls_what);
     print_json(doc);
   }
   if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
+  if (hs.error) return report_error(hs.error, tls_what);
   if (!a.json) {
     print(fmt::format("connected to {} ({}) in {}\n", target_text(a),
                       peer ? peer->to_string() : target_text(a), format_duration(elapsed)));
+    if (hs.session) {
+      for (const auto& line : tls_summary(*hs.session, hs.verification))
+        print(line + "\n");
+    }
   }
+  return kExitOk;
+}
+
+// --ssl with the rest of the command line: a usage message, or "".
+std::string tls_problem(const ConnectArgs& a, bool bluetooth) {
+  if (auto why = a.tls.problem(); !why.empty()) return why;
+  if (!a.tls.ssl) return {};
+  if (bluetooth) return "--ssl is for TCP and Unix streams, not Bluetooth";
+  if (a.udp) return "--ssl is for streams; -u cannot be combined with it (no DTLS)";
+  if (!a.unix_path.empty() && a.tls.servername.empty() && a.tls.pin.empty() && !a.tls.insecure)
+    return "--ssl over -U needs --ssl-servername NAME to verify, --pin-sha256 FP, or -k";
+  return {};
+}
+
+// --ssl: the client context, made before anything connects (-k says so once). Returns a usage
+// message when the options cannot work, else "".
+std::string prepare_tls(const ConnectArgs& a, std::optional<TlsClientContext>& out) {
+  if (!a.tls.ssl) return {};
+  std::string why;
+  auto context = a.tls.client_context(why);
+  if (!context) return why;
+  out = std::move(*context);
+  if (a.tls.insecure)
+    warn(
+        "-k: the server's certificate and name are not checked; anyone on the path can read "
+        "and change the data");
+  return {};
+}
+
+// The TLS session over a connected stream: handshake under the connect deadline, -v summary,
+// then the bridge.
+int run_tls(const ConnectArgs& a, int fd, const TlsClientContext& context,
+            const BridgeOptions& bridge, Deadline deadline) {
+  const std::string name = a.tls.peer_name(a.host);
+  auto session = start_tls_client(fd, context, name, deadline);
+  if (!session) return report_error(session.error(), "TLS handshake with " + target_text(a));
+  if (a.verbose) {
+    for (const auto& line : tls_summary(*session, a.tls.verification(name)))
+      note(line);
+  }
+  const Status done = bridge_tls(fd, *session, bridge);
+  if (!done) return report_error(done.error(), "connection to " + target_text(a));
   return kExitOk;
 }
 
@@ -193,11 +273,13 @@ int run_connect(const ConnectArgs& a) {
   } else if (!a.source.empty()) {
     return usage_error("-s sets an IP source address; a Unix socket has none");
   }
+  if (auto why = tls_problem(a, bluetooth); !why.empty()) return usage_error(why);
   auto bridge = a.bridge.options(a.udp);
   if (!bridge) return usage_error(bridge.error());
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
-
+  std::optional<TlsClientContext> tls;
+  if (auto why = prepare_tls(a, tls); !why.empty()) return usage_error(why);
   Attempts attempts;
   attempts.verbose = a.verbose;
   const Deadline deadline = Deadline::after_or_never(to_millis(a.connect_timeout_s));
@@ -206,12 +288,14 @@ int run_connect(const ConnectArgs& a) {
   Result<Conn> fd = !a.unix_path.empty() ? connect_unix(a, deadline)
                     : a.udp              ? connect_udp(a, deadline)
                                          : connect_tcp(a, deadline, attempts);
-  if (a.check) return run_check(a, fd, attempts, Clock::now() - start);
+  if (a.check)
+    return run_check(a, fd, attempts, Clock::now() - start, tls ? &*tls : nullptr, deadline);
   if (!fd) return report_error(fd.error(), "cannot connect to " + target_text(a));
   if (a.verbose) {
     auto peer = peer_endpoint(conn_fd(*fd));
     note(fmt::format("connected to {}", peer ? peer->to_string() : target_text(a)));
   }
+  if (tls) return run_tls(a, conn_fd(*fd), *tls, *bridge, deadline);
   const Status done = a.udp && a.unix_path.empty()
                           ? bridge_datagram(std::get<UdpSocket>(*fd), true, *bridge)
                           : bridge_stream(conn_fd(*fd), *bridge);
@@ -233,7 +317,7 @@ void add_connect_command(CLI::App& app) {
                   "Connect to a Unix socket at PATH ('@name': abstract)")
       ->check(unix_path_check());
   cmd->add_option("-w,--connect-timeout", args->connect_timeout_s,
-                  "Seconds to wait for the connection (0 = no limit)")
+                  "Seconds to wait for the connection and a TLS handshake (0 = no limit)")
       ->default_val(10.0)
       ->check(seconds_check());
   cmd->add_option("-i,--idle-timeout", args->idle_timeout_s,
@@ -243,10 +327,13 @@ void add_connect_command(CLI::App& app) {
   cmd->add_flag("-n,--nodns", args->no_dns, "HOST must be a numeric address: never ask DNS");
   cmd->add_option("-s,--source", args->source,
                   "Connect from this local IP address (only HOST's addresses of its family)");
-  cmd->add_flag("-v,--verbose", args->verbose, "Show each address tried and its outcome");
+  cmd->add_flag(
+      "-v,--verbose", args->verbose,
+      "Show each address tried and its outcome (with --ssl: the session and certificate)");
   auto* check = cmd->add_flag("-z,--check", args->check, "Only connect, report and exit (no data)");
   cmd->add_flag("--json", args->json, "With --check: print the result as JSON")->needs(check);
   args->bridge.add_to(*cmd);
+  args->tls.add_to_connect(*cmd);
   cmd->footer(
       "Examples:\n"
       "  sockit connect example.com 80            type a request, see the answer\n"
@@ -256,7 +343,10 @@ void add_connect_command(CLI::App& app) {
       "  sockit connect -U /run/app.sock\n"
       "  sockit connect bt:00:1A:7D:DA:71:13/1       Bluetooth RFCOMM, channel 1\n"
       "  sockit connect --trace 127.0.0.1 8000 < big.bin   see every partial send/recv\n"
-      "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out");
+      "  sockit connect --frame len32 127.0.0.1 9000      lines in, 4-byte-length frames out\n"
+      "  sockit connect --ssl example.com 443           TLS, verified against the system CAs\n"
+      "  sockit connect --ssl --cacert ca.pem host 4433 TLS with a private CA\n"
+      "  sockit connect -z -v --ssl example.com 443     handshake, show the certificate, exit");
   cmd->callback([args] {
     set_json_errors(args->json);
     finish(run_connect(*args));

@@ -7,6 +7,8 @@
 
 #include "output.hpp"
 #include "sockit/core/error.hpp"
+#include "sockit/tls/error.hpp"
+#include "tls_options.hpp"
 
 namespace sockit::cli {
 
@@ -17,6 +19,7 @@ int exit_code_for(std::error_code ec) noexcept {
   if (is_timeout(ec)) return kExitTimeout;
   if (is_dns_error(ec)) return kExitDns;
   if (is_refused(ec)) return kExitRefused;
+  if (ec.category() == tls_category()) return kExitTls;
   return kExitNetwork;
 }
 
@@ -27,6 +30,15 @@ namespace {
 void print_line(std::string_view prefix, std::string_view message) {
   const std::string line = std::string(prefix) + one_line(message) + "\n";
   std::fputs(line.c_str(), stderr);
+}
+
+// explain() for every category; a TLS error's cause is the tool's (core knows no TLS).
+std::string describe(std::error_code ec, std::string_view what, int port, bool tls_server) {
+  if (ec.category() != tls_category()) return explain(ec, what, port);
+  std::string line = std::string(what) + ": " + ec.message();
+  if (auto cause = tls_cause(ec, tls_server); !cause.empty())
+    line += " (" + std::string(cause) + ")";
+  return line;
 }
 
 bool g_json_errors = false;  // one command runs per process; set before anything can fail
@@ -68,13 +80,15 @@ std::string_view exit_kind(int code) noexcept {
       return "refused";
     case kExitTimeout:
       return "timeout";
+    case kExitTls:
+      return "tls";
     default:
       return "network";
   }
 }
 
-int report_error(std::error_code ec, std::string_view what, int port) {
-  return fail_with(explain(ec, what, port), exit_code_for(ec));
+int report_error(std::error_code ec, std::string_view what, int port, bool tls_server) {
+  return fail_with(describe(ec, what, port, tls_server), exit_code_for(ec));
 }
 
 int report_error_because(std::error_code ec, std::string_view what, std::string_view cause) {
@@ -83,7 +97,7 @@ int report_error_because(std::error_code ec, std::string_view what, std::string_
 }
 
 int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view what, int port) {
-  const std::string message = explain(ec, what, port);
+  const std::string message = describe(ec, what, port, false);
   const int code = exit_code_for(ec);
   add_error_fields(doc, message, code);
   print_json(doc);
@@ -115,7 +129,8 @@ std::string_view exit_codes_help() noexcept {
          "  2  usage error (bad option, invalid address, port or range)\n"
          "  3  name resolution (DNS) failed\n"
          "  4  connection refused (nothing listens on that port)\n"
-         "  5  timeout (connect, idle or resolve)\n";
+         "  5  timeout (connect, idle, resolve or TLS handshake)\n"
+         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n";
 }
 
 }  // namespace sockit::cli

@@ -15,13 +15,15 @@ inline constexpr int kExitNetwork = 1;  ///< any other network or I/O error
 inline constexpr int kExitUsage = 2;    ///< bad command line or invalid input text
 inline constexpr int kExitDns = 3;      ///< name resolution failed
 inline constexpr int kExitRefused = 4;  ///< connection refused (nothing listens there)
-inline constexpr int kExitTimeout = 5;  ///< connect, idle or resolve timeout
+inline constexpr int kExitTimeout = 5;  ///< connect, idle, resolve or TLS handshake timeout
+inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate, alert, truncation
 
-/// The exit code that matches an error's class (DNS, refused, timeout, else network).
+/// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;
 
-/// Prints "sockit: <explain(ec, what, port)>" to stderr and returns exit_code_for(ec).
-int report_error(std::error_code ec, std::string_view what, int port = -1);
+/// Prints "sockit: <explain(ec, what, port)>" to stderr and returns exit_code_for(ec). A TLS
+/// error gets the tool's fix as its cause (tls_cause(); `tls_server`: it happened in a server).
+int report_error(std::error_code ec, std::string_view what, int port = -1, bool tls_server = false);
 
 /// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
 /// use): "sockit: <what>: <the OS's words> (<cause>)".
@@ -36,8 +38,8 @@ int usage_error(std::string_view message);
 /// "exit_code": 2}, so a script reading stdout gets JSON whatever happened.
 void set_json_errors(bool on) noexcept;
 
-/// The word for an exit code in that document: "ok", "network", "usage", "dns", "refused" or
-/// "timeout".
+/// The word for an exit code in that document: "ok", "network", "usage", "dns", "refused",
+/// "timeout" or "tls".
 std::string_view exit_kind(int code) noexcept;
 
 /// report_error() for a command whose --json failure document says more than the error:

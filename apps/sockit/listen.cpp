@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
 #include "targets.hpp"
+#include "tls_bridge.hpp"
+#include "tls_options.hpp"
 #include "unix_paths.hpp"
 
 namespace sockit::cli {
@@ -42,7 +45,32 @@ struct ListenArgs {
   double idle_timeout_s = 0.0;
   FamilyFlags family;
   BridgeFlags bridge;
+  TlsFlags tls;
 };
+
+/// One accepted stream, bridged as plain bytes or through TLS (`tls`: listen --ssl). A TLS
+/// failure is reported here (naming `handshake` or `what`) and leaves its exit code in `code`.
+Status bridge_client(int fd, const ListenArgs& a, const TlsServerContext* tls,
+                     const BridgeOptions& bridge, const std::string& what,
+                     const std::string& handshake, int& code) {
+  if (tls == nullptr) return bridge_stream(fd, bridge);
+  auto session = TlsSession::server(*tls);
+  if (!session) return fail(session.error());
+  const Deadline deadline = Deadline::after_or_never(to_millis(a.tls.handshake_timeout_s));
+  if (auto done = tls_handshake(fd, *session, deadline); !done) {
+    code = report_error(done.error(), handshake, -1, true);
+    return {};
+  }
+  if (a.verbose) {
+    const std::string alpn = session->alpn();
+    note(fmt::format("TLS: {}, cipher {}, ALPN {}", session->protocol(), session->cipher(),
+                     alpn.empty() ? "none" : alpn));
+    if (auto cert = session->peer_certificate()) note("client certificate: " + cert->subject);
+  }
+  auto done = bridge_tls(fd, *session, bridge);
+  if (!done) code = report_error(done.error(), what, -1, true);
+  return {};
+}
 
 /// Where to bind, from [HOST] PORT, in the order to try: a TCP listener takes the first of
 /// HOST's addresses that it can bind; a UDP one the address `connect -u` and ncat -u send to
@@ -77,7 +105,7 @@ void announce(const Endpoint& at) {
 }
 
 int serve_tcp(const ListenArgs& a, const std::vector<Endpoint>& candidates,
-              const BridgeOptions& bridge) {
+              const BridgeOptions& bridge, const TlsServerContext* tls) {
   auto [listener, at] =
       bind_first(candidates, [](const Endpoint& ep) { return TcpListener::bind(ep); });
   if (!listener)
@@ -87,10 +115,12 @@ int serve_tcp(const ListenArgs& a, const std::vector<Endpoint>& candidates,
     auto client = listener->accept();
     if (!client) return report_error(client.error(), "cannot accept on " + at.to_string());
     if (a.verbose) note("connection from " + client->peer.to_string());
-    const Status done = bridge_stream(client->stream.fd(), bridge);
     const std::string what = "connection from " + client->peer.to_string();
-    if (!a.keep) return done ? kExitOk : report_error(done.error(), what);
-    if (!done) report_error(done.error(), what);
+    int code = kExitOk;  // a TLS failure, reported already
+    const Status done = bridge_client(client->stream.fd(), a, tls, bridge, what,
+                                      "TLS handshake with " + client->peer.to_string(), code);
+    if (!done) code = report_error(done.error(), what);
+    if (!a.keep) return code;
     if (a.verbose) note("closed " + what);
   }
 }
@@ -105,7 +135,7 @@ int serve_udp(const std::vector<Endpoint>& candidates, const BridgeOptions& brid
   return done ? kExitOk : report_error(done.error(), "UDP on " + at.to_string());
 }
 
-int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
+int serve_unix(const ListenArgs& a, const BridgeOptions& bridge, const TlsServerContext* tls) {
   auto listener = UnixListener::bind(UnixPath{a.unix_path});
   if (!listener && listener.error() == std::errc::address_in_use) {
     return report_error_because(listener.error(), "cannot listen on " + show_arg(a.unix_path),
@@ -118,9 +148,11 @@ int serve_unix(const ListenArgs& a, const BridgeOptions& bridge) {
     auto client = listener->accept();
     if (!client) return report_error(client.error(), "cannot accept on " + a.unix_path);
     if (a.verbose) note(what);
-    const Status done = bridge_stream(client->fd(), bridge);
-    if (!a.keep) return done ? kExitOk : report_error(done.error(), what);
-    if (!done) report_error(done.error(), what);
+    int code = kExitOk;
+    const Status done =
+        bridge_client(client->fd(), a, tls, bridge, what, "TLS handshake on " + a.unix_path, code);
+    if (!done) code = report_error(done.error(), what);
+    if (!a.keep) return code;
   }
 }
 
@@ -176,10 +208,24 @@ int run_listen(ListenArgs a) {
   if (!bridge) return usage_error(bridge.error());
   bridge->idle = to_millis(a.idle_timeout_s);
   bridge->verbose = a.verbose;
-  if (!a.unix_path.empty()) return serve_unix(a, *bridge);
+  if (auto why = a.tls.problem(); !why.empty()) return usage_error(why);
+  if (a.tls.ssl && a.udp)
+    return usage_error("--ssl is for streams; -u cannot be combined with it (no DTLS)");
+  std::optional<TlsServerContext> tls;
+  if (a.tls.ssl) {
+    std::string why;
+    auto context = a.tls.server_context(why);
+    if (!context) return usage_error(why);
+    tls = std::move(*context);
+    if (tls->generated())
+      note("TLS: a throwaway certificate for localhost, 127.0.0.1 and ::1; SHA-256 fingerprint " +
+           tls->fingerprint());
+  }
+  const TlsServerContext* server_tls = tls ? &*tls : nullptr;
+  if (!a.unix_path.empty()) return serve_unix(a, *bridge, server_tls);
   auto at = bind_endpoints(a);
   if (!at) return report_error(at.error(), "cannot resolve " + show_arg(a.host));
-  return a.udp ? serve_udp(*at, *bridge) : serve_tcp(a, *at, *bridge);
+  return a.udp ? serve_udp(*at, *bridge) : serve_tcp(a, *at, *bridge, server_tls);
 }
 
 }  // namespace
@@ -208,6 +254,7 @@ void add_listen_command(CLI::App& app) {
   args->family.add_to(*cmd);
   cmd->add_flag("-v,--verbose", args->verbose, "Say who connected or sent");
   args->bridge.add_to(*cmd);
+  args->tls.add_to_listen(*cmd);
   cmd->footer(
       "Always prints 'sockit: listening on ADDRESS:PORT' to stderr (the real port for port 0).\n"
       "Binds 127.0.0.1 unless told otherwise; 0.0.0.0 or :: must be named and print a warning.\n\n"
@@ -218,7 +265,9 @@ void add_listen_command(CLI::App& app) {
       "  sockit listen 0.0.0.0 8080           all IPv4 interfaces (warns)\n"
       "  sockit listen -u 12345 -i 5          UDP; reply to the last sender\n"
       "  sockit listen -U /tmp/app.sock\n"
-      "  sockit listen bt:00:00:00:00:00:00/3 Bluetooth RFCOMM channel 3, every adapter");
+      "  sockit listen bt:00:00:00:00:00:00/3 Bluetooth RFCOMM channel 3, every adapter\n"
+      "  sockit listen --ssl 4433             TLS with a throwaway certificate (pin its SHA-256)\n"
+      "  sockit listen --ssl --ssl-cert server.pem --ssl-key server.key 4433");
   cmd->callback([args] { finish(run_listen(*args)); });
 }
 

@@ -4,7 +4,10 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <ctime>
 
 #include "sockit/net/address.hpp"
 #include "tls/openssl.hpp"
@@ -280,6 +283,58 @@ std::string TlsSession::server_name() const {
 std::string TlsSession::peer_fingerprint() const {
   X509* peer = ::SSL_get0_peer_certificate(impl_->ssl.get());
   return peer != nullptr ? format_sha256_fingerprint(tls_detail::fingerprint_of(peer)) : "";
+}
+
+namespace {
+
+std::string name_text(const X509_NAME* name) {
+  tls_detail::BioPtr bio(::BIO_new(::BIO_s_mem()));
+  if (!bio || ::X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return {};
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return size > 0 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+}
+
+std::int64_t epoch_of(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ::ASN1_TIME_to_tm(time, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+std::vector<std::string> sans_of(X509* cert) {
+  std::vector<std::string> out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type == GEN_DNS) {
+      const ASN1_STRING* dns = gn->d.dNSName;
+      out.push_back("DNS:" +
+                    std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(dns)),
+                                static_cast<std::size_t>(::ASN1_STRING_length(dns))));
+    } else if (gn->type == GEN_IPADD) {
+      const int length = ::ASN1_STRING_length(gn->d.iPAddress);
+      char text[INET6_ADDRSTRLEN] = {};
+      const int family = length == 4 ? AF_INET : length == 16 ? AF_INET6 : -1;
+      if (family > 0 &&
+          ::inet_ntop(family, ::ASN1_STRING_get0_data(gn->d.iPAddress), text, sizeof text)) {
+        out.push_back(std::string("IP:") + text);
+      }
+    }
+  }
+  ::GENERAL_NAMES_free(names);
+  return out;
+}
+
+}  // namespace
+
+std::optional<TlsCertificateInfo> TlsSession::peer_certificate() const {
+  X509* peer = ::SSL_get0_peer_certificate(impl_->ssl.get());
+  if (peer == nullptr) return std::nullopt;
+  return TlsCertificateInfo{
+      name_text(::X509_get_subject_name(peer)), name_text(::X509_get_issuer_name(peer)),
+      sans_of(peer), epoch_of(::X509_get0_notBefore(peer)), epoch_of(::X509_get0_notAfter(peer))};
 }
 
 }  // namespace sockit

@@ -19,9 +19,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sockit/core/error.hpp"
 #include "sockit/tls/context.hpp"
@@ -34,6 +36,15 @@ enum class TlsProgress : std::uint8_t {
   want_input,   ///< it needs ciphertext from the peer first: feed() some and call again
   want_output,  ///< too much ciphertext waits: send take_output() first, then call again
   closed,       ///< the peer's close_notify arrived: no more plaintext will come (read only)
+};
+
+/// The peer's certificate as people read it (the tool's `connect --ssl -v`).
+struct TlsCertificateInfo {
+  std::string subject;            ///< RFC 2253 one-line form, e.g. "CN=localhost,O=Example"
+  std::string issuer;             ///< the same form
+  std::vector<std::string> sans;  ///< "DNS:name" and "IP:address", in certificate order
+  std::int64_t not_before = 0;    ///< validity, seconds since the Unix epoch (UTC)
+  std::int64_t not_after = 0;
 };
 
 struct TlsIo {
@@ -97,6 +108,9 @@ class TlsSession {
   std::string alpn() const;
   bool resumed() const noexcept;
   std::string peer_fingerprint() const;
+  /// The peer's leaf certificate, once received (also after a failed verification); nullopt if
+  /// it sent none.
+  std::optional<TlsCertificateInfo> peer_certificate() const;
   /// On a server: the name the client asked for by SNI ("" if none, as for an IP literal).
   std::string server_name() const;
 
