@@ -161,7 +161,10 @@ Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandl
   rules.max_connections = options_.max_connections;
   rules.allow = options_.allow;
   rules.deny = options_.deny;
-  rules.refusal = std::string(error_line(make_error_code(Errc::server_full)));
+  // A TLS client cannot read a plaintext line, and a handshake only to refuse would spend the
+  // CPU the cap protects: it is closed without a word.
+  rules.refusal =
+      options_.tls ? std::string() : std::string(error_line(make_error_code(Errc::server_full)));
   rules.pause = kAcceptPause;
   // The spare-descriptor trick is race-free only when no serving thread opens descriptors.
   rules.reserve = backend_->only_acceptor_opens_fds();

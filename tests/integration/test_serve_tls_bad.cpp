@@ -184,6 +184,24 @@ TEST_P(ServeTlsBad, ClientCertificateRequiredAndMissingIsRefused) {
       << fd_listing(server_.process->pid());
 }
 
+// Over the cap a TLS client is closed without the plaintext "ERR server full" line, which it
+// could not read (its TLS layer would call it a wrong version number).
+TEST_P(ServeTlsBad, OverTheCapAClientIsClosedWithoutAPlaintextLine) {
+  start({"--max-conns", "1"});
+  const std::string script = pki_.dir.write("hold.py", R"py(import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+port = int(sys.argv[1])
+held = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20),
+                       server_hostname="localhost")
+held.sendall(b"first\n")
+print("HELD", held.recv(100).decode().strip(), flush=True)
+extra = socket.create_connection(("127.0.0.1", port), timeout=20)
+print("EXTRA", repr(extra.recv(100)), flush=True)
+)py");
+  auto r = run({"/usr/bin/python3", script, port(), pki_.ca_file}, {}, Ms(30000));
+  EXPECT_EQ(r.out, "HELD first\nEXTRA b''\n") << r.err;
+}
+
 const std::vector<std::string> kModels = {"thread", "pool", "loop", "reactors"};
 INSTANTIATE_TEST_SUITE_P(Models, ServeTlsBad, ::testing::ValuesIn(kModels),
                          [](const auto& p) { return p.param; });
