@@ -87,8 +87,9 @@ measure "sockit serve" "$port"
 stop_server
 
 port=$(free_port)
+# -www: s_server answers on its own and never reads stdin (which it would end at EOF).
 taskset -c 0 openssl s_server -accept "127.0.0.1:$port" -cert "$dir/cert.pem" \
-  -key "$dir/key.pem" -quiet < <(sleep 100000) >"$dir/s_server.log" 2>&1 &
+  -key "$dir/key.pem" -quiet -www </dev/null >"$dir/s_server.log" 2>&1 &
 server_pid=$!
 wait_port "$port"
 measure "openssl s_server" "$port"
