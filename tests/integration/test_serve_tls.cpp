@@ -4,6 +4,7 @@
 // verify it (name and chain), so a server that sent no certificate or the wrong one fails.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -92,6 +93,32 @@ TEST_P(ServeTls, GeneratedCertificateIsPinnedByItsPrintedFingerprint) {
                "pinned\n", Ms(20000));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "pinned\n");
+}
+
+// SIGTERM drains: an idle TLS client is closed with close_notify (a clean end, not a cut one)
+// and the server reports that every connection finished.
+TEST_P(ServeTls, DrainEndsAnIdleClientWithCloseNotify) {
+  start("echo");
+  const std::string script = pki_.dir.write("idle.py", R"py(import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20),
+                    server_hostname="localhost", suppress_ragged_eofs=False)
+s.sendall(b"before the drain\n")
+print("ECHO", s.recv(100).decode().strip(), flush=True)
+try:
+    print("CLEAN" if s.recv(100) == b"" else "DATA", flush=True)
+except ssl.SSLEOFError:
+    print("RAGGED", flush=True)
+)py");
+  Process client({"/usr/bin/python3", script, port(), pki_.ca_file});
+  ASSERT_TRUE(client.wait_stdout("ECHO before the drain\n", Ms(10000))) << client.err();
+  server_.process->signal(SIGTERM);
+  EXPECT_EQ(client.wait(Ms(10000)), 0) << client.err();
+  EXPECT_EQ(client.out(), "ECHO before the drain\nCLEAN\n") << client.err();
+  EXPECT_EQ(server_.process->wait(Ms(10000)), 0);
+  EXPECT_NE(server_.process->err().find("sockit: drained: every connection finished\n"),
+            std::string::npos)
+      << server_.process->err();
 }
 
 const std::vector<std::string> kModels = {"thread", "pool", "loop", "reactors"};
