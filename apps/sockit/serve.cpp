@@ -19,6 +19,7 @@
 #include "operator_output.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "serve_tls.hpp"
 #include "sockit/net/resolver.hpp"
 #include "sockit/server/server.hpp"
 #include "sockit/server/udp_server.hpp"
@@ -50,6 +51,7 @@ struct ServeArgs {
   std::size_t max_datagram = kMaxUdpPayload;
   bool max_datagram_given = false;
   std::vector<std::string> allow, deny;
+  TlsFlags tls;  // --ssl and its companions, spelled as for listen
 };
 
 Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& texts,
@@ -137,10 +139,11 @@ class StatsReporter {
     const double secs = std::max(std::chrono::duration<double>(at - last_at_).count(), 1e-3);
     auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - b) / secs; };
     note(fmt::format(
-        "stats: {} connections ({} accepted, {} refused){}, {:.0f} msg/s, {:.0f} B/s in, "
+        "stats: {} connections ({} accepted, {} refused){}{}, {:.0f} msg/s, {:.0f} B/s in, "
         "{:.0f} B/s out",
         now.connections, now.accepted, now.refused,
         now.threads != 0 ? fmt::format(", {} threads", now.threads) : std::string(),
+        now.tls_failures != 0 ? fmt::format(", {} TLS failures", now.tls_failures) : std::string(),
         rate(now.messages, last_.messages), rate(now.bytes_in, last_.bytes_in),
         rate(now.bytes_out, last_.bytes_out)));
     last_ = now;
@@ -283,9 +286,10 @@ int serve_stream(EventLoop& loop, const ServeArgs& a, const Endpoint& at, Servic
     loop.run_every(PoolWatch::kCheckEvery, [&] { pool_watch.check(); });
   warn_if_wildcard(at);
   const Endpoint& local = (*server)->local_endpoint();
-  note(fmt::format("serving {} on {} ({}, model {})", service.name(),
+  note(fmt::format("serving {} on {} ({}, model {}{})", service.name(),
                    local.is_unix() ? local.unix_path().path : local.to_string(),
-                   at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model)));
+                   at.is_unix() ? "unix" : "tcp", model_name((*server)->options().model),
+                   (*server)->options().tls ? ", TLS" : ""));
   if (const std::size_t cap = (*server)->options().max_connections; cap < a.max_conns) {
     note(
         fmt::format("--max-conns lowered from {} to {}: what the descriptor limit allows with "
@@ -333,6 +337,7 @@ int run_serve(const ServeArgs& a) {
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
   ServerOptions options;
   if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
+  if (auto why = configure_serve_tls(a.tls, a.udp, options); !why.empty()) return usage_error(why);
   // Block the loop's signals before any thread exists (the resolver may start some): a thread
   // that had them unblocked would take SIGUSR1's default action and end the process.
   sigset_t mask;
@@ -405,6 +410,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--allow", args->allow, "Only these CIDR networks (repeat or comma-separate)")
       ->delimiter(',');
   cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');
+  args->tls.add_to_listen(*cmd);
   cmd->add_option("--stats", args->stats_s,
                   "Print connections, msg/s and B/s (UDP: datagram counters) every SECONDS")
       ->check(seconds_check());
@@ -421,6 +427,7 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve chat 0 --framing line      chat on a free port; type to talk as 'server'\n"
       "  sockit serve echo -u 9000               UDP echo\n"
       "  sockit serve echo -u 0 --max-datagram 512 --stats 10\n"
+      "  sockit serve echo --ssl --ssl-cert cert.pem --ssl-key key.pem   TLS echo\n"
       "  sockit serve echo --model reactors --threads 4 --max-conns 20000");
   cmd->callback([args, max_datagram] {
     args->max_datagram_given = max_datagram->count() > 0;

@@ -149,6 +149,11 @@ Result<TlsServerContext> TlsFlags::server_context(std::string& usage) const {
   return ctx;
 }
 
+std::string generated_certificate_note(const TlsServerContext& context) {
+  return "TLS: a throwaway certificate for localhost, 127.0.0.1 and ::1; SHA-256 fingerprint " +
+         context.fingerprint();
+}
+
 std::string TlsFlags::peer_name(std::string_view host) const {
   return servername.empty() ? std::string(host) : servername;
 }

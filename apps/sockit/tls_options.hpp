@@ -44,6 +44,10 @@ struct TlsFlags {
   std::string verification(std::string_view name) const;
 };
 
+/// The stderr line (without "sockit: ") announcing a generated certificate and its SHA-256
+/// fingerprint, for a client to pin; the same for every command that serves TLS.
+std::string generated_certificate_note(const TlsServerContext& context);
+
 /// The likely cause and fix of a TLS failure, in the tool's words ("... use --cacert FILE for a
 /// private CA, or -k to skip verification"), or "" when there is none to add. `server`: the
 /// failure happened in `listen --ssl` (the peer is a client).

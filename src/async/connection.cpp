@@ -158,6 +158,7 @@ void Connection::on_read_eof() {
 }
 
 Connection::Got Connection::handle_read() {
+  if (filter_ != nullptr) return read_filtered();
   if (streaming_ && pipe_ != nullptr && splice_echo()) return Got::bytes;
   const bool was_partial = partial_;
   Scratch& scratch = t_scratch;
@@ -237,6 +238,10 @@ std::size_t Connection::write_now(std::string_view a, std::string_view b) {
 void Connection::send(std::string_view a, std::string_view b) {
   assert(loop_.in_loop_thread());
   if (closing_ || closed() || write_shut_) return;
+  if (filter_ != nullptr) {
+    send_filtered(a, b);
+    return;
+  }
   std::size_t written = 0;
   if (output_.empty()) {
     written = write_now(a, b);  // the common case: the kernel takes it all, nothing is copied
@@ -333,6 +338,7 @@ void Connection::close(std::error_code why, Clock::duration linger) {
   partial_ = false;
   partial_since_ = loop_.now() + linger;  // from now on: when lingering ends
   paused_ = false;
+  if (filter_ != nullptr) filter_->close(output_);  // after what was queued, before the FIN
   after_output_change();
 }
 
@@ -364,6 +370,12 @@ std::error_code Connection::check_deadlines(Clock::time_point now) {
   if (closing_) {
     if (now >= partial_since_) finish(close_reason_);
     return {};
+  }
+  if (filter_ != nullptr) {
+    if (const auto why = filter_->expired(now)) {  // a handshake that never finished
+      finish(why);
+      return {};
+    }
   }
   release_idle_buffers();
   const auto partial = options_.partial_timeout;

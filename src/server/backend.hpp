@@ -23,6 +23,12 @@ struct ServeContext {
 
   /// The codec of a new connection: ServerOptions::codec, else the service's. Thread-safe.
   CodecPtr new_codec() const;
+  std::atomic<std::uint64_t> tls_failures{0};
+
+  /// A TLS connection closed with `why` (`ready`: its handshake had finished): counts and
+  /// reports it (ServerOptions::on_tls_failure) when it is a TLS failure rather than an end
+  /// the server chose. Thread-safe.
+  void filter_closed(const std::string& remote, std::error_code why, bool ready);
 };
 
 class Backend {

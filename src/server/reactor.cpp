@@ -4,6 +4,8 @@
 #include <mutex>
 #include <vector>
 
+#include "sockit/tls/connection_filter.hpp"
+
 namespace sockit {
 namespace {
 
@@ -186,7 +188,9 @@ void LoopConn::finalize() {
   reactor_.ctx.live.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void LoopConn::on_close(Connection&, std::error_code) {
+void LoopConn::on_close(Connection&, std::error_code why) {
+  if (const ConnectionFilter* tls = conn_.filter(); tls != nullptr)
+    reactor_.ctx.filter_closed(remote_, why, tls->ready());
   finalize();
   reactor_.remove(id_);  // last: drops the table's reference and may destroy *this
 }
@@ -198,7 +202,9 @@ void LoopConn::on_close(Connection&, std::error_code) {
 void Reactor::start_sweep() {
   const auto& o = ctx.options.connection;
   Clock::duration period = kMaxSweep;
-  for (auto t : {o.idle_timeout, o.partial_timeout}) {
+  const auto handshake =
+      ctx.options.tls ? ctx.options.tls_handshake_timeout : Clock::duration::zero();
+  for (auto t : {o.idle_timeout, o.partial_timeout, handshake}) {
     if (t.count() > 0) period = std::min(period, t / 4);
   }
   period = std::max(period, kMinSweep);
@@ -208,7 +214,7 @@ void Reactor::start_sweep() {
 // Opened before the loop's thread runs, so that worker loops still open no descriptors while
 // serving (Backend::only_acceptor_opens_fds).
 void Reactor::enable_kernel_echo() {
-  if (!ctx.service->pure_echo() || !splice_is_safe()) return;
+  if (ctx.options.tls || !ctx.service->pure_echo() || !splice_is_safe()) return;
   // The codec decides: only a transparent one (raw) lets the kernel stand in for the session.
   if (auto probe = ctx.new_codec(); !probe || !probe->transparent()) return;
   if (auto p = SplicePipe::open(kSplicePipeBytes)) pipe.emplace(std::move(*p));
@@ -218,8 +224,19 @@ void Reactor::adopt(UniqueFd fd, std::string remote) {
   const std::uint64_t id = ctx.next_id.fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_shared<LoopConn>(*this, std::move(fd), id, std::move(remote));
   conns.emplace(id, conn);
-  if (pipe && conn->codec() != nullptr && conn->codec()->transparent())
+  if (ctx.options.tls) {
+    // TLS: the session filters the bytes, so the kernel cannot echo them (no splice).
+    const TlsFilterOptions o{.handshake_timeout = ctx.options.tls_handshake_timeout,
+                             .max_held = ctx.options.connection.output_limit};
+    auto filter = tls_server_filter(*ctx.options.tls, o, loop.now());
+    if (!filter) {
+      conn->connection().abort(filter.error());
+      return;
+    }
+    conn->connection().set_filter(std::move(*filter));
+  } else if (pipe && conn->codec() != nullptr && conn->codec()->transparent()) {
     conn->connection().echo_through(&*pipe);
+  }
   if (auto st = conn->open(); !st) {
     conn->connection().abort(st.error());
     return;

@@ -65,6 +65,15 @@ CodecPtr ServeContext::new_codec() const {
   return make_codec(Framing::raw, options.max_message);
 }
 
+// Before the handshake every failure is the client's (or the network's): it never got served.
+// After it, only TLS's own errors count: a reset or an idle timeout is no TLS failure.
+void ServeContext::filter_closed(const std::string& remote, std::error_code why, bool ready) {
+  if (!why || why == Errc::cancelled) return;  // an orderly end, or the server stopping
+  if (ready && why.category() != tls_category()) return;
+  tls_failures.fetch_add(1, std::memory_order_relaxed);
+  if (options.on_tls_failure) options.on_tls_failure(remote, why, !ready);
+}
+
 std::string_view model_name(Model m) noexcept {
   switch (m) {
     case Model::thread:
@@ -152,7 +161,10 @@ Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandl
   rules.max_connections = options_.max_connections;
   rules.allow = options_.allow;
   rules.deny = options_.deny;
-  rules.refusal = std::string(error_line(make_error_code(Errc::server_full)));
+  // A TLS client cannot read a plaintext line, and a handshake only to refuse would spend the
+  // CPU the cap protects: it is closed without a word.
+  rules.refusal =
+      options_.tls ? std::string() : std::string(error_line(make_error_code(Errc::server_full)));
   rules.pause = kAcceptPause;
   // The spare-descriptor trick is race-free only when no serving thread opens descriptors.
   rules.reserve = backend_->only_acceptor_opens_fds();
@@ -193,6 +205,8 @@ Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listene
   // on: not done yet (docs/architecture.md).
   if (options.model == Model::thread || options.model == Model::pool)
     return fail(std::make_error_code(std::errc::not_supported));
+  // A handler takes an AsyncStream; TLS for it is AsyncTlsStream (tls_accept) in the handler.
+  if (options.tls) return fail(std::make_error_code(std::errc::not_supported));
   return make(base, std::move(listener), nullptr, std::move(handler), std::move(options));
 }
 
@@ -204,7 +218,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                StreamHandler handler, ServerOptions options) {
   if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
-  if (options.model == Model::thread || options.model == Model::pool)
+  if (options.model == Model::thread || options.model == Model::pool || options.tls)
     return fail(std::make_error_code(std::errc::not_supported));
   return bind_and_make(base, at, nullptr, std::move(handler), std::move(options));
 }
@@ -293,6 +307,7 @@ ServerStats Server::stats() const {
   s.connections = ctx_->live.load(std::memory_order_relaxed);
   s.accepted = acceptor_->admitted();
   s.refused = acceptor_->refused() + ctx_->refused.load(std::memory_order_relaxed);
+  s.tls_failures = ctx_->tls_failures.load(std::memory_order_relaxed);
   backend_->add_stats(s);
   return s;
 }

@@ -151,7 +151,9 @@ void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
   if (!loop) {  // out of descriptors: say so, count it, free the connection's place under the cap
     ctx_.refused.fetch_add(1, std::memory_order_relaxed);
-    refuse_connection(p.fd.get(), error_line(make_error_code(Errc::server_full)), kRefusalLinger);
+    const std::string_view line =  // TLS: no plaintext line (see Server's refusal)
+        ctx_.options.tls ? std::string_view() : error_line(make_error_code(Errc::server_full));
+    refuse_connection(p.fd.get(), line, kRefusalLinger);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }

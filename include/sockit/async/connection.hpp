@@ -43,6 +43,15 @@
 // back from the pipe into the output buffer, and from then on the ordinary path (backpressure,
 // output limit, half-close flush) handles it until the output has drained.
 //
+// Transport filter (set_filter, e.g. TLS): wire bytes read from the socket go through the
+// filter and only the plain bytes it yields reach on_data; what the owner sends is turned into
+// wire bytes by the filter and queued as usual, so output_ holds wire bytes and backpressure,
+// the output limit, deadlines and drain apply to them. close() sends the filter's end (TLS
+// close_notify) after the queued output and before the FIN; the peer's clean end (its
+// close_notify) is on_eof, and a socket EOF without it fails the connection with the filter's
+// error. A filter error ends the connection at once (a last alert is sent if the kernel takes
+// it). Kernel echo is off for filtered connections. The plain path pays one null check.
+//
 // Thread-safety: loop thread only, every member (asserted).
 #pragma once
 
@@ -53,6 +62,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "sockit/async/connection_filter.hpp"
 #include "sockit/async/loop.hpp"
 #include "sockit/core/buffer.hpp"
 #include "sockit/core/deadline.hpp"
@@ -145,6 +155,14 @@ class Connection final : public EventLoop::Handler {
   /// Loop thread only.
   void echo_through(const SplicePipe* pipe) noexcept { pipe_ = pipe; }
 
+  /// Puts `filter` between the socket and the owner (see the header comment). Before start()
+  /// only. Loop thread only.
+  void set_filter(std::unique_ptr<ConnectionFilter> filter) noexcept {
+    filter_ = std::move(filter);
+  }
+  /// The transport filter, or null for a plain connection.
+  const ConnectionFilter* filter() const noexcept { return filter_.get(); }
+
   /// Queues `a` then `b` (one writev when nothing is queued). Ignored once closing. May start
   /// a close with Errc::output_limit. Loop thread only.
   void send(std::string_view a, std::string_view b = {});
@@ -208,6 +226,11 @@ class Connection final : public EventLoop::Handler {
   std::size_t write_now(std::string_view a, std::string_view b);
   void release_idle_buffers();
   std::size_t kernel_unacked() const noexcept;
+  // The filtered path (src/async/connection_filtered.cpp).
+  Got read_filtered();
+  void send_filtered(std::string_view a, std::string_view b);
+  void flush_filtered();
+  void fail_filtered(std::error_code why);
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -238,6 +261,7 @@ class Connection final : public EventLoop::Handler {
   Clock::time_point partial_since_;
   Clock::time_point drain_until_;  // draining: when the owner cuts the connection
   std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
+  std::unique_ptr<ConnectionFilter> filter_;  // transport filter (TLS); null: plain
 };
 
 }  // namespace sockit

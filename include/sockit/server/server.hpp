@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/sys/fd.hpp"
+#include "sockit/tls/context.hpp"
 
 namespace sockit {
 
@@ -62,6 +64,21 @@ struct ServerOptions {
   int send_buffer = 0;
   std::vector<IpNetwork> allow;  ///< if not empty, only these peers (deny still wins)
   std::vector<IpNetwork> deny;   ///< never these peers
+  /// Serve TLS on every connection with this context (null: plain). Every model; the TLS
+  /// session is a transport filter inside the connection (ConnectionFilter), so services and
+  /// codecs do not know it is there. Kernel echo is off for TLS connections. Coroutine
+  /// handlers (Server::create with a StreamHandler) are refused with not_supported.
+  std::shared_ptr<const TlsServerContext> tls;
+  /// A TLS client that has not finished its handshake this long after it was accepted is
+  /// closed (Errc::deadline_passed). Zero: no limit.
+  Clock::duration tls_handshake_timeout = std::chrono::seconds(10);
+  /// Told about each TLS connection that failed: a handshake that failed or timed out
+  /// (`in_handshake`), or a TLS error afterwards (a corrupt record, an alert, a stream cut
+  /// without close_notify). Not told about connections the server itself ends (drain, idle,
+  /// limits). `remote` is "ADDRESS:PORT" (or "unix"). Called on serving threads, at most once
+  /// per connection: must be thread-safe. ServerStats::tls_failures counts the same events.
+  std::function<void(const std::string& remote, std::error_code why, bool in_handshake)>
+      on_tls_failure;
 };
 
 struct ServerStats {
@@ -71,8 +88,9 @@ struct ServerStats {
   std::uint64_t threads = 0;      ///< threads serving connections now (thread/pool models)
   std::uint64_t waiting = 0;      ///< pool: admitted connections queued for a free worker
   std::uint64_t messages = 0;
-  std::uint64_t bytes_in = 0;
-  std::uint64_t bytes_out = 0;
+  std::uint64_t bytes_in = 0;      ///< read from sockets (TLS: ciphertext, as on the wire)
+  std::uint64_t bytes_out = 0;     ///< written to sockets (TLS: ciphertext)
+  std::uint64_t tls_failures = 0;  ///< TLS connections that failed (see on_tls_failure)
 };
 
 /// What a drain ended with: connections still open at the deadline were cut (reset, so that

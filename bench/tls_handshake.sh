@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Full TLS handshakes per second and server CPU per handshake (issue 11): `sockit serve echo
+# --ssl` vs `openssl s_server` vs nginx (one process, http with ssl, `return 200`), all with the
+# same certificate, driven by the same client: `openssl s_time -new` (a full handshake per
+# connection, no resumption). The server is pinned to CPU 0 and s_time to CPU 1; server CPU
+# comes from /proc/PID/stat (utime + stime) before and after each run.
+#
+#   bench/tls_handshake.sh [SECONDS]        (default 5)
+#   KEY=rsa bench/tls_handshake.sh          RSA-2048 instead of EC P-256
+#   SOCKIT=build/release/bin/sockit         the binary measured (default: the release build)
+#
+# Prints one line per server: handshakes, handshakes/s, server CPU us per handshake. All three
+# negotiate TLS 1.3 (TLS_AES_256_GCM_SHA384, X25519) with s_time's defaults.
+set -euo pipefail
+
+secs=${1:-5}
+sockit=${SOCKIT:-build/release/bin/sockit}
+key_type=${KEY:-ec}
+hz=$(getconf CLK_TCK)
+dir=$(mktemp -d /tmp/sockit-tls-bench.XXXXXX)
+server_pid=""
+
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+[[ -x "$sockit" ]] || { echo "no sockit binary at $sockit (cmake --build --preset release)" >&2; exit 1; }
+
+if [[ "$key_type" == rsa ]]; then newkey=(-newkey rsa:2048); else
+  newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); fi
+openssl req -x509 "${newkey[@]}" -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # up to 5 s for something to accept on 127.0.0.1:$1
+  for _ in $(seq 50); do
+    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# measure NAME PORT: s_time against the server whose pid is $server_pid.
+measure() {
+  local name=$1 port=$2 t0 t1 w0 w1 out n real
+  t0=$(cpu_ticks "$server_pid")
+  w0=$(date +%s.%N)
+  out=$(taskset -c 1 openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" 2>&1 || true)
+  w1=$(date +%s.%N)
+  t1=$(cpu_ticks "$server_pid")
+  # s_time prints real seconds as a whole number: the wall time is measured here instead.
+  n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' <<<"$out" | head -1)
+  real=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.2f", b - a }')
+  if [[ -z "$n" || "$n" == 0 ]]; then
+    echo "$name: s_time failed: $out" >&2
+    return 0
+  fi
+  awk -v name="$name" -v n="$n" -v real="$real" -v ticks=$((t1 - t0)) -v hz="$hz" 'BEGIN {
+    printf "%-16s %7d handshakes in %s s: %8.0f /s, server CPU %6.1f us per handshake\n",
+      name, n, real, n / real, ticks / hz * 1e6 / n }'
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+echo "key: $key_type; $secs s each; server on CPU 0, openssl s_time -new on CPU 1; $(nproc) CPUs"
+
+port=$(free_port)
+taskset -c 0 "$sockit" serve echo 127.0.0.1 "$port" --model loop --ssl \
+  --ssl-cert "$dir/cert.pem" --ssl-key "$dir/key.pem" 2>"$dir/sockit.log" &
+server_pid=$!
+wait_port "$port"
+measure "sockit serve" "$port"
+stop_server
+
+port=$(free_port)
+# -www: s_server answers on its own and never reads stdin (which it would end at EOF).
+taskset -c 0 openssl s_server -accept "127.0.0.1:$port" -cert "$dir/cert.pem" \
+  -key "$dir/key.pem" -quiet -www </dev/null >"$dir/s_server.log" 2>&1 &
+server_pid=$!
+wait_port "$port"
+measure "openssl s_server" "$port"
+stop_server
+
+port=$(free_port)
+cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
+  uwsgi_temp_path $dir; scgi_temp_path $dir;
+  server {
+    listen 127.0.0.1:$port ssl;
+    ssl_certificate $dir/cert.pem;
+    ssl_certificate_key $dir/key.pem;
+    # nginx 1.22's default is TLSv1 to TLSv1.2: without this it would be measured on TLS 1.2
+    # against the others' TLS 1.3.
+    ssl_protocols TLSv1.2 TLSv1.3;
+    return 200 "x";
+  }
+}
+EOF
+taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/nginx.err" &
+server_pid=$!
+wait_port "$port"
+measure "nginx" "$port"
+stop_server
