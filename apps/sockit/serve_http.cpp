@@ -51,8 +51,6 @@ std::unique_ptr<Service> build_http(const HttpFlags& f, ServerOptions& options,
   o.show_hidden = f.show_hidden;
   o.max_requests = f.max_requests;
   o.limits.max_body = f.max_body;
-  // A file body is held in memory while it is sent: keep it under the slow-reader limit.
-  o.max_file_bytes = options.connection.output_limit / 2;
   o.log_format = f.quiet  ? HttpLogFormat::none
                  : f.json ? HttpLogFormat::json
                           : HttpLogFormat::common;

@@ -2,6 +2,7 @@
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <cassert>
 #include <cerrno>
+#include <deque>
 
 #include "sockit/sys/socket.hpp"
 
@@ -36,6 +38,20 @@ iovec iov_of(std::string_view s) {
 }
 
 }  // namespace
+
+// Files queued by send_file(), each behind `lead` bytes of output_ (counted from the end of
+// the file before it, or from the front of output_ for the first).
+struct Connection::FileQueue {
+  struct File {
+    UniqueFd fd;
+    std::uint64_t offset = 0;
+    std::uint64_t remaining = 0;
+    std::size_t lead = 0;
+  };
+  std::deque<File> files;
+  std::size_t tail = 0;     // output_ bytes queued after the last file
+  std::uint64_t bytes = 0;  // file bytes not sent yet
+};
 
 Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
                        const ConnectionOptions& options, TrafficCounters& counters)
@@ -94,10 +110,10 @@ void Connection::drain(Clock::time_point until) {
 void Connection::drain_step() {
   constexpr int kReadsPerStep = 16;
   for (int i = 0; i < kReadsPerStep; ++i) {
-    if (!draining_ || closing_ || closed() || partial_ || !output_.empty()) return;
+    if (!draining_ || closing_ || closed() || partial_ || !output_idle()) return;
     const Got got = read_eof_ ? Got::nothing : handle_read();
     if (got == Got::end) return;  // EOF went to the owner (which closes) or the read failed
-    if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_.empty()) {
+    if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_idle()) {
       // A read that finds nothing right after one that found bytes proves little: the peer's
       // next bytes may still be on their way (our read opened its window; on loopback they
       // follow a softirq later). So the input must have been quiet for a moment too;
@@ -116,7 +132,7 @@ void Connection::poll_drained() {
   if (!draining_ || closed()) return;
   if (!closing_) {
     drain_step();  // waiting out kDrainQuietGrace, or for the output to flush
-  } else if (write_shut_ && output_.empty() && kernel_unacked() == 0) {
+  } else if (write_shut_ && output_idle() && kernel_unacked() == 0) {
     finish(close_reason_);
   }
 }
@@ -130,7 +146,7 @@ std::size_t Connection::kernel_unacked() const noexcept {
 }
 
 std::size_t Connection::unsent_bytes() const noexcept {
-  std::size_t n = output_.readable_bytes();
+  std::size_t n = output_.readable_bytes() + (files_ ? static_cast<std::size_t>(files_->bytes) : 0);
   if (closed()) return n;
   int domain = 0;
   socklen_t len = sizeof domain;
@@ -150,7 +166,7 @@ void Connection::on_read_eof() {
   read_eof_ = true;
   update_interest();
   if (closing_) {
-    if (output_.empty()) finish(close_reason_);
+    if (output_idle()) finish(close_reason_);
   } else {
     events_.on_eof(*this);
   }
@@ -237,23 +253,82 @@ void Connection::send(std::string_view a, std::string_view b) {
   assert(loop_.in_loop_thread());
   if (closing_ || closed() || write_shut_) return;
   std::size_t written = 0;
-  if (output_.empty()) {
+  if (output_idle()) {
     written = write_now(a, b);  // the common case: the kernel takes it all, nothing is copied
     if (closed()) return;
     if (written == a.size() + b.size()) return;
   }
+  const std::size_t before = output_.readable_bytes();
   if (written < a.size()) {
     output_.append(a.substr(written));
     output_.append(b);
   } else {
     output_.append(b.substr(written - a.size()));
   }
+  if (files_) files_->tail += output_.readable_bytes() - before;
   after_output_change();
 }
 
+void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) {
+  assert(loop_.in_loop_thread());
+  if (closing_ || closed() || write_shut_ || length == 0) return;
+  if (!files_) files_ = std::make_unique<FileQueue>();
+  const std::size_t lead = files_->files.empty() ? output_.readable_bytes() : files_->tail;
+  files_->files.push_back({std::move(file), offset, length, lead});
+  files_->tail = 0;
+  files_->bytes += length;
+  handle_write();
+}
+
+// Writes queued output and files in order until all files are sent (true) or the kernel
+// would block or the connection failed (false).
+bool Connection::write_files() {
+  while (files_) {
+    auto& f = files_->files.front();
+    ssize_t n = 0;
+    if (f.lead > 0) {
+      const auto data = output_.view().substr(0, f.lead);
+      do {
+        n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      } while (n < 0 && errno == EINTR);
+    } else {
+      auto at = static_cast<off_t>(f.offset);
+      constexpr std::uint64_t kMaxChunk = std::uint64_t{1} << 30;
+      do {
+        n = ::sendfile(fd_.get(), f.fd.get(), &at, std::min(f.remaining, kMaxChunk));
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) errno = EIO;  // the file is shorter than promised: the reply cannot be whole
+    }
+    if (n <= 0) {
+      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) abort(sys_error());
+      return false;
+    }
+    const auto sent = static_cast<std::size_t>(n);
+    counters_.add_out(sent);
+    active_ = true;
+    if (f.lead > 0) {
+      output_.consume(sent);
+      f.lead -= sent;
+      continue;
+    }
+    f.offset += sent;
+    f.remaining -= sent;
+    files_->bytes -= sent;
+    if (f.remaining == 0) {
+      files_->files.pop_front();
+      if (files_->files.empty()) files_.reset();
+    }
+  }
+  return true;
+}
+
 void Connection::handle_write() {
+  if (files_ && !write_files()) {
+    if (!closed()) after_output_change();
+    return;
+  }
   if (output_.empty()) {
-    update_interest();
+    after_output_change();  // files may just have finished: a closing connection shuts down
     return;
   }
   const auto data = output_.view();
@@ -286,12 +361,15 @@ void Connection::after_output_change() {
   }
   // Hysteresis: resume only once half the high-water mark has drained, so a connection near
   // the mark does not flip its epoll interest on every write.
-  if (queued > options_.high_water) {
+  const std::size_t pending = queued + (files_ ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                     files_->bytes, options_.output_limit))
+                                               : 0);
+  if (pending > options_.high_water) {
     paused_ = true;
-  } else if (queued <= options_.high_water / 2) {
+  } else if (pending <= options_.high_water / 2) {
     paused_ = false;
   }
-  if (closing_ && queued == 0) {
+  if (closing_ && output_idle()) {
     if (!write_shut_) {
       write_shut_ = true;
       (void)shutdown(fd_.get(), ShutdownHow::write);
@@ -308,7 +386,7 @@ void Connection::update_interest() {
   if (!watching_ || closed()) return;
   std::uint32_t want = 0;
   if (!read_eof_ && !paused_) want |= kPollRead;
-  if (!output_.empty() && !write_shut_) want |= kPollWrite;
+  if (!output_idle() && !write_shut_) want |= kPollWrite;
   if (want == interest_) return;
   interest_ = want;
   if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
@@ -338,6 +416,7 @@ void Connection::finish(std::error_code why) {
   if (watching_) (void)loop_.unwatch(fd_.get());
   watching_ = false;
   fd_.reset();
+  files_.reset();
   output_.consume_all();
   input_.consume_all();
   // Reported from a posted task so that the owner never sees on_close (and never destroys the

@@ -40,6 +40,9 @@ class LoopConn final : public Connection::Events,
   /// Sends one message in the codec's wire form (a message it cannot frame closes the
   /// connection with the codec's error).
   void send(std::string_view message) override;
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) override {
+    conn_.send_file(std::move(file), offset, length);
+  }
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }
   std::uint64_t id() const override { return id_; }

@@ -113,6 +113,9 @@ class HttpSession final : public Session {
   bool http10_ = false;
   int status_ = 0;
   std::uint64_t sent_ = 0;  // body bytes of the last answer, for the log
+  // A body to send with sendfile once the heads before it are handed to the peer.
+  UniqueFd file_;
+  std::uint64_t file_at_ = 0, file_length_ = 0;
 };
 
 void HttpSession::on_message(std::string_view message, Peer& peer) {
@@ -136,8 +139,13 @@ void HttpSession::on_message(std::string_view message, Peer& peer) {
       log(peer, r.head.method, r.head.target, r.head.version);
     }
   }
+  if (file_) {
+    if (!out_.empty()) peer.send(out_);
+    out_.clear();
+    peer.send_file(std::move(file_), file_at_, file_length_);
+  }
   if (!keep_ || kind != kMore) {
-    peer.send(out_);
+    if (!out_.empty()) peer.send(out_);
     out_.clear();
     if (!keep_) peer.close();
   }
@@ -221,11 +229,16 @@ void HttpSession::serve_file(const HttpRequest& req, Opened& file, std::string_v
              std::to_string(size);
     headers_.push_back({"Content-Range", range_});
   }
-  if (count > o_.max_file_bytes && !head) return error(500, head);
   const std::size_t at = out_.size();
   answer(status, content_type(name), "", true, count);
   sent_ = head ? 0 : count;
   if (head) return;
+  if (count > o_.inline_file_bytes) {
+    file_ = std::move(file.fd);
+    file_at_ = first;
+    file_length_ = count;
+    return;
+  }
   const std::size_t body_at = out_.size();
   out_.resize(body_at + count);
   std::uint64_t done = 0;

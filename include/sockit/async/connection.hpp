@@ -144,6 +144,13 @@ class Connection final : public EventLoop::Handler {
   /// Queues `a` then `b` (one writev when nothing is queued). Ignored once closing. May start
   /// a close with Errc::output_limit. Loop thread only.
   void send(std::string_view a, std::string_view b = {});
+  /// Queues `length` bytes of `file` from `offset`, in order behind what was sent before and
+  /// ahead of what is sent after, written with sendfile(2) when its turn comes (the bytes never
+  /// enter user space; the file is closed once sent or when the connection ends). File bytes
+  /// count toward high_water (reading pauses while much is queued) but not toward
+  /// output_limit (no memory holds them). A file that ends early aborts the connection (the
+  /// peer was promised those bytes). Ignored once closing. Loop thread only.
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length);
   /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
   /// Loop thread only.
   void close(std::error_code why = {}) { close(why, options_.linger); }
@@ -180,7 +187,7 @@ class Connection final : public EventLoop::Handler {
   bool closed() const noexcept { return !fd_.valid(); }
   bool peer_eof() const noexcept { return read_eof_; }
   /// Nothing partial in, nothing queued out: a point where a draining server may close.
-  bool quiet() const noexcept { return input_.empty() && output_.empty(); }
+  bool quiet() const noexcept { return input_.empty() && output_idle(); }
   std::size_t output_bytes() const noexcept { return output_.readable_bytes(); }
   EventLoop& loop() const noexcept { return loop_; }
 
@@ -199,6 +206,9 @@ class Connection final : public EventLoop::Handler {
   std::size_t write_now(std::string_view a, std::string_view b);
   void release_idle_buffers();
   std::size_t kernel_unacked() const noexcept;
+  bool write_files();
+  bool output_idle() const noexcept { return output_.empty() && !files_; }
+  struct FileQueue;
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -226,8 +236,9 @@ class Connection final : public EventLoop::Handler {
   // While open: since when the current message is incomplete. Once closing (no partial
   // message any more): when lingering for the peer's EOF ends.
   Clock::time_point partial_since_;
-  Clock::time_point drain_until_;  // draining: when the owner cuts the connection
-  std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
+  Clock::time_point drain_until_;     // draining: when the owner cuts the connection
+  std::shared_ptr<char> life_;        // expires with the connection; guards the posted on_close
+  std::unique_ptr<FileQueue> files_;  // send_file() queue; null when empty (one pointer idle)
 };
 
 }  // namespace sockit

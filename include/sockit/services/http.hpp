@@ -30,10 +30,10 @@ struct HttpServiceOptions {
   bool show_hidden = false;  ///< serve and list names that start with '.'
   HttpLimits limits;         ///< request-line, header and body limits (max_body: discarded bodies)
   std::size_t max_requests = 1000;  ///< per connection; the last answer says Connection: close
-  /// The largest file body held in memory for one response (bodies are read with pread into
-  /// the response; a bigger file is answered 500 and logged). Keep it under the connection's
-  /// output limit.
-  std::uint64_t max_file_bytes = std::uint64_t{2} << 20;
+  /// Bodies up to this size are read (pread) into the response, which then goes out with the
+  /// other answers of the same read in one write; bigger ones are sent with sendfile(2)
+  /// (Peer::send_file), never read into memory.
+  std::uint64_t inline_file_bytes = 32 * 1024;
   HttpLogFormat log_format = HttpLogFormat::common;
   /// Receives one access-log line per answered request (no newline), from any serving thread,
   /// one call at a time per connection: must be thread-safe.
