@@ -18,6 +18,8 @@ namespace sockit {
 namespace http_service {
 namespace {
 
+constexpr std::size_t kFlushAt = 64 * 1024;
+
 bool known_method(std::string_view m) {
   for (std::string_view k : {"POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
     if (m == k) return true;
@@ -144,7 +146,9 @@ void HttpSession::on_message(std::string_view message, Peer& peer) {
     out_.clear();
     peer.send_file(std::move(file_), file_at_, file_length_);
   }
-  if (!keep_ || kind != kMore) {
+  // At the end of a read's worth, or once a batch is big: a read of tiny requests for inline
+  // files must not build megabytes here (the Connection's output limit then judges the peer).
+  if (!keep_ || kind != kMore || out_.size() >= kFlushAt) {
     if (!out_.empty()) peer.send(out_);
     out_.clear();
     if (!keep_) peer.close();

@@ -159,6 +159,24 @@ TEST_P(ServeHttpSafety, RequestCapAndDiscardedBodies) {
   EXPECT_EQ(two[1].body, "hello\n");
 }
 
+// A client that pipelines requests and never reads is cut at the output limit; another
+// client is served meanwhile and the server's memory stays bounded.
+TEST_P(ServeHttpSafety, SlowReaderIsCutAtTheOutputLimit) {
+  root_.write("30k.bin", std::string(30000, 'z'));
+  start({"--output-limit", "1048576"});
+  Fd hog(tcp_connect(port_));
+  std::string burst;
+  for (int i = 0; i < 400; ++i)
+    burst += "GET /30k.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+  // The server stops reading once it is owed too much: sending may stall, which is fine.
+  (void)send_all(hog.get(), burst, Ms(2000));
+  EXPECT_EQ(fetch(port_, "/a.txt").body, "hello\n");
+  const auto r = read_to_eof(hog.get(), Ms(8000));
+  EXPECT_TRUE(r.eof);  // cut, not served 12 MB
+  EXPECT_LT(r.data.size(), std::size_t{400} * 30000);
+  EXPECT_LT(rss_kib(server_.process->pid()), 30 * 1024);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ServeHttpSafety, ::testing::ValuesIn(kModels),
                          [](const auto& p) { return p.param; });
 
