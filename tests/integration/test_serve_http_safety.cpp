@@ -138,6 +138,22 @@ TEST_P(ServeHttpSafety, SlowlorisIsClosedAtTheHeaderDeadline) {
   EXPECT_LE(waited, 3000);
 }
 
+// An idle keep-alive connection is closed at the keep-alive timeout without a word.
+TEST_P(ServeHttpSafety, IdleKeepAliveClosesSilently) {
+  start({"--keepalive-timeout", "1"});
+  Fd fd(tcp_connect(port_));
+  ASSERT_TRUE(send_all(fd.get(), "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto first = read_until_text(fd.get(), "hello\n", Ms(3000));
+  ASSERT_NE(first.data.find("hello\n"), std::string::npos);
+  const auto start_at = SteadyClock::now();
+  const auto r = read_to_eof(fd.get(), Ms(5000));
+  const auto waited = std::chrono::duration_cast<Ms>(SteadyClock::now() - start_at).count();
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(r.data, "");
+  EXPECT_GE(waited, 700);
+  EXPECT_LE(waited, 3000);
+}
+
 TEST_P(ServeHttpSafety, RequestCapAndDiscardedBodies) {
   start({"--max-requests", "2"});
   const std::string keep = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
