@@ -320,8 +320,19 @@ int run_serve(const ServeArgs& a) {
   if (name != "http" && http_flags_given(a.http))
     return usage_error("--root, --json, --quiet and the other http options are for serve http");
   if (name == "http" && a.udp) return usage_error("-u serves echo or discard only");
+  if (name == "http" && !a.framing.empty())
+    return usage_error("--framing is not for serve http: it speaks HTTP/1.1");
   ServerOptions options;
   if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
+  // Block the loop's signals before any thread exists (the resolver and the access log's writer
+  // start some): a thread that had them unblocked would take SIGUSR1's default action and end the
+  // process.
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signo : {SIGINT, SIGTERM, SIGUSR1})
+    sigaddset(&mask, signo);
+  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
   // The access log is written by its own thread: a stdout nobody reads never stops serving.
   // Declared before the service, so that it outlives every session that logs to it.
   std::unique_ptr<OperatorOutput> access_log;
@@ -355,14 +366,6 @@ int run_serve(const ServeArgs& a) {
                        " is for TCP and Unix stream sockets");
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
-  // Block the loop's signals before any thread exists (the resolver may start some): a thread
-  // that had them unblocked would take SIGUSR1's default action and end the process.
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int signo : {SIGINT, SIGTERM, SIGUSR1})
-    sigaddset(&mask, signo);
-  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
   auto loop = EventLoop::create();
   if (!loop) return report_error(loop.error(), "cannot create the event loop");
   if (!a.unix_path.empty()) {

@@ -4,6 +4,7 @@
 // header deadline against slowloris, the per-connection request cap, discarded bodies, the
 // access log and usage errors.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <regex>
 #include <string>
@@ -154,6 +155,27 @@ TEST_P(ServeHttpSafety, IdleKeepAliveClosesSilently) {
   EXPECT_LE(waited, 3000);
 }
 
+// The server's own machinery applies to http as to any service: SIGUSR1 stats, SIGTERM drain
+// (an idle keep-alive client gets a clean EOF, the server exits 0).
+TEST_P(ServeHttpSafety, StatsAndDrain) {
+  start();
+  Fd fd(tcp_connect(port_));
+  ASSERT_TRUE(send_all(fd.get(), "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_NE(read_until_text(fd.get(), "hello\n", Ms(3000)).data.find("hello\n"), std::string::npos);
+  server_.process->signal(SIGUSR1);
+  EXPECT_TRUE(
+      server_.process->wait_stderr("stats: 1 connections (1 accepted, 0 refused)", Ms(3000)))
+      << server_.process->err();
+  server_.process->signal(SIGTERM);
+  const auto r = read_to_eof(fd.get(), Ms(5000));
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(r.data, "");
+  fd.reset();
+  EXPECT_EQ(server_.process->wait(Ms(5000)), 0);
+  EXPECT_NE(server_.process->err().find("drained: every connection finished"), std::string::npos)
+      << server_.process->err();
+}
+
 TEST_P(ServeHttpSafety, RequestCapAndDiscardedBodies) {
   start({"--max-requests", "2"});
   const std::string keep = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -232,6 +254,9 @@ TEST(ServeHttpUsage, BadRootAndMisplacedFlagsAreUsageErrors) {
   r = run({sockit_bin(), "serve", "http", "0", "--json", "--quiet"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "sockit: --json and --quiet cannot be combined\n");
+  r = run({sockit_bin(), "serve", "http", "0", "--framing", "line"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sockit: --framing is not for serve http: it speaks HTTP/1.1\n");
   r = run({sockit_bin(), "serve", "http", "0", "--header-timeout", "0"});
   EXPECT_EQ(r.exit_code, 2);
 }
