@@ -311,6 +311,10 @@ bool Connection::write_files() {
       f.lead -= sent;
       continue;
     }
+    // A file download in progress is not idleness: the idle deadline restarts while the peer
+    // keeps taking file bytes (like nginx's send_timeout), so a long download outlives a
+    // keep-alive timeout, while a peer that stops reading still expires.
+    last_input_ = loop_.now();
     f.offset += sent;
     f.remaining -= sent;
     files_->bytes -= sent;

@@ -223,6 +223,34 @@ TEST_P(ServeHttp, OneMebibyteFileIsByteExact) {
   std::remove(out.c_str());
 }
 
+// A download that takes longer than the keep-alive timeout (plus the 2 s linger of a close)
+// is not idle while it progresses. The client keeps its receive buffer small (no autotuning)
+// and reads about 4 MB/s, so the server is still sending when the timeout would strike.
+TEST_P(ServeHttp, LongDownloadOutlivesTheKeepAliveTimeout) {
+  server_ = {};
+  server_ = start_http(root_.path(), GetParam(),
+                       {"--keepalive-timeout", "1", "--output-limit", "262144"});
+  ASSERT_NE(server_.port, 0);
+  root_.write("slow.bin", std::string(std::size_t{16} << 20, 's'));
+  const std::string script =
+      "import socket, sys, time\n"
+      "s = socket.socket()\n"
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)\n"
+      "s.connect(('127.0.0.1', int(sys.argv[1])))\n"
+      "s.sendall(b'GET /slow.bin HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n')\n"
+      "n, start = 0, time.time()\n"
+      "while time.time() - start < 20:\n"
+      "    d = s.recv(65536)\n"
+      "    if not d: break\n"
+      "    n += len(d)\n"
+      "    if n >= 16 * 1048576 + 100: break\n"
+      "    time.sleep(0.015)\n"
+      "print(n > 16 * 1048576, round(time.time() - start) >= 3)\n";
+  const auto r = run({"/usr/bin/python3", "-c", script, std::to_string(server_.port)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "True True\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ServeHttp, ::testing::ValuesIn(kModels),
                          [](const auto& p) { return p.param; });
 
