@@ -4,8 +4,8 @@
 // request is handed on; a framing error becomes one kError message and ends decoding, so the
 // session answers it (400, 413, 414, 431, 501, 505) and closes: the bytes after a bad request
 // are never read as another request.
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "http_internal.hpp"
 #include "sockit/services/http.hpp"
@@ -37,26 +37,29 @@ class HttpCodec final : public MessageCodec {
  private:
   // Scans `data` for complete requests; returns the bytes used.
   std::size_t scan(std::string_view data);
-  void add(std::string_view head) {
-    std::string& m = owned_.emplace_back();
-    m.reserve(head.size() + 1);
-    m.push_back(kMore);
-    m.append(head);
+  // Messages are copied into one batch buffer reused across reads: no allocation per request
+  // once warm.
+  void add(char tag, std::string_view bytes) {
+    spans_.push_back({batch_.size(), bytes.size() + 1});
+    batch_.push_back(tag);
+    batch_.append(bytes);
   }
   void add_error(std::error_code e) {
-    add("");
-    owned_.back()[0] = kError;
-    owned_.back() += std::to_string(e.value());
+    add(kError, std::to_string(e.value()));
     stopped_ = true;
   }
 
   HttpRequestParser parser_;
   HttpBodyDecoder body_;
   bool in_body_ = false;
-  bool stopped_ = false;           // after an error or a closing session: input is dropped
-  std::string rest_;               // an incomplete request (head or body) held across reads
-  std::string head_;               // the head of the request whose body is being read
-  std::deque<std::string> owned_;  // this read's messages
+  bool stopped_ = false;  // after an error or a closing session: input is dropped
+  std::string rest_;      // an incomplete request (head or body) held across reads
+  std::string head_;      // the head of the request whose body is being read
+  struct Span {
+    std::size_t at = 0, size = 0;
+  };
+  std::string batch_;  // this read's messages, back to back
+  std::vector<Span> spans_;
 };
 
 std::size_t HttpCodec::scan(std::string_view data) {
@@ -69,7 +72,7 @@ std::size_t HttpCodec::scan(std::string_view data) {
         add_error(step.error);
       } else if (step.status == HttpBodyStatus::done) {
         in_body_ = false;
-        add(head_);
+        add(kMore, head_);
       } else if (step.status == HttpBodyStatus::need_more) {
         break;
       }
@@ -86,7 +89,7 @@ std::size_t HttpCodec::scan(std::string_view data) {
     pos += r.consumed;
     if (r.head.body.kind == HttpBodyKind::none ||
         (r.head.body.kind == HttpBodyKind::length && r.head.body.length == 0)) {
-      add(head);
+      add(kMore, head);
       continue;
     }
     head_.assign(head);
@@ -103,7 +106,8 @@ Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
     rest_.append(bytes);
     data = rest_;
   }
-  owned_.clear();
+  batch_.clear();
+  spans_.clear();
   const std::size_t used = scan(data);
   if (stopped_) {
     rest_.clear();
@@ -112,9 +116,9 @@ Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
   } else {
     rest_.assign(data.substr(used));
   }
-  if (!owned_.empty() && owned_.back()[0] == kMore) owned_.back()[0] = kLast;
-  for (const std::string& m : owned_) {
-    if (!sink.on_message(m)) {
+  if (!spans_.empty() && batch_[spans_.back().at] == kMore) batch_[spans_.back().at] = kLast;
+  for (const Span& m : spans_) {
+    if (!sink.on_message(std::string_view(batch_).substr(m.at, m.size))) {
       stopped_ = true;
       rest_.clear();
       break;
