@@ -2,7 +2,8 @@
 # bench/http.sh: `sockit serve http` side by side with nginx (Debian, one worker, no master,
 # access log off, sendfile on) and `python3 -m http.server`, on the same files. Each server is
 # pinned to one core (SERVER_CPU) and wrk to the other (LOAD_CPU). Workloads: /plaintext and a
-# 1 KiB file at CONNS connections, DURATION seconds per run, ROUNDS interleaved rounds (every
+# 1 KiB file at CONNS connections, and /plaintext pipelined 16 deep (sockit and nginx only:
+# python's server answers pipelined requests one by one and stalls wrk), DURATION seconds per run, ROUNDS interleaved rounds (every
 # server and workload once per round, so that a noisy neighbour hits all alike). Reports
 # requests/s and server CPU per request (utime+stime deltas of the server process from
 # /proc/PID/stat over the run, divided by the requests wrk completed).
@@ -48,6 +49,15 @@ head -c 1024 /dev/urandom >"$root/1k.bin"
 # python has no routes: it serves /plaintext as this file (sockit's route and nginx's `return`
 # answer the same 13 bytes without touching a file).
 printf 'Hello, World!' >"$root/plaintext"
+# wrk sends 16 requests in one write and counts 16 answers.
+cat >"$tmp/p16.lua" <<'LUA'
+init = function(args)
+  local r = {}
+  for i = 1, 16 do r[i] = wrk.format(nil, "/plaintext") end
+  req = table.concat(r)
+end
+request = function() return req end
+LUA
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -119,10 +129,13 @@ results=$tmp/results.txt
 : >"$results"
 for round in $(seq "$ROUNDS"); do
   for s in sockit nginx python; do
-    for w in plaintext 1k.bin; do
+    for w in plaintext 1k.bin p16; do
+      [[ $s == python && $w == p16 ]] && continue
+      script=() path=$w
+      if [[ $w == p16 ]]; then script=(-s "$tmp/p16.lua"); path=plaintext; fi
       before=$(cpu_ticks "${PID[$s]}")
-      out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" \
-        "http://127.0.0.1:${PORT[$s]}/$w" 2>&1)
+      out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "${script[@]}" \
+        "http://127.0.0.1:${PORT[$s]}/$path" 2>&1)
       after=$(cpu_ticks "${PID[$s]}")
       reqs=$(awk '/requests in/ {print $1}' <<<"$out")
       rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -139,8 +152,9 @@ done
 echo
 echo "median of $ROUNDS rounds ($CONNS connections, ${DURATION}s each, server on CPU $SERVER_CPU," \
   "wrk -t1 on CPU $LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)):"
-for w in plaintext 1k.bin; do
+for w in plaintext 1k.bin p16; do
   for s in sockit nginx python; do
+    [[ $s == python && $w == p16 ]] && continue
     awk -v s="$s" -v w="$w" '$1 == s && $2 == w {print $4, $5}' "$results" | sort -n |
       awk -v s="$s" -v w="$w" '{r[NR] = $1; c[NR] = $2}
         END { m = int((NR + 1) / 2); printf "  %-9s %-6s %10s req/s  %8s us CPU/req\n", w, s, r[m], c[m] }'
