@@ -205,15 +205,16 @@ TEST_P(ServeHttpSafety, SlowReaderIsCutAtTheOutputLimit) {
   const long base_kib = rss_kib(server_.process->pid());
   Fd hog(tcp_connect(port_));
   std::string burst;
-  for (int i = 0; i < 400; ++i)
+  for (int i = 0; i < 1000; ++i)
     burst += "GET /30k.bin HTTP/1.1\r\nHost: t\r\n\r\n";
   // The server stops reading once it is owed too much: sending may stall, which is fine.
   (void)send_all(hog.get(), burst, Ms(2000));
   EXPECT_EQ(fetch(port_, "/a.txt").body, "hello\n");
   const auto r = read_to_eof(hog.get(), Ms(8000));
-  EXPECT_TRUE(r.eof);  // cut, not served 12 MB
-  EXPECT_LT(r.data.size(), std::size_t{400} * 30000);
-  EXPECT_LT(rss_kib(server_.process->pid()) - base_kib, 12 * 1024);  // not the 12 MB owed
+  EXPECT_TRUE(r.eof);  // cut, not served 30 MB
+  EXPECT_LT(r.data.size(), std::size_t{1000} * 30000);
+  // Not the 30 MB owed (the bound leaves room for a sanitizer's per-thread memory).
+  EXPECT_LT(rss_kib(server_.process->pid()) - base_kib, 20 * 1024);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ServeHttpSafety, ::testing::ValuesIn(kModels),
