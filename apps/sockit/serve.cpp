@@ -19,6 +19,7 @@
 #include "operator_output.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "serve_http.hpp"
 #include "serve_tls.hpp"
 #include "sockit/net/resolver.hpp"
 #include "sockit/server/server.hpp"
@@ -52,6 +53,7 @@ struct ServeArgs {
   bool max_datagram_given = false;
   std::vector<std::string> allow, deny;
   TlsFlags tls;  // --ssl and its companions, spelled as for listen
+  HttpFlags http;
 };
 
 Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& texts,
@@ -101,7 +103,8 @@ std::string build_options(const ServeArgs& a, ServerOptions& o) {
 /// Where to bind, from [HOST] [PORT] after the service name. A bad host or port sets `usage`;
 /// a failed lookup sets `what`.
 Result<Endpoint> bind_endpoint(const ServeArgs& a, std::string* usage, std::string* what) {
-  std::string host = "127.0.0.1", port = "12345";
+  // http: python's http.server port, so that it can stand in for it.
+  std::string host = "127.0.0.1", port = a.positionals[0] == "http" ? "8000" : "12345";
   const auto& p = a.positionals;
   if (p.size() == 3) {
     host = p[1];
@@ -318,9 +321,46 @@ int run_serve(const ServeArgs& a) {
   if (a.positionals.empty() || a.positionals.size() > 3)
     return usage_error("serve needs SERVICE [HOST] [PORT]");
   const std::string& name = a.positionals[0];
-  auto service = make_service(name);
+  if (name != "http" && http_flags_given(a.http))
+    return usage_error("--root, --json, --quiet and the other http options are for serve http");
+  if (name == "http" && a.udp) return usage_error("-u serves echo or discard only");
+  if (name == "http" && !a.framing.empty())
+    return usage_error("--framing is not for serve http: it speaks HTTP/1.1");
+  ServerOptions options;
+  if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
+  // Files over 32 KiB go out with sendfile(2), which would bypass the TLS filter: until the
+  // file path encrypts, HTTPS is refused rather than served half plain.
+  if (name == "http" && a.tls.ssl)
+    return usage_error("--ssl is not available for serve http yet (echo, greet, discard, chat)");
+  if (auto why = configure_serve_tls(a.tls, a.udp, options); !why.empty()) return usage_error(why);
+  // Block the loop's signals before any thread exists (the resolver and the access log's writer
+  // start some): a thread that had them unblocked would take SIGUSR1's default action and end the
+  // process.
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signo : {SIGINT, SIGTERM, SIGUSR1})
+    sigaddset(&mask, signo);
+  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
+  // The access log is written by its own thread: a stdout nobody reads never stops serving.
+  // Declared before the service, so that it outlives every session that logs to it.
+  std::unique_ptr<OperatorOutput> access_log;
+  Result<std::unique_ptr<Service>> service =
+      fail(std::make_error_code(std::errc::invalid_argument));
+  if (name == "http") {
+    access_log = std::make_unique<OperatorOutput>(STDOUT_FILENO);
+    std::string why;
+    auto http = build_http(
+        a.http, options, [out = access_log.get()](std::string_view line) { out->push(line); },
+        &why);
+    if (!http) return usage_error(why);
+    service = std::move(http);
+  } else {
+    service = make_service(name);
+  }
   if (!service)
-    return usage_error("unknown service " + quote_arg(name) + " (echo, greet, discard, chat)");
+    return usage_error("unknown service " + quote_arg(name) +
+                       " (echo, greet, discard, chat, http)");
   if (a.udp && name != "echo" && name != "discard")
     return usage_error("-u serves echo or discard only");
   if (a.udp && !a.unix_path.empty())
@@ -335,17 +375,6 @@ int run_serve(const ServeArgs& a) {
                        " is for TCP and Unix stream sockets");
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
-  ServerOptions options;
-  if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
-  if (auto why = configure_serve_tls(a.tls, a.udp, options); !why.empty()) return usage_error(why);
-  // Block the loop's signals before any thread exists (the resolver may start some): a thread
-  // that had them unblocked would take SIGUSR1's default action and end the process.
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int signo : {SIGINT, SIGTERM, SIGUSR1})
-    sigaddset(&mask, signo);
-  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
   auto loop = EventLoop::create();
   if (!loop) return report_error(loop.error(), "cannot create the event loop");
   if (!a.unix_path.empty()) {
@@ -363,12 +392,14 @@ int run_serve(const ServeArgs& a) {
 void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Serve echo, greet, discard or chat on [HOST] [PORT] (default 127.0.0.1:12345)");
+      "serve",
+      "Serve echo, greet, discard, chat or http on [HOST] [PORT] (default 127.0.0.1:12345, "
+      "http: 8000)");
   take_positionals(*cmd,
                    {"SERVICE [HOST] [PORT]",
                     1,
                     3,
-                    {{"SERVICE", "echo, greet, discard or chat"},
+                    {{"SERVICE", "echo, greet, discard, chat or http (static files)"},
                      {"HOST", "Address or name to bind (default 127.0.0.1)"},
                      {"PORT", "0 to 65535, 0: any free port (default 12345)"}}},
                    args->positionals);
@@ -418,6 +449,7 @@ void add_serve_command(CLI::App& app) {
                   "On SIGINT/SIGTERM, let clients finish for up to SECONDS")
       ->capture_default_str()
       ->check(seconds_check());
+  add_http_flags(*cmd, args->http);
   cmd->footer(
       "Prints 'sockit: serving SERVICE on ADDRESS:PORT (tcp, model M)' to stderr once bound.\n"
       "SIGUSR1 prints the stats once; SIGINT/SIGTERM stop accepting and drain, then exit 0.\n\n"
@@ -428,7 +460,8 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve echo -u 9000               UDP echo\n"
       "  sockit serve echo -u 0 --max-datagram 512 --stats 10\n"
       "  sockit serve echo --ssl --ssl-cert cert.pem --ssl-key key.pem   TLS echo\n"
-      "  sockit serve echo --model reactors --threads 4 --max-conns 20000");
+      "  sockit serve echo --model reactors --threads 4 --max-conns 20000\n"
+      "  sockit serve http --root ~/site         files from ~/site on 127.0.0.1:8000");
   cmd->callback([args, max_datagram] {
     args->max_datagram_given = max_datagram->count() > 0;
     finish(run_serve(*args));

@@ -11,6 +11,7 @@
 #include <cassert>
 #include <cerrno>
 
+#include "async/file_queue.hpp"
 #include "sockit/sys/socket.hpp"
 
 namespace sockit {
@@ -95,10 +96,10 @@ void Connection::drain_step() {
   constexpr int kReadsPerStep = 16;
   for (int i = 0; i < kReadsPerStep; ++i) {
     // Held by the owner: not quiet yet; poll_drained() looks again once it resumes.
-    if (!draining_ || closing_ || closed() || held_ || partial_ || !output_.empty()) return;
+    if (!draining_ || closing_ || closed() || held_ || partial_ || !output_idle()) return;
     const Got got = read_eof_ ? Got::nothing : handle_read();
     if (got == Got::end) return;  // EOF went to the owner (which closes) or the read failed
-    if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_.empty()) {
+    if (got == Got::nothing && !closing_ && !closed() && !partial_ && output_idle()) {
       // A read that finds nothing right after one that found bytes proves little: the peer's
       // next bytes may still be on their way (our read opened its window; on loopback they
       // follow a softirq later). So the input must have been quiet for a moment too;
@@ -117,7 +118,7 @@ void Connection::poll_drained() {
   if (!draining_ || closed()) return;
   if (!closing_) {
     drain_step();  // waiting out kDrainQuietGrace, or for the output to flush
-  } else if (write_shut_ && output_.empty() && kernel_unacked() == 0) {
+  } else if (write_shut_ && output_idle() && kernel_unacked() == 0) {
     finish(close_reason_);
   }
 }
@@ -131,7 +132,7 @@ std::size_t Connection::kernel_unacked() const noexcept {
 }
 
 std::size_t Connection::unsent_bytes() const noexcept {
-  std::size_t n = output_.readable_bytes();
+  std::size_t n = output_.readable_bytes() + (files_ ? static_cast<std::size_t>(files_->bytes) : 0);
   if (closed()) return n;
   int domain = 0;
   socklen_t len = sizeof domain;
@@ -151,7 +152,7 @@ void Connection::on_read_eof() {
   read_eof_ = true;
   update_interest();
   if (closing_) {
-    if (output_.empty()) finish(close_reason_);
+    if (output_idle()) finish(close_reason_);
   } else {
     events_.on_eof(*this);
   }
@@ -243,23 +244,29 @@ void Connection::send(std::string_view a, std::string_view b) {
     return;
   }
   std::size_t written = 0;
-  if (output_.empty()) {
+  if (output_idle()) {
     written = write_now(a, b);  // the common case: the kernel takes it all, nothing is copied
     if (closed()) return;
     if (written == a.size() + b.size()) return;
   }
+  const std::size_t before = output_.readable_bytes();
   if (written < a.size()) {
     output_.append(a.substr(written));
     output_.append(b);
   } else {
     output_.append(b.substr(written - a.size()));
   }
+  if (files_) files_->tail += output_.readable_bytes() - before;
   after_output_change();
 }
 
 void Connection::handle_write() {
+  if (files_ && !write_files()) {
+    if (!closed()) after_output_change();
+    return;
+  }
   if (output_.empty()) {
-    update_interest();
+    after_output_change();  // files may just have finished: a closing connection shuts down
     return;
   }
   const auto data = output_.view();
@@ -292,12 +299,15 @@ void Connection::after_output_change() {
   }
   // Hysteresis: resume only once half the high-water mark has drained, so a connection near
   // the mark does not flip its epoll interest on every write.
-  if (queued > options_.high_water) {
+  const std::size_t pending = queued + (files_ ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                     files_->bytes, options_.output_limit))
+                                               : 0);
+  if (pending > options_.high_water) {
     paused_ = true;
-  } else if (queued <= options_.high_water / 2) {
+  } else if (pending <= options_.high_water / 2) {
     paused_ = false;
   }
-  if (closing_ && queued == 0) {
+  if (closing_ && output_idle()) {
     if (!write_shut_) {
       write_shut_ = true;
       (void)shutdown(fd_.get(), ShutdownHow::write);
@@ -322,7 +332,7 @@ void Connection::update_interest() {
   std::uint32_t want = 0;
   // Closing reads only to find the EOF, whoever held the input before.
   if (!read_eof_ && !paused_ && (!held_ || closing_)) want |= kPollRead;
-  if (!output_.empty() && !write_shut_) want |= kPollWrite;
+  if (!output_idle() && !write_shut_) want |= kPollWrite;
   if (want == interest_) return;
   interest_ = want;
   if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
@@ -353,6 +363,7 @@ void Connection::finish(std::error_code why) {
   if (watching_) (void)loop_.unwatch(fd_.get());
   watching_ = false;
   fd_.reset();
+  files_.reset();
   output_.consume_all();
   input_.consume_all();
   // Reported from a posted task so that the owner never sees on_close (and never destroys the

@@ -142,7 +142,8 @@ void LoopConn::send_all(std::span<const std::shared_ptr<const std::string>> mess
 }
 
 void LoopConn::send_error_and_close(std::error_code why) {
-  if (auto line = error_line(why); !line.empty()) conn_.send(line);
+  const auto own = codec_ ? codec_->close_reply(why) : std::nullopt;
+  if (auto line = own ? *own : error_line(why); !line.empty()) conn_.send(line);
   conn_.close(why);
 }
 

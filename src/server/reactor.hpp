@@ -46,6 +46,9 @@ class LoopConn final : public Connection::Events,
   /// Calls the session's on_wake (Mailbox::wake).
   void wake() { session_->on_wake(*this); }
   void pause_reading(bool paused) override { conn_.pause_reading(paused); }
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) override {
+    conn_.send_file(std::move(file), offset, length);
+  }
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }
   std::uint64_t id() const override { return id_; }

@@ -171,6 +171,13 @@ class Connection final : public EventLoop::Handler {
   /// output backpressure (reading resumes when neither holds it); ignored once closing, when
   /// input is read only to find the EOF. Loop thread only.
   void pause_reading(bool paused);
+  /// Queues `length` bytes of `file` from `offset`, in order behind what was sent before and
+  /// ahead of what is sent after, written with sendfile(2) when its turn comes (the bytes never
+  /// enter user space; the file is closed once sent or when the connection ends). File bytes
+  /// count toward high_water (reading pauses while much is queued) but not toward
+  /// output_limit (no memory holds them). A file that ends early aborts the connection (the
+  /// peer was promised those bytes). Ignored once closing. Loop thread only.
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length);
   /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
   /// Loop thread only.
   void close(std::error_code why = {}) { close(why, options_.linger); }
@@ -207,7 +214,7 @@ class Connection final : public EventLoop::Handler {
   bool closed() const noexcept { return !fd_.valid(); }
   bool peer_eof() const noexcept { return read_eof_; }
   /// Nothing partial in, nothing queued out: a point where a draining server may close.
-  bool quiet() const noexcept { return input_.empty() && output_.empty(); }
+  bool quiet() const noexcept { return input_.empty() && output_idle(); }
   std::size_t output_bytes() const noexcept { return output_.readable_bytes(); }
   EventLoop& loop() const noexcept { return loop_; }
 
@@ -231,6 +238,9 @@ class Connection final : public EventLoop::Handler {
   void send_filtered(std::string_view a, std::string_view b);
   void flush_filtered();
   void fail_filtered(std::error_code why);
+  bool write_files();
+  bool output_idle() const noexcept { return output_.empty() && !files_; }
+  struct FileQueue;
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -262,6 +272,7 @@ class Connection final : public EventLoop::Handler {
   Clock::time_point drain_until_;  // draining: when the owner cuts the connection
   std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
   std::unique_ptr<ConnectionFilter> filter_;  // transport filter (TLS); null: plain
+  std::unique_ptr<FileQueue> files_;  // send_file() queue; null when empty (one pointer idle)
 };
 
 }  // namespace sockit

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -57,6 +58,13 @@ class MessageCodec {
   /// True when every chunk of bytes is one message and encoding adds nothing (raw): a pure
   /// echo service may then echo inside the kernel without calling the codec at all.
   virtual bool transparent() const noexcept { return false; }
+  /// What the peer reads before the server closes the connection because of `why` (a deadline
+  /// or a limit), in this protocol's own terms (HTTP: a 408 response, or nothing); nullopt:
+  /// the server's default explanation line (error_line()).
+  virtual std::optional<std::string_view> close_reply(std::error_code why) const noexcept {
+    (void)why;
+    return std::nullopt;
+  }
   /// True for a stateless codec shared by every connection (never deleted by CodecPtr).
   virtual bool shared() const noexcept { return false; }
 };

@@ -29,6 +29,10 @@ class Peer {
  public:
   /// Sends one message, framed like the connection's input.
   virtual void send(std::string_view message) = 0;
+  /// Sends `length` bytes of `file` from `offset`, in order with send(), with sendfile(2): the
+  /// bytes never enter user space and the file is closed once sent. Unframed: for codecs whose
+  /// encode() adds nothing (raw, HTTP).
+  virtual void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) = 0;
   /// Flushes what was sent, then closes. Further input is ignored.
   virtual void close() = 0;
   virtual bool closing() const = 0;
