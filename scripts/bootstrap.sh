@@ -14,6 +14,9 @@ packages=(
   ncat socat netcat-openbsd python3 curl procps util-linux iproute2
   # benchmark peers and charts
   libasio-dev libuv1-dev redis-server redis-tools iperf3 gnuplot-nox
+  # HTTP and TLS benchmark peers (bench/http.sh, bench/tls_handshake.sh): started by the
+  # scripts with their own temporary configs, never as services
+  nginx-light wrk
   # instruction counts (bench/instr.sh)
   valgrind
   # `make deb`: dpkg-deb and dpkg-shlibdeps (Depends), file (CPack's ELF check), gzip (man
