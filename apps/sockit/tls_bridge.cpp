@@ -144,7 +144,7 @@ class TlsBridge {
       const short rev = fds[sock_slot].revents;
       if (!wire_.empty() && (rev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
         auto sent = write_from(sock_, wire_, trace_);
-        if (!sent && !would_block(sent.error())) return fail(sent.error());
+        if (!sent && !would_block(sent.error())) return send_failed(sent.error());
       }
       if (reading_ && (rev & (POLLIN | POLLERR | POLLHUP)) != 0) {
         if (auto st = on_readable(); !st) return st;
@@ -210,6 +210,19 @@ class TlsBridge {
         return st;
     }
     return {};
+  }
+
+  // A send the peer refused (it reset): the reason is often an alert it sent just before (TLS
+  // 1.3 servers check a client certificate after the client's handshake is done, then alert
+  // and close). Read what arrived first, so the alert, not the reset, is what the user sees.
+  Status send_failed(std::error_code why) {
+    for (int turn = 0; turn < 64 && reading_; ++turn) {
+      auto got = read_into(sock_, in_, trace_);
+      if (!got || *got == 0) break;
+      feed_from(session_, in_);
+      if (auto st = decrypt(); !st) return st;
+    }
+    return fail(why);
   }
 
   Status on_readable() {
