@@ -148,7 +148,14 @@ TEST(AcceptPath, CoroutineServerOutOfDescriptorsRefusesWithTheLineThenServesAgai
   // One client served before the squeeze, so that every handler type the loop calls has been
   // called once: UBSan checks a virtual call's dynamic type the first time it sees it, with a
   // pipe(2) that fails without descriptors, and would then report a valid object as invalid.
+  const auto baseline = count_open_fds();
+  ASSERT_TRUE(baseline);
   ASSERT_TRUE(echoed_from(s.port(), "127.0.0.1"));
+  // The squeeze counts what is open: wait (bounded) until the server has closed its side of
+  // the warm-up connection, or that descriptor would come free later and admit the client.
+  for (int i = 0; i < 200 && count_open_fds().value_or(0) != *baseline; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(count_open_fds().value_or(0), *baseline);
   // The client's socket exists before the squeeze; connecting needs no new descriptor.
   UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   ASSERT_TRUE(client);
