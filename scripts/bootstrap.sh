@@ -17,6 +17,10 @@ packages=(
   # HTTP and TLS benchmark peers (bench/http.sh, bench/tls_handshake.sh): started by the
   # scripts with their own temporary configs, never as services
   nginx-light wrk
+  # protocol peers (tests of sockit http|mail|ftp and chat --redis start them with temporary
+  # configs as unprivileged foreground processes) and the libraries they need
+  vsftpd haproxy lftp python3-aiosmtpd python3-pyftpdlib nghttp2-client
+  libhiredis-dev zlib1g-dev
   # instruction counts (bench/instr.sh)
   valgrind
   # `make deb`: dpkg-deb and dpkg-shlibdeps (Depends), file (CPack's ELF check), gzip (man
@@ -44,6 +48,8 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts redis-server as a service on install; the tests and benchmarks start their own.
 if command -v systemctl >/dev/null 2>&1; then
-  "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+  for svc in redis-server vsftpd haproxy nginx; do
+    "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  done
 fi
 echo "bootstrap: done"
