@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # bench/http.sh: `sockit serve http` side by side with nginx (Debian, one worker, no master,
-# access log off, sendfile on) and `python3 -m http.server`, on the same files. Each server is
-# pinned to one core (SERVER_CPU) and wrk to the other (LOAD_CPU). Workloads: /plaintext and a
-# 1 KiB file at CONNS connections, and /plaintext pipelined 16 deep (sockit and nginx only:
-# python's server answers pipelined requests one by one and stalls wrk), DURATION seconds per run, ROUNDS interleaved rounds (every
-# server and workload once per round, so that a noisy neighbour hits all alike). Reports
-# requests/s and server CPU per request (utime+stime deltas of the server process from
-# /proc/PID/stat over the run, divided by the requests wrk completed).
+# access log off, sendfile on), h2o (one thread, its file handler) and `python3 -m http.server`,
+# on the same files. Each server is pinned to one core (SERVER_CPU) and wrk to the other
+# (LOAD_CPU). Two phases:
+#
+# 1. Load: every WORKLOADS entry NAME@CONNS runs `wrk -t1 -cCONNS -dDURATION` against every
+#    server, ROUNDS interleaved rounds (every server and workload once per round, so a noisy
+#    neighbour hits all alike). NAME is plaintext (sockit's route, nginx's `return`; h2o and
+#    python serve a 13-byte file of that name), 1k.bin, 1m.bin, or p16 (/plaintext pipelined
+#    16 deep through a wrk script; not python: it answers pipelined requests one by one and
+#    stalls wrk). Reports requests/s, server CPU per request (utime+stime deltas of the server
+#    process from /proc/PID/stat divided by the requests wrk completed), wrk's own CPU per
+#    request (when it nears a full core the generator is the limit: rank by server CPU), and
+#    each figure as a ratio to nginx's median.
+# 2. Idle memory (IDLE connections, 0 skips it): each server gets IDLE keep-alive connections
+#    that have each fetched /1k.bin once and then sit idle; the growth of the server's resident
+#    memory (VmRSS) divided by IDLE is its user-space memory per idle connection (the kernel's
+#    socket buffers are not in it). nginx allocates a slot for each of its worker_connections
+#    (16384 here) at start, so its growth understates its cost: compare the totals too. Then ACTIVE connections run wrk for DURATION while the idle
+#    ones stay open. python is left out (a thread per connection).
 #
 #   bench/http.sh                      # SOCKIT=build/release/bin/sockit if built, else dev
-#   SOCKIT=build/dev/bin/sockit DURATION=5 ROUNDS=3 CONNS=50 bench/http.sh
+#   SOCKIT=build/dev/bin/sockit DURATION=5 ROUNDS=3 bench/http.sh
+#   SERVERS="sockit nginx" WORKLOADS="plaintext@256 1m.bin@50" IDLE=0 bench/http.sh
 #
-# Needs: nginx (nginx-light), wrk, taskset, /usr/bin/python3. Exit 2 when one is missing.
+# Needs: nginx (nginx-light), wrk, taskset, /usr/bin/time, /usr/bin/python3; h2o when it is in SERVERS.
+# Exit 2 when one is missing.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,16 +37,25 @@ fi
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
+SERVERS=${SERVERS:-sockit nginx h2o python}
+WORKLOADS=${WORKLOADS:-plaintext@$CONNS plaintext@256 1k.bin@$CONNS 1m.bin@$CONNS p16@$CONNS}
+IDLE=${IDLE:-10000}
+ACTIVE=${ACTIVE:-100}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+H2O=${H2O:-$(command -v h2o || echo /usr/bin/h2o)}
 
-for tool in "$SOCKIT" "$NGINX" wrk taskset /usr/bin/python3; do
+need=("$SOCKIT" "$NGINX" wrk taskset /usr/bin/time /usr/bin/python3)
+[[ " $SERVERS " == *" h2o "* ]] && need+=("$H2O")
+for tool in "${need[@]}"; do
   if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x $tool ]]; then
     echo "bench/http.sh: $tool not found" >&2
     exit 2
   fi
 done
+# The idle phase holds IDLE connections in the client and in the server at once.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 tmp=$(mktemp -d /tmp/sockit-bench-http.XXXXXX)
 pids=()
@@ -46,8 +69,9 @@ trap cleanup EXIT
 root=$tmp/www
 mkdir -p "$root"
 head -c 1024 /dev/urandom >"$root/1k.bin"
-# python has no routes: it serves /plaintext as this file (sockit's route and nginx's `return`
-# answer the same 13 bytes without touching a file).
+head -c $((1024 * 1024)) /dev/urandom >"$root/1m.bin"
+# h2o and python have no such route: they serve /plaintext as this file (sockit's route and
+# nginx's `return` answer the same 13 bytes without touching a file).
 printf 'Hello, World!' >"$root/plaintext"
 # wrk sends 16 requests in one write and counts 16 answers.
 cat >"$tmp/p16.lua" <<'LUA'
@@ -77,20 +101,21 @@ wait_port() {  # up to 5 s
 # --- servers -------------------------------------------------------------------------------
 declare -A PORT PID
 
-sockit_port=$(free_port)
-taskset -c "$SERVER_CPU" "$SOCKIT" serve http 127.0.0.1 "$sockit_port" --root "$root" --quiet \
-  --model loop 2>"$tmp/sockit.err" &
-PID[sockit]=$!; PORT[sockit]=$sockit_port; pids+=("$!")
+start_sockit() {
+  taskset -c "$SERVER_CPU" "$SOCKIT" serve http 127.0.0.1 "$1" --root "$root" --quiet \
+    --model loop --max-conns 20000 2>"$tmp/sockit.err" &
+}
 
-nginx_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
+start_nginx() {
+  mkdir -p "$tmp/nginx"
+  cat >"$tmp/nginx/nginx.conf" <<CONF
 worker_processes 1;
 master_process off;
 daemon off;
+worker_rlimit_nofile 20000;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log;
-events { worker_connections 4096; }
+events { worker_connections 16384; }
 http {
   access_log off;
   sendfile on;
@@ -103,61 +128,178 @@ http {
   scgi_temp_path $tmp/nginx/scgi;
   types { application/octet-stream bin; }
   server {
-    listen 127.0.0.1:$nginx_port;
+    listen 127.0.0.1:$1;
     root $root;
     location = /plaintext { default_type text/plain; return 200 "Hello, World!"; }
   }
 }
 CONF
-taskset -c "$SERVER_CPU" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
-PID[nginx]=$!; PORT[nginx]=$nginx_port; pids+=("$!")
+  taskset -c "$SERVER_CPU" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
+    2>"$tmp/nginx.err" &
+}
 
-python_port=$(free_port)
-taskset -c "$SERVER_CPU" /usr/bin/python3 -m http.server "$python_port" --bind 127.0.0.1 \
-  --directory "$root" >/dev/null 2>&1 &
-PID[python]=$!; PORT[python]=$python_port; pids+=("$!")
+start_h2o() {
+  mkdir -p "$tmp/h2o"
+  # One thread, as nginx's one worker; its request timeout is its keep-alive timeout, raised
+  # to nginx's 75 s so the idle phase measures held connections, not closed ones.
+  cat >"$tmp/h2o/h2o.conf" <<CONF
+num-threads: 1
+user: $(id -un)
+pid-file: $tmp/h2o/pid
+error-log: $tmp/h2o/error.log
+max-connections: 16384
+http1-request-timeout: 75
+listen:
+  host: 127.0.0.1
+  port: $1
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $root
+CONF
+  taskset -c "$SERVER_CPU" "$H2O" -c "$tmp/h2o/h2o.conf" >"$tmp/h2o.out" 2>&1 &
+}
 
-for s in sockit nginx python; do wait_port "${PORT[$s]}"; done
+start_python() {
+  taskset -c "$SERVER_CPU" /usr/bin/python3 -m http.server "$1" --bind 127.0.0.1 \
+    --directory "$root" >/dev/null 2>&1 &
+}
+
+for s in $SERVERS; do
+  port=$(free_port)
+  "start_$s" "$port"
+  PID[$s]=$!; PORT[$s]=$port; pids+=("$!")
+done
+for s in $SERVERS; do wait_port "${PORT[$s]}"; done
 
 cpu_ticks() {  # utime + stime of a process, in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 
-# --- runs ----------------------------------------------------------------------------------
+# --- phase 1: load -------------------------------------------------------------------------
 results=$tmp/results.txt
 : >"$results"
+skip() { [[ $1 == python && $2 == p16 ]]; }
 for round in $(seq "$ROUNDS"); do
-  for s in sockit nginx python; do
-    for w in plaintext 1k.bin p16; do
-      [[ $s == python && $w == p16 ]] && continue
+  for s in $SERVERS; do
+    for wl in $WORKLOADS; do
+      w=${wl%@*} c=${wl#*@}
+      skip "$s" "$w" && continue
       script=() path=$w
       if [[ $w == p16 ]]; then script=(-s "$tmp/p16.lua"); path=plaintext; fi
       before=$(cpu_ticks "${PID[$s]}")
-      out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "${script[@]}" \
-        "http://127.0.0.1:${PORT[$s]}/$path" 2>&1)
+      out=$(taskset -c "$LOAD_CPU" /usr/bin/time -f 'wrk-cpu %U %S' -o "$tmp/wrk.time" \
+        wrk -t1 -c"$c" -d"${DURATION}s" "${script[@]}" "http://127.0.0.1:${PORT[$s]}/$path" 2>&1)
       after=$(cpu_ticks "${PID[$s]}")
       reqs=$(awk '/requests in/ {print $1}' <<<"$out")
       rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
       errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")
       cpu_us=$(awk -v t=$((after - before)) -v r="$reqs" -v u="$tick_us" \
         'BEGIN { if (r > 0) printf "%.2f", t * u / r; else print "nan" }')
-      printf '%s %s %s %s %s %s\n' "$s" "$w" "$round" "$rps" "$cpu_us" "${errs:-}" >>"$results"
-      printf 'round %s  %-6s %-9s %10s req/s  %8s us CPU/req %s\n' "$round" "$s" "$w" "$rps" \
-        "$cpu_us" "${errs:-}"
+      # wrk's own CPU as a share of one core: near 100% means the generator is the limit.
+      wrk_share=$(awk -v d="$DURATION" '/^wrk-cpu/ { printf "%.0f", ($2 + $3) * 100 / d }' \
+        "$tmp/wrk.time")
+      printf '%s %s %s %s %s %s %s\n' "$s" "$wl" "$round" "$rps" "$cpu_us" "$wrk_share" \
+        "${errs:-}" >>"$results"
+      printf 'round %s  %-6s %-14s %10s req/s  %8s us CPU/req  wrk %3s%% CPU %s\n' "$round" \
+        "$s" "$wl" "$rps" "$cpu_us" "$wrk_share" "${errs:-}"
     done
   done
 done
 
+median() {  # median of column $3 for server $1 and workload $2
+  awk -v s="$1" -v w="$2" -v k="$3" '$1 == s && $2 == w {print $k}' "$results" | sort -g |
+    awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'
+}
+
 echo
-echo "median of $ROUNDS rounds ($CONNS connections, ${DURATION}s each, server on CPU $SERVER_CPU," \
-  "wrk -t1 on CPU $LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)):"
-for w in plaintext 1k.bin p16; do
-  for s in sockit nginx python; do
-    [[ $s == python && $w == p16 ]] && continue
-    awk -v s="$s" -v w="$w" '$1 == s && $2 == w {print $4, $5}' "$results" | sort -n |
-      awk -v s="$s" -v w="$w" '{r[NR] = $1; c[NR] = $2}
-        END { m = int((NR + 1) / 2); printf "  %-9s %-6s %10s req/s  %8s us CPU/req\n", w, s, r[m], c[m] }'
+echo "median of $ROUNDS rounds (${DURATION}s each, server on CPU $SERVER_CPU, wrk -t1 on CPU" \
+  "$LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg));" \
+  "ratios are to nginx (req/s: higher is better; CPU/req: lower is better):"
+for wl in $WORKLOADS; do
+  w=${wl%@*}
+  n_rps=$(median nginx "$wl" 4) n_cpu=$(median nginx "$wl" 5)
+  for s in $SERVERS; do
+    skip "$s" "$w" && continue
+    rps=$(median "$s" "$wl" 4) cpu=$(median "$s" "$wl" 5) gen=$(median "$s" "$wl" 6)
+    awk -v wl="$wl" -v s="$s" -v r="$rps" -v c="$cpu" -v nr="$n_rps" -v nc="$n_cpu" \
+      -v g="$gen" 'BEGIN {
+      rr = (nr + 0 > 0) ? sprintf("%.2fx", r / nr) : "-"
+      cr = (nc + 0 > 0) ? sprintf("%.2fx", c / nc) : "-"
+      printf "  %-14s %-6s %10s req/s (%6s)  %8s us CPU/req (%6s)  wrk %3s%%\n", wl, s, r, rr,
+        c, cr, g }'
   done
 done
+
+# --- phase 2: idle keep-alive memory -------------------------------------------------------
+if ((IDLE > 0)); then
+  cat >"$tmp/idle.py" <<'PY'
+# Opens N connections to 127.0.0.1:PORT, fetches /1k.bin once on each (keep-alive), then holds
+# them idle until stdin closes. Prints "ready N" once all N have their response. Bounded: gives
+# up after 60 s.
+import selectors, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+req = b"GET /1k.bin HTTP/1.1\r\nHost: bench\r\n\r\n"
+sel, socks, done, deadline = selectors.DefaultSelector(), [], 0, time.monotonic() + 60
+for i in range(n):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("127.0.0.1", port))
+    socks.append(s)
+    sel.register(s, selectors.EVENT_WRITE, [0, b""])
+    # keep the accept queue short: let the server catch up every 200 connections
+    if i % 200 == 199:
+        time.sleep(0.02)
+while done < n and time.monotonic() < deadline:
+    for key, ev in sel.select(1):
+        s, st = key.fileobj, key.data
+        if ev & selectors.EVENT_WRITE:
+            s.send(req)
+            sel.modify(s, selectors.EVENT_READ, st)
+            continue
+        data = s.recv(65536)
+        if not data:
+            sys.exit(f"idle.py: connection closed early ({done} of {n} ready)")
+        st[1] += data
+        head, sep, _ = st[1].partition(b"\r\n\r\n")
+        if sep and len(st[1]) - len(head) - 4 >= 1024:
+            sel.unregister(s)
+            done += 1
+if done < n:
+    sys.exit(f"idle.py: {done} of {n} connections ready after 60 s")
+print("ready", n, flush=True)
+sys.stdin.read()
+PY
+  rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+  echo
+  echo "idle keep-alive: $IDLE connections that each fetched /1k.bin once, then $ACTIVE active" \
+    "(wrk, ${DURATION}s) while they stay open:"
+  for s in $SERVERS; do
+    [[ $s == python ]] && continue
+    before=$(rss_kib "${PID[$s]}")
+    coproc IDLER { taskset -c "$LOAD_CPU" /usr/bin/python3 "$tmp/idle.py" "${PORT[$s]}" "$IDLE"; }
+    idler_pid=$IDLER_PID
+    line=""
+    read -r -t 90 line <&"${IDLER[0]}" || true
+    if [[ $line != "ready $IDLE" ]]; then
+      echo "  $s: the idle connections were not all served (${line:-no answer})"
+      kill "$idler_pid" 2>/dev/null || true
+      wait "$idler_pid" 2>/dev/null || true
+      continue
+    fi
+    after=$(rss_kib "${PID[$s]}")
+    out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$ACTIVE" -d"${DURATION}s" \
+      "http://127.0.0.1:${PORT[$s]}/1k.bin" 2>&1)
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p99=$(awk '/Latency/ {print $2}' <<<"$out")
+    kill "$idler_pid" 2>/dev/null || true
+    wait "$idler_pid" 2>/dev/null || true
+    awk -v s="$s" -v b="$before" -v a="$after" -v n="$IDLE" -v r="$rps" -v l="$p99" 'BEGIN {
+      printf "  %-6s RSS %7d -> %7d KiB: %6.2f KiB per idle connection; %s req/s on %s\n",
+        s, b, a, (a - b) / n, r, "the active ones (mean latency " l ")" }'
+    sleep 1
+  done
+fi
 echo "sockit: $SOCKIT"

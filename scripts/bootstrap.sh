@@ -19,7 +19,7 @@ packages=(
   nginx-light wrk
   # protocol peers (tests of sockit http|mail|ftp and chat --redis start them with temporary
   # configs as unprivileged foreground processes) and the libraries they need
-  vsftpd haproxy lftp python3-aiosmtpd python3-pyftpdlib nghttp2-client
+  vsftpd haproxy lftp python3-aiosmtpd python3-pyftpdlib nghttp2-client h2o time
   libhiredis-dev zlib1g-dev
   # instruction counts (bench/instr.sh)
   valgrind
@@ -48,7 +48,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts redis-server as a service on install; the tests and benchmarks start their own.
 if command -v systemctl >/dev/null 2>&1; then
-  for svc in redis-server vsftpd haproxy nginx; do
+  for svc in redis-server vsftpd haproxy nginx h2o; do
     "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
   done
 fi
