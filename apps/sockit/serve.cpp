@@ -226,6 +226,9 @@ int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std
 
 // The pool model's queue, watched from the loop: when every worker is busy and clients wait,
 // one line says so, at most once per kBusyEvery, so a long overload does not flood stderr.
+// A client counts as waiting only when two checks in a row (kCheckEvery apart) saw a queue: a
+// connection queued for the microseconds until an idle worker wakes is not a busy pool (it
+// printed "every worker (0) is busy" under load).
 class PoolWatch {
  public:
   static constexpr Millis kCheckEvery{200};
@@ -234,7 +237,13 @@ class PoolWatch {
   void check() {
     const ServerStats now = server_.stats();
     const auto at = Clock::now();
-    if (now.waiting == 0 || at < quiet_until_) return;
+    if (now.waiting == 0) {
+      queued_before_ = false;
+      return;
+    }
+    const bool waited = queued_before_;
+    queued_before_ = true;
+    if (!waited || at < quiet_until_) return;
     quiet_until_ = at + kBusyEvery;
     note(
         fmt::format("pool: every worker ({}) is busy and {} client{} waiting; --threads sets "
@@ -245,6 +254,7 @@ class PoolWatch {
  private:
   const Server& server_;
   Clock::time_point quiet_until_{};
+  bool queued_before_ = false;  // the previous check saw clients waiting
 };
 
 // Signals first, threads second: the model's threads inherit the blocked mask, so SIGINT,
