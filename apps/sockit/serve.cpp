@@ -338,10 +338,6 @@ int run_serve(const ServeArgs& a) {
     return usage_error("--framing is not for serve http: it speaks HTTP/1.1");
   ServerOptions options;
   if (auto why = build_options(a, options); !why.empty()) return usage_error(why);
-  // Files over 32 KiB go out with sendfile(2), which would bypass the TLS filter: until the
-  // file path encrypts, HTTPS is refused rather than served half plain.
-  if (name == "http" && a.tls.ssl)
-    return usage_error("--ssl is not available for serve http yet (echo, greet, discard, chat)");
   if (auto why = configure_serve_tls(a.tls, a.udp, options); !why.empty()) return usage_error(why);
   // Block the loop's signals before any thread exists (the resolver and the access log's writer
   // start some): a thread that had them unblocked would take SIGUSR1's default action and end the

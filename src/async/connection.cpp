@@ -261,7 +261,9 @@ void Connection::send(std::string_view a, std::string_view b) {
 }
 
 void Connection::handle_write() {
-  if (files_ && !write_files()) {
+  if (files_ && filter_ != nullptr) {
+    if (!fill_filtered_files()) return;  // failed: the connection is closed
+  } else if (files_ && !write_files()) {
     if (!closed()) after_output_change();
     return;
   }
@@ -327,12 +329,17 @@ void Connection::pause_reading(bool paused) {
   update_interest();
 }
 
+bool Connection::wants_write() const noexcept {
+  if (output_idle() || write_shut_) return false;
+  return !output_.empty() || filter_ == nullptr || filter_->ready();
+}
+
 void Connection::update_interest() {
   if (!watching_ || closed()) return;
   std::uint32_t want = 0;
   // Closing reads only to find the EOF, whoever held the input before.
   if (!read_eof_ && !paused_ && (!held_ || closing_)) want |= kPollRead;
-  if (!output_idle() && !write_shut_) want |= kPollWrite;
+  if (wants_write()) want |= kPollWrite;
   if (want == interest_) return;
   interest_ = want;
   if (auto st = loop_.rewatch(fd_.get(), want, *this); !st) abort(st.error());
@@ -348,7 +355,13 @@ void Connection::close(std::error_code why, Clock::duration linger) {
   partial_ = false;
   partial_since_ = loop_.now() + linger;  // from now on: when lingering ends
   paused_ = false;
-  if (filter_ != nullptr) filter_->close(output_);  // after what was queued, before the FIN
+  if (filter_ != nullptr) {
+    if (files_) {
+      files_->close_filter = true;  // after the last queued file (fill_filtered_files)
+    } else {
+      filter_->close(output_);  // after what was queued, before the FIN
+    }
+  }
   after_output_change();
 }
 

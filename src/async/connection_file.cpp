@@ -1,7 +1,9 @@
 // Connection::send_file: file segments queued in order with send() and written with
-// sendfile(2) when their turn comes (see connection.hpp).
+// sendfile(2) when their turn comes (see connection.hpp); through a filter (TLS), read in
+// chunks and passed through it as the socket drains.
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cassert>
@@ -15,15 +17,11 @@ namespace sockit {
 void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) {
   assert(loop_.in_loop_thread());
   if (closing_ || closed() || write_shut_ || length == 0) return;
-  // sendfile(2) writes plain bytes to the socket: through a transport filter (TLS) that would
-  // put them on the wire unencrypted and out of the record stream. Fail the connection instead.
-  if (filter_ != nullptr) {
-    abort(std::make_error_code(std::errc::operation_not_supported));
-    return;
-  }
   if (!files_) files_ = std::make_unique<FileQueue>();
-  const std::size_t lead = files_->files.empty() ? output_.readable_bytes() : files_->tail;
-  files_->files.push_back({std::move(file), offset, length, lead});
+  // Through a filter, output_ holds wire bytes that all precede the file: no lead to count.
+  const std::size_t lead =
+      filter_ != nullptr ? 0 : (files_->files.empty() ? output_.readable_bytes() : files_->tail);
+  files_->files.push_back({std::move(file), offset, length, lead, {}});
   files_->tail = 0;
   files_->bytes += length;
   handle_write();
@@ -70,6 +68,71 @@ bool Connection::write_files() {
     if (f.remaining == 0) {
       files_->files.pop_front();
       if (files_->files.empty()) files_.reset();
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// sendfile(2) would put plain bytes on the wire past a filter (TLS), so a filtered connection
+// reads its files into this per-thread area and passes them through the filter instead, a
+// chunk at a time: four TLS records' worth per read, and only while less than kFilteredFill
+// wire bytes wait, so a large file never sits in memory whole.
+constexpr std::size_t kFileChunk = 64 * 1024;
+constexpr std::size_t kFilteredFill = 64 * 1024;
+thread_local Buffer t_file_chunk{kFileChunk};
+
+}  // namespace
+
+// Turns queued files (and what was sent after them) into wire bytes in output_ until enough
+// wait there. Returns false when the connection failed (a file shorter than promised, an
+// unreadable file, a filter error).
+bool Connection::fill_filtered_files() {
+  // Before the filter is ready (TLS handshake) its send() would only hold the bytes.
+  if (!filter_->ready()) return true;
+  while (files_ && output_.readable_bytes() < kFilteredFill) {
+    auto& f = files_->files.front();
+    if (f.remaining > 0) {
+      const auto room = t_file_chunk.writable();
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(f.remaining, room.size()));
+      ssize_t n = 0;
+      do {
+        n = ::pread(f.fd.get(), room.data(), want, static_cast<off_t>(f.offset));
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) {
+        if (n == 0) errno = EIO;  // the file is shorter than promised: the reply cannot be whole
+        abort(sys_error());
+        return false;
+      }
+      const auto got = static_cast<std::size_t>(n);
+      const Status sent =
+          filter_->send(std::string_view(reinterpret_cast<const char*>(room.data()), got), output_);
+      if (!sent) {
+        fail_filtered(sent.error());
+        return false;
+      }
+      // The peer is taking the file: not idleness (see write_files).
+      last_input_ = loop_.now();
+      f.offset += got;
+      f.remaining -= got;
+      files_->bytes -= got;
+      continue;
+    }
+    if (!f.after.empty()) {
+      const Status sent = filter_->send(f.after, output_);
+      if (!sent) {
+        fail_filtered(sent.error());
+        return false;
+      }
+      files_->bytes -= f.after.size();
+    }
+    files_->files.pop_front();
+    if (files_->files.empty()) {
+      const bool close_filter = files_->close_filter;
+      files_.reset();
+      if (close_filter) filter_->close(output_);  // close_notify after the last file byte
     }
   }
   return true;

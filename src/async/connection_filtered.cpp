@@ -10,6 +10,7 @@
 
 #include <cerrno>
 
+#include "async/file_queue.hpp"
 #include "sockit/async/connection.hpp"
 
 namespace sockit {
@@ -95,6 +96,14 @@ Connection::Got Connection::read_filtered() {
 }
 
 void Connection::send_filtered(std::string_view a, std::string_view b) {
+  if (files_) {  // behind a queued file: waits in plain form until the file has gone through
+    auto& after = files_->files.back().after;
+    after.append(a);
+    after.append(b);
+    files_->bytes += a.size() + b.size();
+    after_output_change();
+    return;
+  }
   Status sent = filter_->send(a, output_);
   if (sent && !b.empty()) sent = filter_->send(b, output_);
   if (!sent) {

@@ -148,14 +148,5 @@ TEST(ServeTlsUsage, FlagsThatCannotWorkAreUsageErrors) {
   }
 }
 
-// serve http sends large files with sendfile(2), which cannot go through the TLS filter: HTTPS
-// is refused up front rather than served with plain bytes in the middle of a TLS stream.
-TEST(ServeTlsUsage, HttpOverTlsIsRefusedUntilFilesCanBeEncrypted) {
-  auto r = run({sockit_bin(), "serve", "http", "127.0.0.1", "0", "--ssl"}, {}, Ms(10000));
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err,
-            "sockit: --ssl is not available for serve http yet (echo, greet, discard, chat)\n");
-}
-
 }  // namespace
 }  // namespace sockit::test

@@ -239,7 +239,11 @@ class Connection final : public EventLoop::Handler {
   void flush_filtered();
   void fail_filtered(std::error_code why);
   bool write_files();
+  bool fill_filtered_files();
   bool output_idle() const noexcept { return output_.empty() && !files_; }
+  // Write interest: output is waiting and can move (files queued behind a filter that is not
+  // ready yet cannot: waiting for writability then would only spin).
+  bool wants_write() const noexcept;
   struct FileQueue;
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
