@@ -56,7 +56,8 @@ Result<std::string> read_stdin() {
   }
 }
 
-/// poll() on up to two descriptors; 0 = timed out.
+}  // namespace
+
 Result<int> poll_fds(std::span<pollfd> fds, int timeout) {
   for (;;) {
     const int rc = ::poll(fds.data(), fds.size(), timeout);
@@ -64,8 +65,6 @@ Result<int> poll_fds(std::span<pollfd> fds, int timeout) {
     if (errno != EINTR) return fail(sys_error());
   }
 }
-
-}  // namespace
 
 IoTrace tracer(bool on) {
   static void (*const fn)(void*, const IoEvent&) = [](void*, const IoEvent& e) { print_trace(e); };

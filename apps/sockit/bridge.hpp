@@ -3,8 +3,11 @@
 // Single-threaded; owns nothing (the caller owns the socket).
 #pragma once
 
+#include <poll.h>
+
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "sockit/codec/framing.hpp"
@@ -45,6 +48,9 @@ struct BridgeOptions {
 /// The poll() timeout for a bridge: the idle timeout, cut short by a -q deadline when one is
 /// running; -1 (forever) when there is neither.
 int poll_timeout(Millis idle, std::optional<Clock::time_point> quit_at);
+
+/// poll() on the bridge's descriptors, retried on EINTR; the number ready, 0 = timed out.
+Result<int> poll_fds(std::span<pollfd> fds, int timeout);
 
 /// --trace: a tracer that prints one stderr line per socket call; off: no tracing.
 IoTrace tracer(bool on);

@@ -135,7 +135,7 @@ class TlsBridge {
       short events = reading_ ? POLLIN : 0;
       if (!wire_.empty()) events = static_cast<short>(events | POLLOUT);
       fds[sock_slot] = {sock_, events, 0};
-      auto ready = poll_all(std::span(fds.data(), count), poll_timeout(o_.idle, quit_at_));
+      auto ready = poll_fds(std::span(fds.data(), count), poll_timeout(o_.idle, quit_at_));
       if (!ready) return fail(ready.error());
       if (*ready == 0) return quit_due() ? close_politely() : fail(Errc::idle_timeout);
       if (want_stdin && fds[0].revents != 0) {
@@ -155,14 +155,6 @@ class TlsBridge {
   }
 
  private:
-  static Result<int> poll_all(std::span<pollfd> fds, int timeout) {
-    for (;;) {
-      const int rc = ::poll(fds.data(), fds.size(), timeout);
-      if (rc >= 0) return rc;
-      if (errno != EINTR) return fail(sys_error());
-    }
-  }
-
   Status on_stdin() {
     std::string buf(kChunk * 4, '\0');
     ssize_t n = -1;
