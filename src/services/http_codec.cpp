@@ -92,6 +92,13 @@ std::size_t HttpCodec::scan(std::string_view data) {
       add(kMore, head);
       continue;
     }
+    // The client waits for 100 Continue before sending the body: answer now (nothing here
+    // would use the body) rather than let it wait, and close, since the body stays unread.
+    if (http_iequals(r.head.find("expect"), "100-continue") && r.head.version.minor == 1) {
+      add(kUnread, head);
+      stopped_ = true;
+      break;
+    }
     head_.assign(head);
     body_.reset(r.head.body);
     in_body_ = true;
@@ -117,6 +124,7 @@ Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
     rest_.assign(data.substr(used));
   }
   if (!spans_.empty() && batch_[spans_.back().at] == kMore) batch_[spans_.back().at] = kLast;
+  // (kUnread stays itself: it is always the last message, and the session flushes after it.)
   for (const Span& m : spans_) {
     if (!sink.on_message(std::string_view(batch_).substr(m.at, m.size))) {
       stopped_ = true;

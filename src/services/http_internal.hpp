@@ -20,10 +20,14 @@ namespace sockit::http_service {
 // The adapter's messages. The first byte says what follows: a complete request head that is
 // the last one complete in this read (kLast) or not (kMore), so that the session can answer a
 // read's worth of pipelined requests with one send; or a framing error (kError, followed by the
-// HttpErrc number), after which nothing more is decoded.
+// HttpErrc number), after which nothing more is decoded. kUnread: a request head sent with
+// "Expect: 100-continue" whose body was not read (this server takes no bodies, so it answers at
+// once instead of sending 100 Continue, RFC 9110 §10.1.1); the session answers it with
+// Connection: close, and nothing more is decoded.
 inline constexpr char kMore = 'M';
 inline constexpr char kLast = 'L';
 inline constexpr char kError = 'E';
+inline constexpr char kUnread = 'U';
 
 CodecPtr make_http_codec(const HttpLimits& limits);
 

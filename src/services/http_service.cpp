@@ -96,7 +96,7 @@ class HttpSession final : public Session {
   void on_message(std::string_view message, Peer& peer) override;
 
  private:
-  void handle(const HttpRequest& req);
+  void handle(const HttpRequest& req, bool body_unread);
   void serve_path(const HttpRequest& req, bool head);
   void serve_file(const HttpRequest& req, Opened& file, std::string_view name, bool head);
   void answer(int status, std::string_view type, std::string_view body, bool head,
@@ -137,7 +137,7 @@ void HttpSession::on_message(std::string_view message, Peer& peer) {
       keep_ = false;
       error(400, false);
     } else {
-      handle(r.head);
+      handle(r.head, kind == kUnread);
       log(peer, r.head.method, r.head.target, r.head.version);
     }
   }
@@ -155,8 +155,8 @@ void HttpSession::on_message(std::string_view message, Peer& peer) {
   }
 }
 
-void HttpSession::handle(const HttpRequest& req) {
-  keep_ = req.keep_alive && ++served_ < o_.max_requests;
+void HttpSession::handle(const HttpRequest& req, bool body_unread) {
+  keep_ = !body_unread && req.keep_alive && ++served_ < o_.max_requests;
   http10_ = req.version.minor == 0;
   const bool head = req.method == "HEAD";
   if (req.method != "GET" && !head) {
