@@ -166,6 +166,17 @@ TEST_F(ServeSmtp, DataDeadline) {
   EXPECT_EQ(dir_.messages().size(), 0u);
 }
 
+// Over the connection cap a client reads an SMTP reply, not the generic "ERR server full".
+TEST_F(ServeSmtp, ConnectionCapAnswers421) {
+  start({"--max-conns", "1"});
+  Fd first = connect_raw();
+  Fd second(tcp_connect(server_.port));
+  const auto r = read_to_eof(second.get(), Ms(5000));
+  EXPECT_EQ(r.data, "421 4.3.2 Too many connections, try again later\r\n");
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(exchange(first.get(), "NOOP\r\n", 1), "250 2.0.0 OK\r\n");
+}
+
 TEST(ServeSmtpOutput, StdoutAndJsonLog) {
   auto server = start_smtp({"--stdout", "--json"});
   ASSERT_NE(server.port, 0) << server.process->err();
