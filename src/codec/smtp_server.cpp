@@ -86,11 +86,13 @@ void SmtpServerCodec::discard_input() noexcept {
 // once). Skipping a too-long line ends at its CRLF; a line over the limit is an error message.
 bool SmtpServerCodec::complete_ahead(std::string_view rest) const noexcept {
   if (skipping_) {
-    const auto lf = rest.find('\n');
-    if (lf == std::string_view::npos) return false;
-    // A bare LF inside the skipped line does not end it; look on from there.
-    if (!(lf == 0 ? skip_cr_ : rest[lf - 1] == '\r')) return complete_ahead(rest.substr(lf + 1));
-    rest.remove_prefix(lf + 1);
+    // The skipped line ends at its CRLF; a bare LF inside it does not end it.
+    bool cr = skip_cr_;
+    std::size_t i = 0;
+    for (; i < rest.size() && !(cr && rest[i] == '\n'); ++i)
+      cr = rest[i] == '\r';
+    if (i == rest.size()) return false;
+    rest.remove_prefix(i + 1);
   }
   return rest.find("\r\n") != std::string_view::npos || rest.size() >= limits_.max_command_line;
 }

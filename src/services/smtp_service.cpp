@@ -246,7 +246,7 @@ void SmtpSession::auth(const SmtpCommand& c) {
   if (smtp_verb_is(m.verb, "PLAIN")) {
     if (m.argument.empty()) {
       auth_step_ = AuthStep::plain;
-      return reply(334, "");
+      return line("334 ");  // an empty challenge, with its space (RFC 4954 §4)
     }
     auth_step_ = AuthStep::plain;
     return auth_response(m.argument);

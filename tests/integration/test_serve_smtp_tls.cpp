@@ -109,5 +109,35 @@ TEST(ServeSmtpAuth, PlaintextAuthWithoutTlsConfigured) {
   EXPECT_EQ(dir.messages().size(), 2u);
 }
 
+// The SASL dialogues byte for byte: PLAIN with an empty challenge, LOGIN's two prompts, a
+// cancelled exchange, and MAIL refused until AUTH succeeds.
+TEST(ServeSmtpAuth, RawPlainAndLoginDialogues) {
+  auto server = start_smtp({"--quiet", "--auth", "u:p"});
+  ASSERT_NE(server.port, 0) << server.process->err();
+  const auto talk = [](int fd, std::string_view send, int replies) {
+    EXPECT_TRUE(send_all(fd, send));
+    return read_replies(fd, replies).data;
+  };
+  Fd a(tcp_connect(server.port));
+  read_replies(a.get(), 1);
+  EXPECT_NE(talk(a.get(), "EHLO c\r\n", 1).find("250-AUTH PLAIN LOGIN\r\n"), std::string::npos);
+  EXPECT_EQ(talk(a.get(), "MAIL FROM:<a@x>\r\n", 1), "530 5.7.0 Authentication required\r\n");
+  EXPECT_EQ(talk(a.get(), "AUTH PLAIN\r\n", 1), "334 \r\n");
+  EXPECT_EQ(talk(a.get(), "*\r\n", 1), "501 5.0.0 Authentication cancelled\r\n");
+  EXPECT_EQ(talk(a.get(), "AUTH PLAIN\r\n", 1), "334 \r\n");
+  EXPECT_EQ(talk(a.get(), "AHUAcA==\r\n", 1), "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(talk(a.get(), "AUTH PLAIN AHUAcA==\r\n", 1), "503 5.5.1 Already authenticated\r\n");
+  EXPECT_EQ(talk(a.get(), "MAIL FROM:<a@x>\r\n", 1), "250 2.1.0 OK\r\n");
+  Fd b(tcp_connect(server.port));
+  read_replies(b.get(), 1);
+  talk(b.get(), "EHLO c\r\n", 1);
+  EXPECT_EQ(talk(b.get(), "AUTH LOGIN\r\n", 1), "334 VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(talk(b.get(), "dQ==\r\n", 1), "334 UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(talk(b.get(), "eA==\r\n", 1), "535 5.7.8 Authentication credentials invalid\r\n");
+  EXPECT_EQ(talk(b.get(), "AUTH LOGIN dQ==\r\n", 1), "334 UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(talk(b.get(), "cA==\r\n", 1), "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(talk(b.get(), "AUTH CRAM-MD5\r\n", 1), "503 5.5.1 Already authenticated\r\n");
+}
+
 }  // namespace
 }  // namespace sockit::test

@@ -169,6 +169,16 @@ TEST(SmtpServerCodec, LastMarksTheEndOfAReadsMessages) {
   EXPECT_EQ(sink.lasts, (std::vector<bool>{false, true, false, true}));
 }
 
+TEST(SmtpServerCodec, LastLooksPastASkippedLine) {
+  SmtpServerCodec codec;
+  Collector sink(codec);
+  // A too-long line with bare LFs in it (no stack depth per LF), then a command in the same read.
+  ASSERT_TRUE(
+      codec.decode(std::string(600, 'x') + std::string(100000, '\n') + "\r\nNOOP\r\n", sink));
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"E:SMTP command line too long", "C:NOOP"}));
+  EXPECT_EQ(sink.lasts, (std::vector<bool>{false, true}));
+}
+
 TEST(SmtpServerCodec, PartialAndFinish) {
   SmtpServerCodec codec;
   Collector sink(codec);
