@@ -20,6 +20,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "serve_http.hpp"
+#include "serve_smtp.hpp"
 #include "serve_tls.hpp"
 #include "sockit/net/resolver.hpp"
 #include "sockit/server/server.hpp"
@@ -54,6 +55,7 @@ struct ServeArgs {
   std::vector<std::string> allow, deny;
   TlsFlags tls;  // --ssl and its companions, spelled as for listen
   HttpFlags http;
+  SmtpFlags smtp;
 };
 
 Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& texts,
@@ -104,7 +106,10 @@ std::string build_options(const ServeArgs& a, ServerOptions& o) {
 /// a failed lookup sets `what`.
 Result<Endpoint> bind_endpoint(const ServeArgs& a, std::string* usage, std::string* what) {
   // http: python's http.server port, so that it can stand in for it.
-  std::string host = "127.0.0.1", port = a.positionals[0] == "http" ? "8000" : "12345";
+  // smtp: the unprivileged submission port test mailboxes commonly use.
+  std::string host = "127.0.0.1", port = a.positionals[0] == "http"   ? "8000"
+                                         : a.positionals[0] == "smtp" ? "2525"
+                                                                      : "12345";
   const auto& p = a.positionals;
   if (p.size() == 3) {
     host = p[1];
@@ -331,9 +336,15 @@ int run_serve(const ServeArgs& a) {
   if (a.positionals.empty() || a.positionals.size() > 3)
     return usage_error("serve needs SERVICE [HOST] [PORT]");
   const std::string& name = a.positionals[0];
-  if (name != "http" && http_flags_given(a.http))
+  if (name != "smtp" && smtp_flags_given(a.smtp))
+    return usage_error("--maildir, --stdout, --auth and the other smtp options are for serve smtp");
+  if (name == "smtp" && http_flags_besides_log_given(a.http))
+    return usage_error("--root and the other http options are for serve http");
+  if (name != "http" && name != "smtp" && http_flags_given(a.http))
     return usage_error("--root, --json, --quiet and the other http options are for serve http");
   if (name == "http" && a.udp) return usage_error("-u serves echo or discard only");
+  if (name == "smtp" && (a.udp || !a.framing.empty()))
+    return usage_error("serve smtp speaks SMTP over TCP or a Unix socket: no -u, no --framing");
   if (name == "http" && !a.framing.empty())
     return usage_error("--framing is not for serve http: it speaks HTTP/1.1");
   ServerOptions options;
@@ -350,7 +361,7 @@ int run_serve(const ServeArgs& a) {
   ::signal(SIGPIPE, SIG_IGN);  // stdout may be a closed pipe; sockets use MSG_NOSIGNAL anyway
   // The access log is written by its own thread: a stdout nobody reads never stops serving.
   // Declared before the service, so that it outlives every session that logs to it.
-  std::unique_ptr<OperatorOutput> access_log;
+  std::unique_ptr<OperatorOutput> access_log, mail_out;
   Result<std::unique_ptr<Service>> service =
       fail(std::make_error_code(std::errc::invalid_argument));
   if (name == "http") {
@@ -361,12 +372,17 @@ int run_serve(const ServeArgs& a) {
         &why);
     if (!http) return usage_error(why);
     service = std::move(http);
+  } else if (name == "smtp") {
+    std::string why;
+    auto smtp = build_smtp(a.smtp, a.http.json, a.http.quiet, options, access_log, mail_out, &why);
+    if (!smtp) return usage_error(why);
+    service = std::move(smtp);
   } else {
     service = make_service(name);
   }
   if (!service)
     return usage_error("unknown service " + quote_arg(name) +
-                       " (echo, greet, discard, chat, http)");
+                       " (echo, greet, discard, chat, http, smtp)");
   if (a.udp && name != "echo" && name != "discard")
     return usage_error("-u serves echo or discard only");
   if (a.udp && !a.unix_path.empty())
@@ -397,18 +413,19 @@ int run_serve(const ServeArgs& a) {
 
 void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "serve",
-      "Serve echo, greet, discard, chat or http on [HOST] [PORT] (default 127.0.0.1:12345, "
-      "http: 8000)");
-  take_positionals(*cmd,
-                   {"SERVICE [HOST] [PORT]",
-                    1,
-                    3,
-                    {{"SERVICE", "echo, greet, discard, chat or http (static files)"},
-                     {"HOST", "Address or name to bind (default 127.0.0.1)"},
-                     {"PORT", "0 to 65535, 0: any free port (default 12345)"}}},
-                   args->positionals);
+  CLI::App* cmd =
+      app.add_subcommand("serve",
+                         "Serve echo, greet, discard, chat, http or smtp on [HOST] [PORT] (default "
+                         "127.0.0.1:12345, http: 8000, smtp: 2525)");
+  take_positionals(
+      *cmd,
+      {"SERVICE [HOST] [PORT]",
+       1,
+       3,
+       {{"SERVICE", "echo, greet, discard, chat, http (static files) or smtp (a test mailbox)"},
+        {"HOST", "Address or name to bind (default 127.0.0.1)"},
+        {"PORT", "0 to 65535, 0: any free port (default 12345)"}}},
+      args->positionals);
   cmd->add_flag("-u,--udp", args->udp, "UDP (echo or discard)");
   cmd->add_option("-U,--unixsock", args->unix_path, "Serve on a Unix socket at PATH")
       ->check(unix_path_check());
@@ -456,6 +473,7 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()
       ->check(seconds_check());
   add_http_flags(*cmd, args->http);
+  add_smtp_flags(*cmd, args->smtp);
   cmd->footer(
       "Prints 'sockit: serving SERVICE on ADDRESS:PORT (tcp, model M)' to stderr once bound.\n"
       "SIGUSR1 prints the stats once; SIGINT/SIGTERM stop accepting and drain, then exit 0.\n\n"
@@ -467,7 +485,8 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve echo -u 0 --max-datagram 512 --stats 10\n"
       "  sockit serve echo --ssl --ssl-cert cert.pem --ssl-key key.pem   TLS echo\n"
       "  sockit serve echo --model reactors --threads 4 --max-conns 20000\n"
-      "  sockit serve http --root ~/site         files from ~/site on 127.0.0.1:8000");
+      "  sockit serve http --root ~/site         files from ~/site on 127.0.0.1:8000\n"
+      "  sockit serve smtp --maildir ~/mail      catch mail on 127.0.0.1:2525 (--ssl: STARTTLS)");
   cmd->callback([args, max_datagram] {
     args->max_datagram_given = max_datagram->count() > 0;
     finish(run_serve(*args));

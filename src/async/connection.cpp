@@ -197,7 +197,8 @@ Connection::Got Connection::handle_read() {
     partial_ = events_.on_data(*this, scratch.buffer);
     scratch.busy = false;
     // Only the unconsumed rest of a partial message is copied into the connection's own buffer.
-    if (!closing_ && !closed() && !scratch.buffer.empty()) input_.append(scratch.buffer.readable());
+    if (!closing_ && !closed() && filter_ == nullptr && !scratch.buffer.empty())
+      input_.append(scratch.buffer.readable());
     scratch.buffer.consume_all();
   } else {
     if (got <= room.size()) {
@@ -209,6 +210,12 @@ Connection::Got Connection::handle_read() {
     partial_ = events_.on_data(*this, input_);
   }
   if (closed()) return Got::end;
+  if (filter_ != nullptr) {
+    // start_filter() ran inside on_data: plaintext that followed in this read is not the
+    // filter's and not the owner's any more.
+    input_.consume_all();
+    partial_ = false;
+  }
   // The partial-message clock restarts whenever a message completes (the owner counts it), so
   // only a message that itself stays incomplete too long trips it, not a busy pipelining
   // client, and not a slowloris whose every byte "makes progress" into the decoder.

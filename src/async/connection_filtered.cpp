@@ -8,6 +8,7 @@
 // appends wire bytes to output_, which then flows (and is limited) like any other output.
 #include <sys/socket.h>
 
+#include <cassert>
 #include <cerrno>
 
 #include "async/file_queue.hpp"
@@ -30,6 +31,16 @@ struct FilterScratch {
 thread_local FilterScratch t_filter;
 
 }  // namespace
+
+Status Connection::start_filter(std::unique_ptr<ConnectionFilter> filter) {
+  assert(loop_.in_loop_thread());
+  if (filter_ != nullptr || closing_ || closed() || filter == nullptr)
+    return fail(std::make_error_code(std::errc::operation_not_permitted));
+  filter_ = std::move(filter);
+  pipe_ = nullptr;
+  streaming_ = false;
+  return {};
+}
 
 Connection::Got Connection::read_filtered() {
   FilterScratch& scratch = t_filter;

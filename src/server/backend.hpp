@@ -23,6 +23,10 @@ struct ServeContext {
 
   /// The codec of a new connection: ServerOptions::codec, else the service's. Thread-safe.
   CodecPtr new_codec() const;
+  /// What a client over the cap reads before the close: the codec's own words for
+  /// Errc::server_full (SMTP: a 421 reply) when it has some, else error_line()'s; nothing for
+  /// TLS (a TLS client cannot read a plaintext line). Set once by Server before serving.
+  std::string refusal{};
   std::atomic<std::uint64_t> tls_failures{0};
 
   /// A TLS connection closed with `why` (`ready`: its handshake had finished): counts and

@@ -46,6 +46,10 @@ class LoopConn final : public Connection::Events,
   /// Calls the session's on_wake (Mailbox::wake).
   void wake() { session_->on_wake(*this); }
   void pause_reading(bool paused) override { conn_.pause_reading(paused); }
+  MessageCodec* codec() override { return codec_.get(); }
+  Status start_filter(std::unique_ptr<ConnectionFilter> filter) override {
+    return conn_.start_filter(std::move(filter));
+  }
   void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) override {
     conn_.send_file(std::move(file), offset, length);
   }

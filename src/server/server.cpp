@@ -53,6 +53,18 @@ int send_buffer_for(const ServerOptions& o) {
   return static_cast<int>(std::min(o.connection.output_limit / 4, kIntMax));
 }
 
+// See ServeContext::refusal.
+std::string refusal_line(const ServeContext& ctx) {
+  const auto full = make_error_code(Errc::server_full);
+  if (ctx.options.tls) return {};
+  if (ctx.service != nullptr) {
+    if (auto codec = ctx.new_codec()) {
+      if (auto own = codec->close_reply(full); own && !own->empty()) return std::string(*own);
+    }
+  }
+  return std::string(error_line(full));
+}
+
 }  // namespace
 
 CodecFactory codec_factory(Framing framing) {
@@ -163,8 +175,8 @@ Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandl
   rules.deny = options_.deny;
   // A TLS client cannot read a plaintext line, and a handshake only to refuse would spend the
   // CPU the cap protects: it is closed without a word.
-  rules.refusal =
-      options_.tls ? std::string() : std::string(error_line(make_error_code(Errc::server_full)));
+  ctx_->refusal = refusal_line(*ctx_);
+  rules.refusal = ctx_->refusal;
   rules.pause = kAcceptPause;
   // The spare-descriptor trick is race-free only when no serving thread opens descriptors.
   rules.reserve = backend_->only_acceptor_opens_fds();

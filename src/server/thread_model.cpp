@@ -151,8 +151,7 @@ void ThreadBackend::serve(Pending p) {
   auto loop = EventLoop::create();
   if (!loop) {  // out of descriptors: say so, count it, free the connection's place under the cap
     ctx_.refused.fetch_add(1, std::memory_order_relaxed);
-    const std::string_view line =  // TLS: no plaintext line (see Server's refusal)
-        ctx_.options.tls ? std::string_view() : error_line(make_error_code(Errc::server_full));
+    const std::string_view line = ctx_.refusal;  // TLS: none (see ServeContext::refusal)
     refuse_connection(p.fd.get(), line, kRefusalLinger);
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;

@@ -63,8 +63,9 @@ TEST(CliBrackets, ListenTakesThePortAsTyped) {
 TEST(CliBrackets, ServeTakesServiceHostAndOptionsAsTyped) {
   expect_usage({"serve", "echo", "[127.0.0.1,0]"},
                "sockit: [127.0.0.1,0]: only an IPv6 address goes in brackets\n");
-  expect_usage({"serve", "[echo,127.0.0.1,0]"},
-               "sockit: unknown service '[echo,127.0.0.1,0]' (echo, greet, discard, chat, http)\n");
+  expect_usage(
+      {"serve", "[echo,127.0.0.1,0]"},
+      "sockit: unknown service '[echo,127.0.0.1,0]' (echo, greet, discard, chat, http, smtp)\n");
   // An option that takes a list still splits on its commas, but brackets are not stripped.
   const RunResult r = sockit({"serve", "echo", "--allow", "[127.0.0.1]", "0"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -128,7 +129,7 @@ TEST(CliEcho, ControlBytesAreEscaped) {
   expect_usage({"connect", "127.0.0.1", "8\n0"},
                "sockit: invalid port '8\\0120': must be a number from 1 to 65535\n");
   expect_usage({"serve", "e\acho"},
-               "sockit: unknown service 'e\\007cho' (echo, greet, discard, chat, http)\n");
+               "sockit: unknown service 'e\\007cho' (echo, greet, discard, chat, http, smtp)\n");
 }
 
 TEST(CliEcho, UnixPathThatCannotFitIsAUsageError) {

@@ -160,6 +160,14 @@ class Connection final : public EventLoop::Handler {
   void set_filter(std::unique_ptr<ConnectionFilter> filter) noexcept {
     filter_ = std::move(filter);
   }
+  /// Puts `filter` in place on a live, plain connection (STARTTLS): what was sent before goes
+  /// out plain, what is sent after goes through the filter, and every byte read from now on is
+  /// wire input for it. Input already read and not yet consumed when the call returns to the
+  /// read (what a client pipelined in plaintext after its STARTTLS) is discarded, never handed
+  /// to the owner as if it had come through the filter (the CVE-2011-0411 class). Kernel echo
+  /// stops. Fails with std::errc::operation_not_permitted when a filter is already in place or
+  /// the connection is closing. Loop thread only.
+  [[nodiscard]] Status start_filter(std::unique_ptr<ConnectionFilter> filter);
   /// The transport filter, or null for a plain connection.
   const ConnectionFilter* filter() const noexcept { return filter_.get(); }
 

@@ -46,6 +46,16 @@ class Peer {
   /// Messages already read keep coming; TCP slows the client once the kernel's buffers fill.
   /// Whoever frees what the session waits for calls Mailbox::wake, and on_wake resumes.
   virtual void pause_reading(bool paused) = 0;
+  /// The connection's codec, for a session whose protocol switches framing mid-stream (SMTP:
+  /// a body after an accepted DATA, STARTTLS). Null when the connection has none.
+  virtual MessageCodec* codec() { return nullptr; }
+  /// Puts a transport filter (TLS) in place from now on (Connection::start_filter): replies
+  /// sent before go out plain; input read before and not yet decoded is discarded. Errors:
+  /// std::errc::operation_not_permitted (a filter already, or closing), not_supported.
+  [[nodiscard]] virtual Status start_filter(std::unique_ptr<ConnectionFilter> filter) {
+    (void)filter;
+    return fail(std::make_error_code(std::errc::not_supported));
+  }
 
  protected:
   ~Peer() = default;
