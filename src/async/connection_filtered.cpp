@@ -34,7 +34,8 @@ thread_local FilterScratch t_filter;
 
 Status Connection::start_filter(std::unique_ptr<ConnectionFilter> filter) {
   assert(loop_.in_loop_thread());
-  if (filter_ != nullptr || closing_ || closed() || filter == nullptr)
+  // Queued files were counted against plain output (send_file's leads): they must be gone.
+  if (filter_ != nullptr || closing_ || closed() || filter == nullptr || files_)
     return fail(std::make_error_code(std::errc::operation_not_permitted));
   filter_ = std::move(filter);
   pipe_ = nullptr;

@@ -165,8 +165,9 @@ class Connection final : public EventLoop::Handler {
   /// wire input for it. Input already read and not yet consumed when the call returns to the
   /// read (what a client pipelined in plaintext after its STARTTLS) is discarded, never handed
   /// to the owner as if it had come through the filter (the CVE-2011-0411 class). Kernel echo
-  /// stops. Fails with std::errc::operation_not_permitted when a filter is already in place or
-  /// the connection is closing. Loop thread only.
+  /// stops. Fails with std::errc::operation_not_permitted when a filter is already in place,
+  /// the connection is closing, or files queued by send_file() are still being sent. Loop
+  /// thread only.
   [[nodiscard]] Status start_filter(std::unique_ptr<ConnectionFilter> filter);
   /// The transport filter, or null for a plain connection.
   const ConnectionFilter* filter() const noexcept { return filter_.get(); }
