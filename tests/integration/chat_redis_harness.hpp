@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,38 @@ inline std::vector<std::string> without_own(const std::vector<std::string>& all,
   for (const auto& l : all)
     if (!l.starts_with(name + ": ")) out.push_back(l);
   return out;
+}
+
+// The chat lines (": m") a node's operator saw, in its order.
+inline std::vector<std::string> operator_chat(const Process& node) {
+  std::vector<std::string> out;
+  std::istringstream in(node.out());
+  for (std::string line; std::getline(in, line);)
+    if (line.find(": m") != std::string::npos && line[0] != '*') out.push_back(line);
+  return out;
+}
+
+// Every client got every other client's lines and none of its own, in the order the first
+// node's operator saw; every node saw that same order. `sent` lists every chat line sent.
+inline void expect_one_order(std::vector<ChatClient>& clients, std::vector<ChatNode*> nodes,
+                      const std::vector<std::string>& sent) {
+  const auto start = std::chrono::steady_clock::now();
+  for (auto* n : nodes) {
+    for (const auto& line : sent)
+      ASSERT_TRUE(n->process->wait_stdout(line + "\n", 10000ms)) << line;
+  }
+  const auto global = operator_chat(*nodes[0]->process);
+  ASSERT_EQ(global.size(), sent.size());
+  for (auto* n : nodes)
+    EXPECT_EQ(operator_chat(*n->process), global);
+  for (auto& c : clients) {
+    const auto want = without_own(global, c.name);
+    c.read_chat(want.size(), 10000ms);
+    EXPECT_EQ(c.chat, want) << c.name;
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  EXPECT_LT(took, 2000ms) << "delivery took " << took.count() << " ms";
 }
 
 }  // namespace sockit::test
