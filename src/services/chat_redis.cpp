@@ -55,6 +55,7 @@ RedisRoom::~RedisRoom() {
     if (id != 0) loop_.cancel(id);
   sub_.reset();
   pub_.reset();
+  graveyard_.clear();
 }
 
 Status RedisRoom::start(std::string* why) {
@@ -95,6 +96,7 @@ Status RedisRoom::start(std::string* why) {
 
 void RedisRoom::connect_link() {
   reconnect_timer_ = 0;
+  graveyard_.clear();
   const std::uint64_t gen = ++gen_;
   auto down = [this, gen](const RedisFailure& why) { on_down(gen, why); };
   auto pub = RedisClient::connect(loop_, opts_.host, opts_.port, nullptr, down);
@@ -137,11 +139,13 @@ void RedisRoom::on_down(std::uint64_t gen, const RedisFailure& why) {
   reconnect_timer_ = loop_.run_after(backoff_, [this] { connect_link(); });
 }
 
-// We may be inside a reply handler of the clients we drop: destroy them from a posted task.
+// We may be inside a reply handler of the clients we drop: they are destroyed by the next
+// connect_link (a timer callback, outside hiredis) or by our destructor, never from a posted
+// task, which might outlive us in a loop that is being destroyed.
 void RedisRoom::drop_link() {
   ++gen_;
-  std::shared_ptr<RedisClient> pub(std::move(pub_)), sub(std::move(sub_));
-  loop_.post([pub, sub] {});
+  if (pub_) graveyard_.push_back(std::move(pub_));
+  if (sub_) graveyard_.push_back(std::move(sub_));
 }
 
 // ---- reading the stream ---------------------------------------------------------------------

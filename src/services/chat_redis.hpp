@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/chat_common.hpp"
 #include "sockit/redis/redis.hpp"
@@ -85,7 +86,8 @@ class RedisRoom final : public ChatService {
 
   std::unique_ptr<RedisClient> pub_;  // commands: XADD, presence, /who, /nick
   std::unique_ptr<RedisClient> sub_;  // XREAD BLOCK only (it holds its connection while blocked)
-  std::uint64_t gen_ = 0;             // link generation: replies of an older link are ignored
+  std::vector<std::unique_ptr<RedisClient>> graveyard_;  // dropped, destroyed outside hiredis
+  std::uint64_t gen_ = 0;  // link generation: replies of an older link are ignored
   bool degraded_ = false;
   Millis backoff_{0};
   EventLoop::TimerId reconnect_timer_ = 0, heartbeat_timer_ = 0, sweep_timer_ = 0;

@@ -25,9 +25,9 @@ struct RedisServer {
   explicit RedisServer(int at = 0, std::vector<std::string> extra = {}) { start(at, extra); }
   void start(int at, const std::vector<std::string>& extra = {}) {
     port = at != 0 ? at : free_port();
-    std::vector<std::string> argv{"redis-server", "--port",    std::to_string(port), "--bind",
-                                  "127.0.0.1",    "--save",    "",    "--appendonly",
-                                  "no",           "--daemonize", "no"};
+    std::vector<std::string> argv{
+        "redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no",     "--daemonize",        "no"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(argv);
     ASSERT_TRUE(process->wait_stdout("Ready to accept connections", 5000ms)) << process->out();
@@ -47,8 +47,8 @@ struct ChatNode {
 /// `sockit serve chat 0 --redis ... --node-id ID [extra]`, serving once it says so.
 inline ChatNode start_node(const RedisServer& redis, const std::string& id,
                            std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{sockit_bin(), "serve",     "chat", "0", "--redis",
-                                redis.address(), "--node-id", id};
+  std::vector<std::string> argv{sockit_bin(), "serve",         "chat",      "0",
+                                "--redis",    redis.address(), "--node-id", id};
   argv.insert(argv.end(), extra.begin(), extra.end());
   ChatNode node;
   node.process = std::make_unique<Process>(argv);
@@ -68,8 +68,7 @@ struct ChatClient {
     const std::string welcome = conn->read_until("\n", 5000ms);
     const auto at = welcome.find("* welcome ");
     EXPECT_NE(at, std::string::npos) << welcome;
-    if (at != std::string::npos)
-      name = welcome.substr(at + 10, welcome.find(';', at) - at - 10);
+    if (at != std::string::npos) name = welcome.substr(at + 10, welcome.find(';', at) - at - 10);
   }
   bool say(const std::string& text) { return conn->send(text + "\n"); }
   /// Reads one line into `chat` or `other`; false on timeout or EOF.
@@ -123,7 +122,7 @@ inline std::vector<std::string> operator_chat(const Process& node) {
 // Every client got every other client's lines and none of its own, in the order the first
 // node's operator saw; every node saw that same order. `sent` lists every chat line sent.
 inline void expect_one_order(std::vector<ChatClient>& clients, std::vector<ChatNode*> nodes,
-                      const std::vector<std::string>& sent) {
+                             const std::vector<std::string>& sent) {
   const auto start = std::chrono::steady_clock::now();
   for (auto* n : nodes) {
     for (const auto& line : sent)

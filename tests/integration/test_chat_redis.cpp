@@ -13,9 +13,9 @@ namespace {
 using namespace std::chrono_literals;
 using test::ChatClient;
 using test::ChatNode;
+using test::expect_one_order;
 using test::RedisServer;
 using test::start_node;
-using test::expect_one_order;
 
 TEST(ChatRedis, ThreeNodesOneOrderNoOwnLineBack) {
   RedisServer redis;
@@ -109,8 +109,8 @@ TEST(ChatRedis, RedisRestartRefusesLinesMeanwhileThenResumesInOrder) {
   ASSERT_TRUE(a.wait_other(notice, 5000ms));
   ASSERT_TRUE(b.wait_other(notice, 5000ms));
   ASSERT_TRUE(a.say("m-during"));
-  ASSERT_TRUE(a.wait_other(
-      "* not sent, the room is degraded (Redis unreachable): m-during", 5000ms));
+  ASSERT_TRUE(
+      a.wait_other("* not sent, the room is degraded (Redis unreachable): m-during", 5000ms));
 
   redis.start(port);
   ASSERT_TRUE(a.wait_other("* room restored", 5000ms));
@@ -186,8 +186,8 @@ TEST(ChatRedis, UsageErrorsAndUnreachableRedis) {
   usage({"serve", "chat", "0", "--redis", "127.0.0.1:6379", "--node-id", "a/b"},
         "--node-id: 1-64 visible characters without '/' or '@', not 'a/b'");
   const int port = test::free_port();  // nothing listens there
-  auto r = test::run({test::sockit_bin(), "serve", "chat", "0", "--redis",
-                      "127.0.0.1:" + std::to_string(port)});
+  auto r = test::run(
+      {test::sockit_bin(), "serve", "chat", "0", "--redis", "127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("sockit: cannot reach Redis at 127.0.0.1:" + std::to_string(port) +
                        ": Connection refused"),

@@ -24,8 +24,8 @@ std::string haproxy_config(int front, const std::vector<ChatNode*>& nodes) {
   std::string cfg =
       "global\n  maxconn 200\ndefaults\n  mode tcp\n  timeout connect 2s\n"
       "  timeout client 60s\n  timeout server 60s\n"
-      "frontend chat\n  bind 127.0.0.1:" + std::to_string(front) +
-      "\n  default_backend nodes\nbackend nodes\n  balance leastconn\n";
+      "frontend chat\n  bind 127.0.0.1:" +
+      std::to_string(front) + "\n  default_backend nodes\nbackend nodes\n  balance leastconn\n";
   int i = 0;
   for (auto* n : nodes)
     cfg += "  server n" + std::to_string(++i) + " 127.0.0.1:" + std::to_string(n->port) +
@@ -39,8 +39,8 @@ TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrder) {
   ChatNode n2 = start_node(redis, "n2", {"--model", "reactors", "--threads", "2"});
   ChatNode n3 = start_node(redis, "n3");
   const int front = test::free_port();
-  const std::string cfg_path = ::testing::TempDir() + "chat_haproxy_" +
-                               std::to_string(::getpid()) + ".cfg";
+  const std::string cfg_path =
+      ::testing::TempDir() + "chat_haproxy_" + std::to_string(::getpid()) + ".cfg";
   std::ofstream(cfg_path) << haproxy_config(front, {&n1, &n2, &n3});
   test::Process haproxy({"/usr/sbin/haproxy", "-f", cfg_path, "-db"});
   ASSERT_TRUE(test::wait_bound(front)) << haproxy.err();
