@@ -162,7 +162,7 @@ class RedisClient::Impl final : public EventLoop::Handler,
     if (self == nullptr || self->closing_) return;
     if (reply == nullptr) {
       const std::error_code code =
-          ac->err != 0 ? failure_code(ac->err, errno) : make_error_code(Errc::closed_early);
+          ac->c.err != 0 ? failure_code(ac->c.err, errno) : make_error_code(Errc::closed_early);
       pending->handler(fail(code));
       return;
     }
@@ -197,7 +197,8 @@ class RedisClient::Impl final : public EventLoop::Handler,
 
   void on_connect(const redisAsyncContext* ac, int status) {
     if (status != REDIS_OK) {  // hiredis frees the context next; no onDisconnect follows
-      fail_later({failure_code(ac->err, errno), ac->errstr});
+      // hiredis has not copied the error into ac->err yet: the context's own is the one.
+      fail_later({failure_code(ac->c.err, errno), ac->c.errstr});
       return;
     }
     up_ = true;
@@ -209,7 +210,7 @@ class RedisClient::Impl final : public EventLoop::Handler,
     if (status == REDIS_OK)
       fail_later({make_error_code(Errc::closed_early), "connection closed"});
     else
-      fail_later({failure_code(ac->err, errno), ac->errstr});
+      fail_later({failure_code(ac->c.err, errno), ac->c.errstr});
   }
 
   // Reports the end once, from a posted task: we are inside hiredis here.
