@@ -122,6 +122,7 @@ void RedisRoom::on_ping(std::uint64_t gen, const Result<RedisReply>& reply) {
   degraded_ = false;
   backoff_ = Millis(0);
   heartbeat();  // alive again before anyone sweeps us, then our members again (Redis may be new)
+  eval(kForgetNodeScript, {members_key_}, {node_ + "/"}, [](Result<RedisReply>) {});
   for (const auto& [id, m] : members_)
     pub_->command({"HSET", members_key_, field(id), m.name}, [](Result<RedisReply>) {});
   tell_local("* room restored");

@@ -62,4 +62,18 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 )lua";
 
+// Forgets every member of node ARGV[1] (the node itself, back after an outage: whoever left
+// meanwhile must not linger in /who; it then registers who is still there).
+// KEYS: members. ARGV: "node/". Returns how many it forgot.
+inline constexpr const char* kForgetNodeScript = R"lua(
+local gone = 0
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, #ARGV[1]) == ARGV[1] then
+    redis.call('HDEL', KEYS[1], f)
+    gone = gone + 1
+  end
+end
+return gone
+)lua";
+
 }  // namespace sockit::chat_detail

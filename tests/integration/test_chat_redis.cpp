@@ -129,6 +129,36 @@ TEST(ChatRedis, RedisRestartRefusesLinesMeanwhileThenResumesInOrder) {
   EXPECT_EQ(std::count(a.other.begin(), a.other.end(), notice), 1);
 }
 
+TEST(ChatRedis, LinkCutWhileRedisKeepsTheRoomNoGhostInWhoNoLineLost) {
+  RedisServer redis;
+  ChatNode n1 = start_node(redis, "n1");
+  ChatNode n2 = start_node(redis, "n2");
+  ChatClient a(n1.port);
+  auto leaving = std::make_unique<ChatClient>(n1.port);
+  ChatClient b(n2.port);
+  ASSERT_TRUE(a.wait_other("* " + b.name + " joined", 5000ms));
+  const std::string gone = leaving->name;
+  // Redis stays, with the room; every node's connections are cut and come back within ~100 ms.
+  auto kill = test::run(
+      {"redis-cli", "-p", std::to_string(redis.port), "CLIENT", "KILL", "TYPE", "normal"});
+  ASSERT_EQ(kill.exit_code, 0) << kill.err;
+  ASSERT_TRUE(a.wait_other("* room degraded", 5000ms));
+  leaving.reset();  // leaves while its node cannot tell the room
+  ASSERT_TRUE(a.wait_other("* room restored", 5000ms));
+  ASSERT_TRUE(b.wait_other("* room restored", 5000ms));
+  ASSERT_TRUE(b.say("/who"));
+  ASSERT_TRUE(b.wait_other("* online:", 5000ms));
+  std::vector<std::string> names{a.name + "@n1", b.name + "@n2"};
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(b.other.back(), "* online: " + names[0] + " " + names[1]) << gone << " lingers";
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE((i % 2 == 0 ? a : b).say("m" + std::to_string(i)));
+  a.read_chat(3, 5000ms);
+  b.read_chat(3, 5000ms);
+  EXPECT_EQ(a.chat, (std::vector<std::string>{b.name + ": m1", b.name + ": m3", b.name + ": m5"}));
+  EXPECT_EQ(b.chat, (std::vector<std::string>{a.name + ": m0", a.name + ": m2", a.name + ": m4"}));
+}
+
 TEST(ChatRedis, NodeFallenBehindMaxlenSaysHowManyLinesItMissed) {
   // Small stream nodes so that MAXLEN ~ 10 really trims (Redis trims whole nodes only).
   RedisServer redis(0, {"--stream-node-max-entries", "5"});
