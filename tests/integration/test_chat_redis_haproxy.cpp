@@ -24,6 +24,7 @@ std::string haproxy_config(int front, const std::vector<ChatNode*>& nodes) {
   std::string cfg =
       "global\n  maxconn 200\ndefaults\n  mode tcp\n  timeout connect 2s\n"
       "  timeout client 60s\n  timeout server 60s\n"
+      "  retries 2\n  option redispatch\n"
       "frontend chat\n  bind 127.0.0.1:" +
       std::to_string(front) + "\n  default_backend nodes\nbackend nodes\n  balance leastconn\n";
   int i = 0;
@@ -33,7 +34,7 @@ std::string haproxy_config(int front, const std::vector<ChatNode*>& nodes) {
   return cfg;
 }
 
-TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrder) {
+TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrderThenANodeDiesAndItsClientsMove) {
   RedisServer redis;
   ChatNode n1 = start_node(redis, "n1");
   ChatNode n2 = start_node(redis, "n2", {"--model", "reactors", "--threads", "2"});
@@ -65,6 +66,32 @@ TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrder) {
     ASSERT_TRUE(c.say(text));
   }
   test::expect_one_order(clients, {&n1, &n2, &n3}, sent);
+
+  // Kill n3: its clients see the end, reconnect through HAProxy (which redispatches a refused
+  // connect to a live node), and the room goes on for everyone.
+  ASSERT_TRUE(clients[0].say("/who"));
+  ASSERT_TRUE(clients[0].wait_other("* online:", 5000ms));
+  const std::string who = clients[0].other.back();
+  n3.process->signal(SIGKILL);
+  (void)n3.process->wait();
+  int moved = 0;
+  for (auto& c : clients) {
+    c.chat.clear();
+    if (who.find(" " + c.name + "@n3") == std::string::npos) continue;
+    EXPECT_TRUE(c.conn->read_to_eof(5000ms).second) << c.name;
+    c = ChatClient(static_cast<std::uint16_t>(front));
+    ASSERT_FALSE(c.name.empty());
+    ++moved;
+  }
+  EXPECT_GT(moved, 0);
+  std::vector<std::string> after;
+  for (int i = 0; i < 200; ++i) {
+    auto& c = clients[random() % clients.size()];
+    const std::string text = "m" + std::to_string(1000 + i);
+    after.push_back(c.name + ": " + text);
+    ASSERT_TRUE(c.say(text));
+  }
+  test::expect_one_order(clients, {&n1, &n2}, after);
   haproxy.signal(SIGTERM);
   (void)haproxy.wait();
   std::remove(cfg_path.c_str());
