@@ -123,8 +123,11 @@ void RedisRoom::on_ping(std::uint64_t gen, const Result<RedisReply>& reply) {
   backoff_ = Millis(0);
   heartbeat();  // alive again before anyone sweeps us, then our members again (Redis may be new)
   eval(kForgetNodeScript, {members_key_}, {node_ + "/"}, [](Result<RedisReply>) {});
-  for (const auto& [id, m] : members_)
-    pub_->command({"HSET", members_key_, field(id), m.name}, [](Result<RedisReply>) {});
+  {
+    std::lock_guard lock(members_mutex_);
+    for (const auto& [id, m] : members_)
+      pub_->command({"HSET", members_key_, field(id), m.name}, [](Result<RedisReply>) {});
+  }
   tell_local("* room restored");
 }
 
@@ -205,12 +208,14 @@ void RedisRoom::tell_local(const std::string& text, std::uint64_t except) {
     if (observer_) observer_(text);
   }
   auto shared = std::make_shared<const std::string>(text);
+  std::lock_guard lock(members_mutex_);
   for (const auto& [id, m] : members_) {
     if (id != except) m.mailbox->deliver(shared);
   }
 }
 
 void RedisRoom::tell(std::uint64_t id, std::string text) {
+  std::lock_guard lock(members_mutex_);
   if (auto it = members_.find(id); it != members_.end())
     it->second.mailbox->deliver(std::make_shared<const std::string>(std::move(text)));
 }

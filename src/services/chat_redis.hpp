@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,7 @@ class RedisRoom final : public ChatService {
 
   // ---- from sessions, any thread -----------------------------------------------------------
   std::string take_guest_name();
+  /// Registers at once (call before the welcome), then announces from the loop.
   void join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox);
   void leave(std::uint64_t id);
   /// Appends "<name>: text"; `credit` is charged until Redis answered.
@@ -60,6 +62,7 @@ class RedisRoom final : public ChatService {
     std::shared_ptr<Mailbox> mailbox;
   };
   using Done = RedisClient::ReplyHandler;
+  std::optional<Member> member(std::uint64_t id) const;
 
   // ---- the room's loop -----------------------------------------------------------------------
   void connect_link();
@@ -95,7 +98,12 @@ class RedisRoom final : public ChatService {
 
   std::string last_id_ = "0-0";  // the last entry delivered (or the stream's end at start-up)
   long long last_seq_ = 0;       // its seq; 0 when unknown
-  std::map<std::uint64_t, Member> members_;
+  // The local members. Guarded by a mutex rather than owned by the loop: a session registers
+  // itself before its welcome goes out, so a client that has seen its welcome receives every
+  // entry the node delivers from then on (a post to the loop could land after the delivery of
+  // lines sent by a client that reacted to that welcome).
+  mutable std::mutex members_mutex_;
+  std::map<std::uint64_t, Member> members_;  // guarded by members_mutex_
   std::atomic<std::size_t> count_{0};
 
   std::mutex guests_mutex_;

@@ -3,6 +3,7 @@
 // per line until Redis has answered the XADD, and paused above the marks.
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include "services/chat_redis.hpp"
@@ -18,8 +19,8 @@ class RedisChatSession final : public Session {
   void on_open(Peer& peer) override {
     const std::string name = room_.take_guest_name();
     credit_ = std::make_shared<Credit>(peer.mailbox());
+    room_.join(peer.id(), name, peer.mailbox());  // before the welcome: see members_
     peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
-    room_.join(peer.id(), name, peer.mailbox());
     joined_ = true;
     id_ = peer.id();
   }
@@ -125,63 +126,71 @@ std::string RedisRoom::take_guest_name() {
 }
 
 void RedisRoom::join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox) {
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name),
-              mailbox = std::move(mailbox)]() mutable {
-    if (alive.expired()) return;
+  {
+    std::lock_guard lock(members_mutex_);
     members_.emplace(id, Member{name, std::move(mailbox)});
     count_.store(members_.size());
-    if (degraded_ || !pub_) {
-      tell(id, kDegradedNotice);
-      return;
-    }
+  }
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name)]() mutable {
+    if (alive.expired()) return;
+    if (degraded_ || !pub_) return tell(id, kDegradedNotice);
     pub_->command({"HSET", members_key_, field(id), name}, [](Result<RedisReply>) {});
     append(id, "* " + name + " joined", [](Result<RedisReply>) {});
   });
 }
 
 void RedisRoom::leave(std::uint64_t id) {
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id] {
-    if (alive.expired()) return;
+  std::string name;
+  {
+    std::lock_guard lock(members_mutex_);
     auto it = members_.find(id);
     if (it == members_.end()) return;
-    const std::string name = std::move(it->second.name);
+    name = std::move(it->second.name);
     members_.erase(it);
     count_.store(members_.size());
-    if (degraded_ || !pub_) return;
+  }
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name)] {
+    if (alive.expired() || degraded_ || !pub_) return;
     pub_->command({"HDEL", members_key_, field(id)}, [](Result<RedisReply>) {});
     append(id, "* " + name + " left", [](Result<RedisReply>) {});
   });
 }
 
+// The member's name and mailbox, if it is still here.
+std::optional<RedisRoom::Member> RedisRoom::member(std::uint64_t id) const {
+  std::lock_guard lock(members_mutex_);
+  auto it = members_.find(id);
+  if (it == members_.end()) return std::nullopt;
+  return it->second;
+}
+
 void RedisRoom::speak(std::uint64_t id, std::string text, std::shared_ptr<Credit> credit) {
   const std::size_t n = text.size();
   credit->charge(n);
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, text = std::move(text), credit,
-              n]() mutable {
-    if (alive.expired()) return credit->release(n);
-    auto it = members_.find(id);
-    if (it == members_.end()) return credit->release(n);
-    if (degraded_ || !pub_) {
-      tell(id, kRefused + text);
-      return credit->release(n);
-    }
-    auto mailbox = it->second.mailbox;
-    append(id, it->second.name + ": " + text,
-           [credit, n, mailbox, text](Result<RedisReply> r) mutable {
-             credit->release(n);
-             if (r && !r->is_error()) return;
-             const std::string why = r ? "Redis said " + r->str : "the connection to Redis failed";
-             mailbox->deliver(std::make_shared<const std::string>(
-                 "* your line may not have reached the room (" + why + "): " + text));
-           });
-  });
+  loop_.post(
+      [this, alive = std::weak_ptr<bool>(alive_), id, text = std::move(text), credit, n]() mutable {
+        if (alive.expired()) return credit->release(n);
+        auto m = member(id);
+        if (!m) return credit->release(n);
+        if (degraded_ || !pub_) {
+          tell(id, kRefused + text);
+          return credit->release(n);
+        }
+        auto mailbox = m->mailbox;
+        append(id, m->name + ": " + text, [credit, n, mailbox, text](Result<RedisReply> r) mutable {
+          credit->release(n);
+          if (r && !r->is_error()) return;
+          const std::string why = r ? "Redis said " + r->str : "the connection to Redis failed";
+          mailbox->deliver(std::make_shared<const std::string>(
+              "* your line may not have reached the room (" + why + "): " + text));
+        });
+      });
 }
 
 void RedisRoom::rename(std::uint64_t id, std::string wanted) {
   loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, wanted = std::move(wanted)] {
     if (alive.expired()) return;
-    auto it = members_.find(id);
-    if (it == members_.end()) return;
+    if (!member(id)) return;
     if (!valid_name(wanted) || wanted.find('@') != std::string::npos || wanted.starts_with("guest"))
       return tell(id, "* invalid name (1-32 visible characters, no '@', not 'server' or guest...)");
     if (degraded_ || !pub_)
@@ -189,12 +198,16 @@ void RedisRoom::rename(std::uint64_t id, std::string wanted) {
     eval(kNickScript, {members_key_}, {field(id), wanted},
          [this, alive, id, wanted](Result<RedisReply> r) {
            if (alive.expired()) return;
-           auto member = members_.find(id);
-           if (member == members_.end()) return;
            if (!r || r->type != RedisReply::Type::integer)
              return tell(id, "* rename failed (Redis unreachable)");
            if (r->integer == 0) return tell(id, "* name taken: " + wanted);
-           const std::string old = std::exchange(member->second.name, wanted);
+           std::string old;
+           {
+             std::lock_guard lock(members_mutex_);
+             auto it = members_.find(id);
+             if (it == members_.end()) return;
+             old = std::exchange(it->second.name, wanted);
+           }
            append(id, "* " + old + " is now " + wanted, [](Result<RedisReply>) {});
            tell(id, "* you are now " + wanted);
          });

@@ -143,7 +143,10 @@ inline void expect_one_order(std::vector<ChatClient>& clients, std::vector<ChatN
   for (auto& c : clients) {
     const auto want = without_own(global, c.name);
     c.read_chat(want.size(), 10000ms);
-    EXPECT_EQ(c.chat, want) << c.name;
+    std::string heard;  // on failure: what else it heard
+    for (const auto& l : c.other)
+      heard += "\n  " + l;
+    EXPECT_EQ(c.chat, want) << c.name << " also heard:" << heard;
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
