@@ -45,10 +45,10 @@
 #include "sockit/async/poller.hpp"
 #include "sockit/async/task.hpp"
 
+#include "sockit/redis/redis.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/server.hpp"
 #include "sockit/server/service.hpp"
-#include "sockit/redis/redis.hpp"
 #include "sockit/server/udp_server.hpp"
 
 #include "sockit/services/services.hpp"
