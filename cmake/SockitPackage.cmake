@@ -38,5 +38,5 @@ and bash completion.")
 # needs OpenSSL at link time, and the CMake package's find_dependency(OpenSSL 3) and the
 # pkg-config file's Requires.private look for its development files.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl-dev (>= 3.0)")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl-dev (>= 3.0), libhiredis-dev")
 include(CPack)

@@ -20,6 +20,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "serve_http.hpp"
+#include "serve_redis.hpp"
 #include "serve_smtp.hpp"
 #include "serve_tls.hpp"
 #include "sockit/net/resolver.hpp"
@@ -56,6 +57,7 @@ struct ServeArgs {
   TlsFlags tls;  // --ssl and its companions, spelled as for listen
   HttpFlags http;
   SmtpFlags smtp;
+  RedisFlags redis;  // chat --redis (serve_redis.cpp)
 };
 
 Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& texts,
@@ -397,16 +399,27 @@ int run_serve(const ServeArgs& a) {
                        " is for TCP and Unix stream sockets");
   if (!a.unix_path.empty() && (!a.allow.empty() || !a.deny.empty()))
     return usage_error("--allow/--deny filter IP addresses; a Unix socket has none");
+  if (auto why = check_redis_flags(a.redis, name, a.udp, options.model); !why.empty())
+    return usage_error(why);
   auto loop = EventLoop::create();
   if (!loop) return report_error(loop.error(), "cannot create the event loop");
+  // chat --redis: the room's Redis link runs on this loop, so the service is made after it
+  // (and destroyed before it).
+  std::unique_ptr<Service> redis_chat;
+  if (!a.redis.redis.empty()) {
+    int code = kExitOk;
+    redis_chat = make_redis_chat(**loop, a.redis, code);
+    if (!redis_chat) return code;
+  }
+  Service& chosen = redis_chat ? *redis_chat : **service;
   if (!a.unix_path.empty()) {
-    return serve_stream(**loop, a, Endpoint(UnixPath{a.unix_path}), **service, std::move(options));
+    return serve_stream(**loop, a, Endpoint(UnixPath{a.unix_path}), chosen, std::move(options));
   }
   std::string usage, what;
   auto at = bind_endpoint(a, &usage, &what);
   if (!at) return usage.empty() ? report_error(at.error(), what) : usage_error(usage);
   if (a.udp) return serve_udp(**loop, a, *at, name, a.max_datagram);
-  return serve_stream(**loop, a, *at, **service, std::move(options));
+  return serve_stream(**loop, a, *at, chosen, std::move(options));
 }
 
 }  // namespace
@@ -474,6 +487,7 @@ void add_serve_command(CLI::App& app) {
       ->check(seconds_check());
   add_http_flags(*cmd, args->http);
   add_smtp_flags(*cmd, args->smtp);
+  add_redis_flags(*cmd, args->redis);
   cmd->footer(
       "Prints 'sockit: serving SERVICE on ADDRESS:PORT (tcp, model M)' to stderr once bound.\n"
       "SIGUSR1 prints the stats once; SIGINT/SIGTERM stop accepting and drain, then exit 0.\n\n"
@@ -487,8 +501,9 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve echo --model reactors --threads 4 --max-conns 20000\n"
       "  sockit serve http --root ~/site         files from ~/site on 127.0.0.1:8000\n"
       "  sockit serve smtp --maildir ~/mail      catch mail on 127.0.0.1:2525 (--ssl: STARTTLS)");
-  cmd->callback([args, max_datagram] {
+  cmd->callback([cmd, args, max_datagram] {
     args->max_datagram_given = max_datagram->count() > 0;
+    note_redis_flags(*cmd, args->redis);
     finish(run_serve(*args));
   });
 }

@@ -45,6 +45,7 @@
 #include "sockit/async/poller.hpp"
 #include "sockit/async/task.hpp"
 
+#include "sockit/redis/redis.hpp"
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/server.hpp"
 #include "sockit/server/service.hpp"

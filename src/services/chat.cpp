@@ -22,57 +22,12 @@
 #include <string>
 #include <string_view>
 
+#include "services/chat_common.hpp"
 #include "sockit/services/services.hpp"
 
 namespace sockit {
 namespace {
-
-constexpr std::size_t kMaxName = 32;
-// Per sender, in flight (see the top): stop reading above either, resume at half of both.
-constexpr std::size_t kHighLines = 16;
-constexpr std::size_t kHighBytes = 64 * 1024;
-
-// What one member has in flight, shared by its session (its thread) and its lines (released on
-// the receivers' threads). The pause itself belongs to the session; this only counts and
-// decides who wakes it.
-class Credit {
- public:
-  explicit Credit(std::shared_ptr<Mailbox> own) : own_(std::move(own)) {}
-  void charge(std::size_t bytes) {
-    lines_.fetch_add(1);
-    bytes_.fetch_add(bytes);
-  }
-  void release(std::size_t bytes) {
-    bytes_.fetch_sub(bytes);
-    lines_.fetch_sub(1);
-    if (low() && wake_wanted_.exchange(false)) wake();
-  }
-  bool high() const { return lines_.load() > kHighLines || bytes_.load() > kHighBytes; }
-  bool low() const { return lines_.load() <= kHighLines / 2 && bytes_.load() <= kHighBytes / 2; }
-  /// The paused session wants one wake once low(). Checked again after arming: the last
-  /// release may have come just before (sequentially consistent atomics order the two sides).
-  void want_wake() {
-    wake_wanted_.store(true);
-    if (low() && wake_wanted_.exchange(false)) wake();
-  }
-  /// The member has left: no wake may reach its connection (whose loop may be gone with it).
-  void forget() {
-    std::shared_ptr<Mailbox> gone;
-    std::lock_guard lock(mutex_);
-    gone.swap(own_);
-  }  // `gone` is dropped after the lock: a mailbox's queued lines release other credits
-
- private:
-  void wake() {
-    std::lock_guard lock(mutex_);
-    if (own_) own_->wake();
-  }
-  std::atomic<std::size_t> lines_{0};
-  std::atomic<std::size_t> bytes_{0};
-  std::atomic<bool> wake_wanted_{false};
-  std::mutex mutex_;
-  std::shared_ptr<Mailbox> own_;  // guarded by mutex_
-};
+using namespace chat_detail;
 
 // The length of the well-formed UTF-8 sequence that starts `s`, when it encodes a character a
 // terminal shows (U+00A0 and up); 0 for anything else. Overlong forms, surrogates, code points
@@ -103,14 +58,6 @@ std::size_t visible_utf8_length(std::string_view s) {
   const bool ok = code >= kShortest[length] && code >= 0xa0 && code <= 0x10ffff &&
                   (code < 0xd800 || code > 0xdfff);
   return ok ? length : 0;
-}
-
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxName || name == "server") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isgraph(u) != 0;
-  });
 }
 
 class ChatRoom final : public ChatService {

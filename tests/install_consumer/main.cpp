@@ -12,6 +12,9 @@ int main() {
   // The TLS layer links OpenSSL through the package: a generated certificate has a fingerprint.
   auto tls = sockit::TlsServerContext::create();
   if (!tls || tls->fingerprint().size() != 95) return 3;
+  // The redis layer links hiredis through the package: nothing listens on port 1.
+  auto redis = sockit::RedisBlocking::connect("127.0.0.1", 1, sockit::Millis(1000));
+  if (redis || redis.error() != std::errc::connection_refused) return 4;
   std::puts(sockit::explain(sockit::sys_error(111), "consumer check").c_str());
   return 0;
 }

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
+#include "sockit/async/loop.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/server/service.hpp"
 
@@ -35,6 +38,29 @@ class ChatService : public Service {
   virtual std::size_t members() const = 0;
 };
 std::unique_ptr<ChatService> make_chat_service();
+
+/// Where a room over Redis lives, and this node's part in it (see docs/scale-out.md).
+struct RedisChatOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string room = "lobby";   ///< the stream is "sockit:chat:<room>"
+  std::string node_id;          ///< unique per node; empty: "<hostname>-<pid>"
+  std::size_t max_len = 10000;  ///< XADD MAXLEN ~ (how far a node may fall behind)
+};
+
+/// Chat whose room is a Redis Stream shared by every node: each line a local client sends is
+/// appended (XADD) and every node delivers what it reads (XREAD BLOCK) to its local clients, so
+/// all clients on all nodes see one order. Guest names come from a per-room counter in Redis;
+/// /who lists the room on every node as name@node. When Redis goes away clients stay, hear one
+/// notice, and their lines are refused with an error line until it is back; the node
+/// reconnects with backoff and resumes after the last entry it delivered.
+///
+/// The Redis connections run on `loop` (the server's loop: sessions may run on it or on other
+/// loops, as with the loop and reactors models; the service must be destroyed before `loop`).
+/// Blocks for up to 2 s to reach Redis and find the stream's end; a failure is returned with
+/// hiredis's words in `why`.
+[[nodiscard]] Result<std::unique_ptr<ChatService>> make_redis_chat_service(
+    EventLoop& loop, RedisChatOptions options, std::string* why = nullptr);
 
 /// `text` as a terminal may safely show it: printable ASCII, tab and well-formed UTF-8 (from
 /// U+00A0 on) are kept; every other byte (C0 controls such as ESC, NUL and BEL, DEL, C1 controls,
