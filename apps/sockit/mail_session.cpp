@@ -34,14 +34,6 @@ std::string reply_text(const SmtpReply& r) {
   return out;
 }
 
-// A reply that ends the session: one line, and the code for its class.
-int refused(std::string_view what, const SmtpReply& r) {
-  note(fmt::format("{}: {}", what, reply_text(r)));
-  if (r.klass() == 4) return kExitMailLater;
-  if (r.klass() == 5) return kExitMailRefused;
-  return kExitNetwork;  // a positive code where the step needed another: a protocol error
-}
-
 int stop(std::string_view message, int code) {
   note(message);
   return code;
@@ -84,12 +76,23 @@ class MailSession {
     int code = open();
     if (code == kExitOk) code = authenticate();
     if (code == kExitOk) code = deliver();
-    if (code != kExitNetwork && code != kExitTimeout && code != kExitTls)
-      (void)client_->quit();  // polite, best effort: the outcome is already known
+    // Polite, best effort: the outcome is known. Not after an I/O failure or a 421 (the server
+    // is closing already).
+    if (!closing_ && code != kExitNetwork && code != kExitTimeout && code != kExitTls)
+      (void)client_->quit();
     return code;
   }
 
  private:
+  // A reply that ends the session: one line, and the code for its class.
+  int refused(std::string_view what, const SmtpReply& r) {
+    note(fmt::format("{}: {}", what, reply_text(r)));
+    closing_ = closing_ || r.code == 421;
+    if (r.klass() == 4) return kExitMailLater;
+    if (r.klass() == 5) return kExitMailRefused;
+    return kExitNetwork;  // a positive code where the step needed another: a protocol error
+  }
+
   int port() const { return std::stoi(a_.port); }
 
   int io_error(std::error_code ec, std::string_view step) {
@@ -223,6 +226,7 @@ class MailSession {
   std::string where_;
   std::optional<TlsClientContext> context_;
   std::optional<mail::Client> client_;
+  bool closing_ = false;
 };
 
 }  // namespace
