@@ -35,7 +35,7 @@ std::string_view reply_meaning(int code) noexcept {
     case 523:
       return "the message is larger than the server accepts";
     case 530:
-      return "authentication required";
+      return "authentication (or STARTTLS first) required";
     case 534:
       return "authentication mechanism too weak";
     case 535:

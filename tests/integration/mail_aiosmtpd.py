@@ -49,7 +49,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     user, password = a.auth.split(":", 1)
     ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
           and auth_data.password == password.encode())
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 ctx = None
