@@ -8,7 +8,7 @@ namespace sockit::mail {
 std::string_view reply_meaning(int code) noexcept {
   switch (code) {
     case 421:
-      return "the server is closing the connection (service not available)";
+      return "service not available: the server is closing the connection";
     case 450:
       return "mailbox busy or temporarily unavailable: try again later";
     case 451:
@@ -35,7 +35,7 @@ std::string_view reply_meaning(int code) noexcept {
     case 523:
       return "the message is larger than the server accepts";
     case 530:
-      return "authentication (or STARTTLS first) required";
+      return "authentication or STARTTLS required first";
     case 534:
       return "authentication mechanism too weak";
     case 535:

@@ -85,8 +85,8 @@ TEST(CliMailFake, BusyServerMeansTryLater) {
   const RunResult r = sockit(send_args(server, {}), "hi\n");
   EXPECT_EQ(r.exit_code, 8);
   EXPECT_EQ(r.err, "sockit: " + server.where() +
-                       " refused the session: 421 4.3.2 busy, try later (the server is closing "
-                       "the connection (service not available))\n");
+                       " refused the session: 421 4.3.2 busy, try later (service not available: "
+                       "the server is closing the connection)\n");
 }
 
 TEST(CliMailFake, HeloWhenEhloIsNotKnown) {

@@ -79,7 +79,7 @@ TEST(CliMailTls, ServerThatRequiresStarttls) {
   EXPECT_EQ(r.exit_code, 7);
   EXPECT_EQ(r.err,
             "sockit: sender <alice@example.org> refused: 530 Must issue a STARTTLS command first "
-            "(authentication (or STARTTLS first) required)\n");
+            "(authentication or STARTTLS required first)\n");
 }
 
 TEST(CliMailTls, AuthPlainCredentialsNeverShown) {
