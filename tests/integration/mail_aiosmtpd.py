@@ -17,6 +17,7 @@ p.add_argument("--implicit", action="store_true", help="TLS from the start (smtp
 p.add_argument("--require-starttls", action="store_true")
 p.add_argument("--auth", help="USER:PASS required for AUTH")
 p.add_argument("--size", type=int, default=33554432)
+p.add_argument("--no-smtputf8", action="store_true")
 p.add_argument("--refuse", action="append", default=[], help="a recipient to refuse with 550")
 a = p.parse_args()
 
@@ -60,7 +61,7 @@ if a.cert:
 
 def factory():
     kw = dict(hostname="mx.test", data_size_limit=a.size, decode_data=False,
-              enable_SMTPUTF8=True)
+              enable_SMTPUTF8=not a.no_smtputf8)
     if a.auth:
         kw.update(authenticator=authenticator, auth_require_tls=ctx is not None)
     if ctx and not a.implicit:

@@ -90,7 +90,7 @@ if mode == "inject":
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     tls = ctx.wrap_socket(conn, server_side=True)
-    session(tls, Lines(tls), b"250-mx.test\r\n250 8BITMIME\r\n", "TLS ")
+    session(tls, Lines(tls), b"250-mx.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n", "TLS ")
 elif mode == "badcode":
     send_quietly(b"hello, I am not SMTP\r\n")
     time.sleep(3)

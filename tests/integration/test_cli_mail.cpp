@@ -75,6 +75,28 @@ TEST(CliMail, EnvelopeAndSizeParameter) {
                 std::to_string(message.size()) + "\n");
 }
 
+TEST(CliMail, MessageFromAFileAndSmtputf8Addresses) {
+  AioSmtpd server;
+  ScratchDir files;
+  const std::string path = files.write("msg.eml", "Subject: f\n\nfrom a file\n");
+  const RunResult r = sockit({"mail", server.url(), "--mail-from", "jos\xc3\xa9@example.org",
+                              "--mail-rcpt", "b@example.org", "-T", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(server.message(1), "Subject: f\r\n\r\nfrom a file\r\n");
+  EXPECT_NE(server.envelope(1).find("option SMTPUTF8\n"), std::string::npos) << server.envelope(1);
+}
+
+TEST(CliMail, Smtputf8AddressNeedsTheExtension) {
+  AioSmtpd server({"--no-smtputf8"});
+  const RunResult r =
+      sockit({"mail", server.url(), "--mail-rcpt", "jos\xc3\xa9@example.org"}, "hi\n");
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_EQ(r.err, "sockit: 127.0.0.1 port " + std::to_string(server.port) +
+                       " does not offer SMTPUTF8, which addresses that are not ASCII need: not "
+                       "sent\n");
+  EXPECT_EQ(server.count(), 0);
+}
+
 TEST(CliMail, TooLargeForTheServerIsNotSent) {
   AioSmtpd server({"--size", "100"});
   const RunResult r =

@@ -23,8 +23,9 @@ TEST(CliMailFake, RepliesInjectedBeforeStarttlsAreDiscarded) {
   Pki pki;
   FakeSmtp server({"inject", pki.server.cert, pki.server.key});
   ASSERT_NE(server.port, 0);
-  const RunResult r =
-      sockit(send_args(server, {"--ssl-reqd", "--cacert", pki.ca_file, "-v"}), "hi\n");
+  const RunResult r = sockit(send_args(server, {"--ssl-reqd", "--cacert", pki.ca_file, "-v",
+                                                "--mail-auth", "me+x@example.org"}),
+                             "hi\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("\n< 220 2.0.0 ready\n* discarded 30 bytes the server sent before the TLS "
                        "handshake\n* TLS: TLSv1.3, "),
@@ -35,8 +36,9 @@ TEST(CliMailFake, RepliesInjectedBeforeStarttlsAreDiscarded) {
   // Over TLS the client starts again with EHLO, then sends the message.
   EXPECT_EQ(server.process.out().substr(server.process.out().find('\n') + 1, 9), "TLS EHLO ")
       << server.process.out();
-  EXPECT_NE(server.process.out().find("TLS MAIL FROM:<a@example.org>\nTLS RCPT TO:<b@example.org>"
-                                      "\nTLS DATA\nTLS QUIT\n"),
+  EXPECT_NE(server.process.out().find(
+                "TLS MAIL FROM:<a@example.org> AUTH=me+2Bx@example.org\nTLS RCPT TO:<b@example.org>"
+                "\nTLS DATA\nTLS QUIT\n"),
             std::string::npos)
       << server.process.out();
 }
