@@ -108,6 +108,25 @@ std::string check_mail_args(MailArgs& a) {
   return {};
 }
 
+constexpr const char* kMailFooter =
+    "Without --subject/--header/--body/--body-file/--attach the message is sent as it is\n"
+    "(from -T FILE or stdin); with them sockit builds it, adding Date and Message-ID.\n"
+    "Line endings become CRLF and lines starting with '.' are dot-stuffed, so no text can\n"
+    "end the message early; a line over 998 octets is refused (exit 2), not broken.\n"
+    "Timeouts per step are RFC 5321's: 5 min for the greeting and each command, 2 min for\n"
+    "DATA, 3 min per block of the message, 10 min for the final reply.\n"
+    "\n"
+    "Exit codes besides the usual ones: 7 the server refused for good (5xx: recipient,\n"
+    "sender, message, authentication, or a size or SMTPUTF8 limit known before sending),\n"
+    "8 the server refused for now (4xx, 421): try again later.\n"
+    "\n"
+    "Examples:\n"
+    "  sockit mail smtp://127.0.0.1:2525 --mail-from me@x.org --mail-rcpt you@y.org -T msg.eml\n"
+    "  sockit mail smtp://mail.x.org:587 --ssl-reqd -u me:secret --mail-from me@x.org \\\n"
+    "      --mail-rcpt you@y.org --subject 'Report' --body-file report.txt --attach data.csv\n"
+    "  echo hi | sockit mail -v smtp://localhost:1025 --mail-rcpt a@b --subject test --body-file "
+    "-";
+
 int run_mail(MailArgs& a) {
   if (auto why = check_mail_args(a); !why.empty()) return usage_error(why);
   std::string usage;
@@ -160,24 +179,7 @@ void add_mail_command(CLI::App& app) {
   cmd->add_option("--body-file", a->body_file,
                   "Build the message: its text from FILE ('-': stdin)");
   cmd->add_option("--attach", a->attach, "Build the message: attach FILE (base64); repeatable");
-  cmd->footer(
-      "Without --subject/--header/--body/--body-file/--attach the message is sent as it is\n"
-      "(from -T FILE or stdin); with them sockit builds it, adding Date and Message-ID.\n"
-      "Line endings become CRLF and lines starting with '.' are dot-stuffed, so no text can\n"
-      "end the message early; a line over 998 octets is refused (exit 2), not broken.\n"
-      "Timeouts per step are RFC 5321's: 5 min for the greeting and each command, 2 min for\n"
-      "DATA, 3 min per block of the message, 10 min for the final reply.\n"
-      "\n"
-      "Exit codes besides the usual ones: 7 the server refused for good (5xx: recipient,\n"
-      "sender, message, authentication, or a size or SMTPUTF8 limit known before sending),\n"
-      "8 the server refused for now (4xx, 421): try again later.\n"
-      "\n"
-      "Examples:\n"
-      "  sockit mail smtp://127.0.0.1:2525 --mail-from me@x.org --mail-rcpt you@y.org -T msg.eml\n"
-      "  sockit mail smtp://mail.x.org:587 --ssl-reqd -u me:secret --mail-from me@x.org \\\n"
-      "      --mail-rcpt you@y.org --subject 'Report' --body-file report.txt --attach data.csv\n"
-      "  echo hi | sockit mail -v smtp://localhost:1025 --mail-rcpt a@b --subject test --body-file "
-      "-");
+  cmd->footer(kMailFooter);
   cmd->callback([a] { finish(run_mail(*a)); });
 }
 

@@ -38,6 +38,8 @@ struct Client::Impl {
   Status send_lines(std::string_view lines, std::string_view shown, Deadline deadline);
   Result<SmtpReply> read_reply(Deadline deadline);
   Result<SmtpReply> command(std::string_view line, Millis timeout, std::string_view shown);
+  /// MAIL FROM and RCPT TO (transaction.cpp), their replies into `d`.
+  Status begin(const Envelope& e, Delivery& d);
 };
 
 }  // namespace sockit::mail

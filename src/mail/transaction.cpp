@@ -37,42 +37,47 @@ std::vector<std::size_t> Delivery::refused() const {
   return out;
 }
 
+// MAIL and every RCPT, with their replies in `d`. With PIPELINING (RFC 2920) they go out in
+// one write and the replies are read in order; DATA waits for them, since sent in the same group
+// it could start a message for recipients we mean to drop.
+Status Client::Impl::begin(const Envelope& e, Delivery& d) {
+  const std::string mail = mail_command(e, caps);
+  if (caps.pipelining) {
+    if (parser.buffered() != 0) return fail(SmtpClientErrc::reply_too_early);
+    d.pipelined = true;
+    std::string group = mail + "\r\n";
+    for (const auto& to : e.to)
+      group += "RCPT TO:<" + to + ">\r\n";
+    const Deadline deadline = step(options.timeouts.command);
+    if (auto sent = send_lines(group, {}, deadline); !sent) return sent;
+    auto reply = read_reply(deadline);
+    if (!reply) return fail(reply.error());
+    d.mail = std::move(*reply);
+    for (std::size_t i = 0; i < e.to.size(); ++i) {
+      reply = read_reply(step(options.timeouts.command));
+      if (!reply) return fail(reply.error());
+      d.rcpt.push_back(std::move(*reply));
+    }
+    return {};
+  }
+  auto reply = command(mail, options.timeouts.command, {});
+  if (!reply) return fail(reply.error());
+  d.mail = std::move(*reply);
+  if (d.mail->klass() != 2) return {};
+  for (const auto& to : e.to) {
+    reply = command("RCPT TO:<" + to + ">", options.timeouts.command, {});
+    if (!reply) return fail(reply.error());
+    d.rcpt.push_back(std::move(*reply));
+  }
+  return {};
+}
+
 Result<Delivery> Client::send(const Envelope& envelope, std::string_view wire) {
   if (!valid_envelope(envelope)) return fail(std::make_error_code(std::errc::invalid_argument));
   Impl& s = *impl_;
-  const Millis command_timeout = s.options.timeouts.command;
-  const std::string mail = mail_command(envelope, s.caps);
   Delivery d;
-  if (s.caps.pipelining) {
-    // RFC 2920: MAIL and every RCPT in one write, then their replies in order. DATA waits for
-    // them: sent in the same group it could start a message for recipients we mean to drop.
-    if (s.parser.buffered() != 0) return fail(SmtpClientErrc::reply_too_early);
-    d.pipelined = true;
-    std::string group = mail + "\r\n";
-    for (const auto& to : envelope.to)
-      group += "RCPT TO:<" + to + ">\r\n";
-    const Deadline deadline = s.step(command_timeout);
-    if (auto sent = s.send_lines(group, {}, deadline); !sent) return fail(sent.error());
-    auto reply = s.read_reply(deadline);
-    if (!reply) return fail(reply.error());
-    d.mail = std::move(*reply);
-    for (std::size_t i = 0; i < envelope.to.size(); ++i) {
-      reply = s.read_reply(s.step(command_timeout));
-      if (!reply) return fail(reply.error());
-      d.rcpt.push_back(std::move(*reply));
-    }
-    if (d.mail->klass() != 2) return d;
-  } else {
-    auto reply = s.command(mail, command_timeout, {});
-    if (!reply) return fail(reply.error());
-    d.mail = std::move(*reply);
-    if (d.mail->klass() != 2) return d;
-    for (const auto& to : envelope.to) {
-      reply = s.command("RCPT TO:<" + to + ">", command_timeout, {});
-      if (!reply) return fail(reply.error());
-      d.rcpt.push_back(std::move(*reply));
-    }
-  }
+  if (auto begun = s.begin(envelope, d); !begun) return fail(begun.error());
+  if (d.mail->klass() != 2) return d;  // no transaction was begun: nothing to reset
 
   const std::size_t refused = d.refused().size();
   const bool cancel = refused == envelope.to.size() || (refused > 0 && !envelope.allow_rcpt_fails);
@@ -82,7 +87,7 @@ Result<Delivery> Client::send(const Envelope& envelope, std::string_view wire) {
     d.data = std::move(*reply);
   }
   if (cancel || d.data->code != 354) {
-    auto reset = s.command("RSET", command_timeout, {});
+    auto reset = s.command("RSET", s.options.timeouts.command, {});
     if (!reset) return fail(reset.error());
     return d;
   }
