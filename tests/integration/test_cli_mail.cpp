@@ -200,6 +200,11 @@ TEST(CliMail, UsageErrors) {
       {{"mail", "smtp://127.0.0.1:1", "--mail-rcpt", "a@b", "--header", "X-A: b\nBcc: c@d"},
        "sockit: cannot build the message: a --header, --subject or file name holds a line break, "
        "or a header name is not printable ASCII without ':'\n"},
+      {{"mail", "smtp://127.0.0.1:1", "--mail-rcpt", "a@b", "-T", "/nonexistent/msg"},
+       "sockit: -T /nonexistent/msg: No such file or directory\n"},
+      {{"mail", "smtps://127.0.0.1:1", "--mail-rcpt", "a@b", "--ssl-reqd"},
+       "sockit: smtps:// is TLS from the start; --ssl and --ssl-reqd are for smtp:// "
+       "(STARTTLS)\n"},
       {{"mail", "smtp://127.0.0.1:99999", "--mail-rcpt", "a@b"},
        "sockit: invalid port '99999': must be a number from 1 to 65535\n"},
   };
