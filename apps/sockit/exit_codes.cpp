@@ -82,6 +82,10 @@ std::string_view exit_kind(int code) noexcept {
       return "timeout";
     case kExitTls:
       return "tls";
+    case kExitMailRefused:
+      return "mail-refused";
+    case kExitMailLater:
+      return "mail-later";
     default:
       return "network";
   }
@@ -130,7 +134,9 @@ std::string_view exit_codes_help() noexcept {
          "  3  name resolution (DNS) failed\n"
          "  4  connection refused (nothing listens on that port)\n"
          "  5  timeout (connect, idle, resolve or TLS handshake)\n"
-         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n";
+         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n"
+         "  7  mail: the SMTP server refused for good (5xx)\n"
+         "  8  mail: the SMTP server refused for now (4xx): try again later\n";
 }
 
 }  // namespace sockit::cli

@@ -18,6 +18,10 @@ inline constexpr int kExitRefused = 4;  ///< connection refused (nothing listens
 inline constexpr int kExitTimeout = 5;  ///< connect, idle, resolve or TLS handshake timeout
 inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate, alert, truncation
 
+// `sockit mail`: what an SMTP server answered (issue 14).
+inline constexpr int kExitMailRefused = 7;  ///< refused for good (5xx): rcpt, sender, auth, size
+inline constexpr int kExitMailLater = 8;    ///< refused for now (4xx, 421): try again later
+
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;
 

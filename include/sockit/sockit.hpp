@@ -52,3 +52,7 @@
 #include "sockit/server/udp_server.hpp"
 
 #include "sockit/services/services.hpp"
+// The SMTP client (codec and the mail layer).
+#include "sockit/codec/smtp_message.hpp"
+#include "sockit/codec/smtp_reply.hpp"
+#include "sockit/mail/client.hpp"
