@@ -303,7 +303,8 @@ std::string encode_proxy_v2(const ProxyHeader& h) {
   put16(out, static_cast<std::uint16_t>(v6 ? kV6Block : kV4Block));
   for (const Endpoint* e : {&*h.source, &*h.destination}) {
     if (v6) {
-      for (auto b : e->address().v6().bytes())
+      const IPv6Address address = e->address().v6();  // bytes() is a view into it
+      for (auto b : address.bytes())
         out.push_back(static_cast<char>(b));
     } else {
       for (auto b : e->address().v4().bytes())
