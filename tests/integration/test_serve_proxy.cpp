@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -264,6 +266,25 @@ TEST(ServeProxyV6, LoopbackV6ProxyIsTrustedByDefault) {
   ASSERT_TRUE(send_all(fd.get(), "PROXY TCP4 203.0.113.7 198.51.100.1 41000 443\r\nsix\n"));
   ::shutdown(fd.get(), SHUT_WR);
   EXPECT_EQ(read_to_eof(fd.get(), Ms(5000)).data, "six\n");
+}
+
+// The http access log names the header's client.
+TEST(ServeProxyHttp, AccessLogNamesTheHeadersClient) {
+  std::string dir = "/tmp/sockit_proxy_http_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  std::ofstream(dir + "/index.html") << "hi\n";
+  ServeChild server = start_serve({"http", "127.0.0.1", "0", "--root", dir, "--proxy-protocol"});
+  ASSERT_GT(server.port, 0) << server.process->err();
+  Fd fd(tcp_connect(server.port));
+  ASSERT_TRUE(send_all(fd.get(),
+                       "PROXY TCP6 2001:db8::7 ::1 5000 80\r\n"
+                       "GET /index.html HTTP/1.0\r\n\r\n"));
+  const ReadResult r = read_to_eof(fd.get(), Ms(5000));
+  EXPECT_EQ(r.data.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r.data;
+  EXPECT_TRUE(server.process->wait_stdout("\"GET /index.html HTTP/1.0\" 200 3\n", Ms(5000)));
+  EXPECT_EQ(server.process->out().rfind("2001:db8::7 - - [", 0), 0u) << server.process->out();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 TEST(ServeProxyUsage, FlagsThatCannotWork) {
