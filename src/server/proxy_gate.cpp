@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <string_view>
@@ -47,14 +48,13 @@ class ProxyGate::Pending final : public EventLoop::Handler, public EventLoop::Ti
   void on_timer() override { gate_.finish(*this, make_error_code(ProxyErrc::timed_out), nullptr); }
 
  private:
-  // Reads what the header still needs; false when it failed (finish() has been called).
+  // Reads what the header still needs; on failure or completion finish() destroys *this.
   void step();
 
   ProxyGate& gate_;
   UniqueFd fd_;
   Endpoint peer_;
   std::string held_;  // header bytes consumed so far (a proper prefix of a header)
-  std::string peek_;
 };
 
 void ProxyGate::Pending::on_ready(std::uint32_t) {
@@ -65,10 +65,16 @@ void ProxyGate::Pending::step() {
   const ProxyLimits& limits = gate_.options_.proxy_limits;
   const std::size_t cap =
       std::max({ProxyLimits::kV1MaxBytes, limits.max_v2_bytes, ProxyLimits::kV2FixedBytes});
-  peek_.resize(cap - held_.size());
+  if (held_.size() >= cap) {  // unreachable: the codec decides within `cap` bytes
+    gate_.finish(*this, make_error_code(ProxyErrc::oversized), nullptr);
+    return;
+  }
+  // One scratch per thread, not per waiting connection (a header may be 4 KiB; most are not).
+  thread_local std::string peek;
+  peek.resize(cap - held_.size());
   ssize_t n = -1;
   for (int i = 0; i < kMaxInterrupts; ++i) {
-    n = ::recv(fd_.get(), peek_.data(), peek_.size(), MSG_PEEK | MSG_DONTWAIT);
+    n = ::recv(fd_.get(), peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
     if (n >= 0 || errno != EINTR) break;
   }
   if (n < 0) {
@@ -82,7 +88,7 @@ void ProxyGate::Pending::step() {
     return;
   }
   const std::size_t before = held_.size();
-  held_.append(peek_.data(), static_cast<std::size_t>(n));
+  held_.append(peek.data(), static_cast<std::size_t>(n));
   const ProxyParse parse = parse_proxy_header(held_, limits);
   if (parse.status == ProxyStatus::error) {
     gate_.finish(*this, parse.error, nullptr);
@@ -95,7 +101,7 @@ void ProxyGate::Pending::step() {
   // The bytes are already queued in the kernel, so this recv takes exactly `take` of them.
   ssize_t got = -1;
   for (int i = 0; i < kMaxInterrupts; ++i) {
-    got = ::recv(fd_.get(), peek_.data(), take, MSG_DONTWAIT);
+    got = ::recv(fd_.get(), peek.data(), take, MSG_DONTWAIT);
     if (got >= 0 || errno != EINTR) break;
   }
   if (got != static_cast<ssize_t>(take)) {
