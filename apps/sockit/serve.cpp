@@ -54,6 +54,8 @@ struct ServeArgs {
   std::size_t max_datagram = kMaxUdpPayload;
   bool max_datagram_given = false;
   std::vector<std::string> allow, deny;
+  bool proxy_protocol = false;
+  std::vector<std::string> proxy_from;
   TlsFlags tls;  // --ssl and its companions, spelled as for listen
   HttpFlags http;
   SmtpFlags smtp;
@@ -73,6 +75,34 @@ Result<std::vector<IpNetwork>> parse_networks(const std::vector<std::string>& te
     out.push_back(*net);
   }
   return out;
+}
+
+// The longest a connection may take to send its PROXY header: the idle deadline, at most this.
+constexpr std::chrono::seconds kProxyHeaderTimeout{10};
+
+/// --proxy-protocol and --proxy-from; a usage error message on failure.
+std::string build_proxy_options(const ServeArgs& a, ServerOptions& o) {
+  if (!a.proxy_protocol) {
+    return a.proxy_from.empty() ? std::string() : "--proxy-from needs --proxy-protocol";
+  }
+  std::string why;
+  auto from = parse_networks(a.proxy_from, &why);
+  if (!from) return "--proxy-from: " + why;
+  o.proxy_protocol = true;
+  o.proxy_from = std::move(*from);
+  o.proxy_header_timeout = kProxyHeaderTimeout;
+  if (o.connection.idle_timeout.count() > 0)
+    o.proxy_header_timeout =
+        std::min<Clock::duration>(kProxyHeaderTimeout, o.connection.idle_timeout);
+  // The accepting loop calls this: one whole line per connection turned away.
+  o.on_proxy_failure = [](const std::string& remote, std::error_code ec) {
+    if (ec == ProxyErrc::untrusted_source) {
+      note(fmt::format("refused {}: {}", remote, ec.message()));
+    } else {
+      note(fmt::format("PROXY header from {}: {}", remote, ec.message()));
+    }
+  };
+  return {};
 }
 
 /// Fills server options from the arguments; a usage error message on failure.
@@ -101,7 +131,7 @@ std::string build_options(const ServeArgs& a, ServerOptions& o) {
   if (!deny) return "--deny: " + why;
   o.allow = std::move(*allow);
   o.deny = std::move(*deny);
-  return {};
+  return build_proxy_options(a, o);
 }
 
 /// Where to bind, from [HOST] [PORT] after the service name. A bad host or port sets `usage`;
@@ -149,11 +179,13 @@ class StatsReporter {
     const double secs = std::max(std::chrono::duration<double>(at - last_at_).count(), 1e-3);
     auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - b) / secs; };
     note(fmt::format(
-        "stats: {} connections ({} accepted, {} refused){}{}, {:.0f} msg/s, {:.0f} B/s in, "
+        "stats: {} connections ({} accepted, {} refused){}{}{}, {:.0f} msg/s, {:.0f} B/s in, "
         "{:.0f} B/s out",
         now.connections, now.accepted, now.refused,
         now.threads != 0 ? fmt::format(", {} threads", now.threads) : std::string(),
         now.tls_failures != 0 ? fmt::format(", {} TLS failures", now.tls_failures) : std::string(),
+        now.proxy_failures != 0 ? fmt::format(", {} PROXY header failures", now.proxy_failures)
+                                : std::string(),
         rate(now.messages, last_.messages), rate(now.bytes_in, last_.bytes_in),
         rate(now.bytes_out, last_.bytes_out)));
     last_ = now;
@@ -390,6 +422,10 @@ int run_serve(const ServeArgs& a) {
   if (a.udp && !a.unix_path.empty())
     return usage_error("-U serves a Unix stream socket; -u cannot be combined with it");
   if (a.max_datagram_given && !a.udp) return usage_error("--max-datagram is for UDP (-u) only");
+  if (a.udp && a.proxy_protocol)
+    return usage_error("--proxy-protocol is for TCP and Unix stream sockets, not -u");
+  if (!a.unix_path.empty() && !a.proxy_from.empty())
+    return usage_error("--proxy-from filters IP addresses; a Unix socket has none");
   if (a.udp && !a.framing.empty())
     return usage_error("--framing is for streams; UDP keeps each datagram whole");
   // UDP has no connections to spread: one socket on one loop serves every datagram. Accepting
@@ -477,6 +513,13 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--allow", args->allow, "Only these CIDR networks (repeat or comma-separate)")
       ->delimiter(',');
   cmd->add_option("--deny", args->deny, "Never these CIDR networks (deny wins)")->delimiter(',');
+  cmd->add_flag("--proxy-protocol", args->proxy_protocol,
+                "Read a PROXY v1/v2 header first (HAProxy send-proxy[-v2]): serve the client it "
+                "names");
+  cmd->add_option("--proxy-from", args->proxy_from,
+                  "Proxies allowed to send the header (CIDR; repeat or comma-separate; default "
+                  "127.0.0.0/8 and ::1)")
+      ->delimiter(',');
   args->tls.add_to_listen(*cmd);
   cmd->add_option("--stats", args->stats_s,
                   "Print connections, msg/s and B/s (UDP: datagram counters) every SECONDS")
@@ -500,7 +543,8 @@ void add_serve_command(CLI::App& app) {
       "  sockit serve echo --ssl --ssl-cert cert.pem --ssl-key key.pem   TLS echo\n"
       "  sockit serve echo --model reactors --threads 4 --max-conns 20000\n"
       "  sockit serve http --root ~/site         files from ~/site on 127.0.0.1:8000\n"
-      "  sockit serve smtp --maildir ~/mail      catch mail on 127.0.0.1:2525 (--ssl: STARTTLS)");
+      "  sockit serve smtp --maildir ~/mail      catch mail on 127.0.0.1:2525 (--ssl: STARTTLS)\n"
+      "  sockit serve echo --proxy-protocol      behind HAProxy (send-proxy / send-proxy-v2)");
   cmd->callback([cmd, args, max_datagram] {
     args->max_datagram_given = max_datagram->count() > 0;
     note_redis_flags(*cmd, args->redis);

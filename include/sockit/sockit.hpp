@@ -24,6 +24,7 @@
 #include "sockit/codec/http_writer.hpp"
 #include "sockit/codec/length_prefix.hpp"
 #include "sockit/codec/line.hpp"
+#include "sockit/codec/proxy_protocol.hpp"
 
 #include "sockit/stream/io.hpp"
 #include "sockit/stream/rfcomm.hpp"

@@ -16,6 +16,7 @@
 
 #include "acceptor.hpp"
 #include "backend.hpp"
+#include "proxy_gate.hpp"
 #include "sockit/stream/tcp.hpp"
 #include "sockit/stream/unix.hpp"
 #include "sockit/sys/socket.hpp"
@@ -171,8 +172,23 @@ Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandl
   backend_ = backend_for(base_, *ctx_, options_, std::move(handler));
   AcceptRules rules;
   rules.max_connections = options_.max_connections;
-  rules.allow = options_.allow;
-  rules.deny = options_.deny;
+  // Behind a proxy the socket's peer is the proxy: allow/deny wait for the header's address.
+  if (!options_.proxy_protocol) {
+    rules.allow = options_.allow;
+    rules.deny = options_.deny;
+  } else {
+    proxy_gate_ = std::make_unique<ProxyGate>(
+        base_, options_,
+        [this](UniqueFd fd, const Endpoint& client) {
+          if (sockit::admitted(client, options_.allow, options_.deny)) {
+            serve(std::move(fd), client);
+            return;
+          }
+          ctx_->refused.fetch_add(1, std::memory_order_relaxed);
+          ctx_->live.fetch_sub(1, std::memory_order_relaxed);
+        },
+        [this] { ctx_->live.fetch_sub(1, std::memory_order_relaxed); });
+  }
   // A TLS client cannot read a plaintext line, and a handshake only to refuse would spend the
   // CPU the cap protects: it is closed without a word.
   ctx_->refusal = refusal_line(*ctx_);
@@ -190,6 +206,7 @@ Server::~Server() {
     if (id != 0) base_.cancel(id);
   }
   acceptor_.reset();
+  proxy_gate_.reset();
   listener_owner_.reset();
   backend_.reset();  // joins the model's threads before the context goes
 }
@@ -275,9 +292,18 @@ Status Server::start() {
   return acceptor_->start();
 }
 
-// The acceptor has checked allow/deny and the cap; counted here, then the model takes it.
+// The acceptor has checked allow/deny and the cap; counted here (a connection waiting for its
+// PROXY header counts too), then the model takes it.
 void Server::adopt(UniqueFd fd, const Endpoint& peer) {
   ctx_->live.fetch_add(1, std::memory_order_relaxed);
+  if (proxy_gate_) {
+    proxy_gate_->admit(std::move(fd), peer);
+    return;
+  }
+  serve(std::move(fd), peer);
+}
+
+void Server::serve(UniqueFd fd, const Endpoint& peer) {
   if (const int sndbuf = send_buffer_for(options_); sndbuf > 0) {
     (void)set_send_buffer(fd.get(), sndbuf);
   }
@@ -310,7 +336,10 @@ void Server::finish_drain() {
     if (*id != 0) base_.cancel(*id);
     *id = 0;
   }
-  const DrainReport report = backend_->stop();
+  // Connections still waiting for their PROXY header were never served: cut with the rest.
+  const std::size_t waiting = proxy_gate_ ? proxy_gate_->close_all() : 0;
+  DrainReport report = backend_->stop();
+  report.cut += waiting;
   if (auto done = std::move(drain_done_)) done(report);
 }
 
@@ -320,6 +349,10 @@ ServerStats Server::stats() const {
   s.accepted = acceptor_->admitted();
   s.refused = acceptor_->refused() + ctx_->refused.load(std::memory_order_relaxed);
   s.tls_failures = ctx_->tls_failures.load(std::memory_order_relaxed);
+  if (proxy_gate_) {
+    s.refused += proxy_gate_->refused();
+    s.proxy_failures = proxy_gate_->failures();
+  }
   backend_->add_stats(s);
   return s;
 }

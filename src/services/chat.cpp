@@ -80,12 +80,14 @@ class ChatRoom final : public ChatService {
     return members_.size();
   }
 
-  std::string join(std::uint64_t id, std::shared_ptr<Mailbox> mailbox) {
+  /// The operator also learns where the member comes from (`remote`: behind a proxy, the
+  /// address its PROXY header named); the other members do not.
+  std::string join(std::uint64_t id, std::shared_ptr<Mailbox> mailbox, std::string_view remote) {
     std::lock_guard lock(mutex_);
     std::string name = "guest" + std::to_string(next_guest_++);
     while (taken_locked(name))
       name = "guest" + std::to_string(next_guest_++);
-    broadcast_locked(id, "* " + name + " joined");
+    broadcast_locked(id, "* " + name + " joined", nullptr, " from " + std::string(remote));
     members_.emplace(id, Member{name, std::move(mailbox)});
     return name;
   }
@@ -136,8 +138,15 @@ class ChatRoom final : public ChatService {
   // One shared copy of the line for all receivers: a broadcast to N clients allocates once.
   // With a credit, the copy's deleter (run where the last receiver lets go) releases it.
   void broadcast_locked(std::uint64_t from, std::string line,
-                        const std::shared_ptr<Credit>& credit = nullptr) {
-    if (observer_) observer_(line);
+                        const std::shared_ptr<Credit>& credit = nullptr,
+                        std::string_view operator_only = {}) {
+    if (observer_) {
+      if (operator_only.empty()) {
+        observer_(line);
+      } else {
+        observer_(line + std::string(operator_only));
+      }
+    }
     std::shared_ptr<const std::string> shared;
     if (credit) {
       const std::size_t n = line.size();
@@ -165,7 +174,7 @@ class ChatSession final : public Session {
   explicit ChatSession(ChatRoom& room) : room_(room) {}
 
   void on_open(Peer& peer) override {
-    const std::string name = room_.join(peer.id(), peer.mailbox());
+    const std::string name = room_.join(peer.id(), peer.mailbox(), peer.remote());
     credit_ = std::make_shared<Credit>(peer.mailbox());
     peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
     joined_ = true;

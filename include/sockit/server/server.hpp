@@ -28,6 +28,7 @@
 
 #include "sockit/async/connection.hpp"
 #include "sockit/async/loop.hpp"
+#include "sockit/codec/proxy_protocol.hpp"
 #include "sockit/net/cidr.hpp"
 #include "sockit/net/endpoint.hpp"
 #include "sockit/server/async_server.hpp"
@@ -79,6 +80,23 @@ struct ServerOptions {
   /// per connection: must be thread-safe. ServerStats::tls_failures counts the same events.
   std::function<void(const std::string& remote, std::error_code why, bool in_handshake)>
       on_tls_failure;
+  /// Read a PROXY protocol header (v1 or v2, as HAProxy's send-proxy / send-proxy-v2 send it)
+  /// first on every connection, before TLS and before the service, and serve the connection as
+  /// the client it names: Peer::remote(), allow/deny and the failure reports see that address.
+  /// A LOCAL (health check) or UNKNOWN header keeps the connection's own address. A missing,
+  /// partial, malformed, oversized or late header closes the connection (on_proxy_failure).
+  bool proxy_protocol = false;
+  /// Who may send the header (empty: 127.0.0.0/8 and ::1); a connection from any other address
+  /// is closed at once (ProxyErrc::untrusted_source, counted as refused). Unix peers may.
+  std::vector<IpNetwork> proxy_from;
+  ProxyLimits proxy_limits;  ///< the largest v2 header accepted
+  /// A connection that has not sent its whole header this long after it was accepted is
+  /// closed (ProxyErrc::timed_out). Zero: no limit.
+  Clock::duration proxy_header_timeout = std::chrono::seconds(10);
+  /// Told about each connection refused or closed before its header was read: `remote` is the
+  /// socket's peer ("ADDRESS:PORT", or "unix"), `why` a proxy_category() code or the socket's
+  /// error. Called on the accepting loop's thread.
+  std::function<void(const std::string& remote, std::error_code why)> on_proxy_failure;
 };
 
 struct ServerStats {
@@ -91,6 +109,8 @@ struct ServerStats {
   std::uint64_t bytes_in = 0;      ///< read from sockets (TLS: ciphertext, as on the wire)
   std::uint64_t bytes_out = 0;     ///< written to sockets (TLS: ciphertext)
   std::uint64_t tls_failures = 0;  ///< TLS connections that failed (see on_tls_failure)
+  /// Connections closed for a bad, missing or late PROXY header (see on_proxy_failure).
+  std::uint64_t proxy_failures = 0;
 };
 
 /// What a drain ended with: connections still open at the deadline were cut (reset, so that
@@ -108,6 +128,7 @@ bool admitted(const Endpoint& peer, const std::vector<IpNetwork>& allow,
 
 class Acceptor;
 class Backend;
+class ProxyGate;
 struct ServeContext;
 
 class Server {
@@ -170,6 +191,7 @@ class Server {
                                                                      StreamHandler handler,
                                                                      ServerOptions options);
   void adopt(UniqueFd fd, const Endpoint& peer);
+  void serve(UniqueFd fd, const Endpoint& client);
   void finish_drain();
 
   EventLoop& base_;
@@ -180,7 +202,8 @@ class Server {
   std::unique_ptr<ServeContext> ctx_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Admission> admission_;
-  std::unique_ptr<Acceptor> acceptor_;  // the shared accept path (src/server/acceptor.hpp)
+  std::unique_ptr<ProxyGate> proxy_gate_;  // proxy_protocol: reads headers before serve()
+  std::unique_ptr<Acceptor> acceptor_;     // the shared accept path (src/server/acceptor.hpp)
   bool draining_ = false;
   EventLoop::TimerId drain_poll_ = 0;
   EventLoop::TimerId drain_deadline_ = 0;

@@ -1,0 +1,181 @@
+#include "proxy_gate.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <string_view>
+
+#include "sockit/codec/proxy_protocol.hpp"
+
+namespace sockit {
+namespace {
+
+// Peeks and consumes are retried at most this often on EINTR per readiness event.
+constexpr int kMaxInterrupts = 8;
+
+bool in_loopback(const IpAddress& a) noexcept {
+  return a.is_v4() ? (a.v4().to_uint() >> 24) == 127 : a.v6() == IPv6Address::loopback();
+}
+
+}  // namespace
+
+bool trusted_proxy(const Endpoint& peer, const std::vector<IpNetwork>& trusted) noexcept {
+  if (!peer.is_ip()) return true;
+  IpAddress address = peer.address();
+  // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; lists are written in IPv4.
+  if (address.is_v6()) {
+    if (auto v4 = address.v6().to_v4()) address = *v4;
+  }
+  if (trusted.empty()) return in_loopback(address);
+  for (const auto& net : trusted) {
+    if (net.contains(address)) return true;
+  }
+  return false;
+}
+
+// One connection waiting for its header: watched for input, with a deadline.
+class ProxyGate::Pending final : public EventLoop::Handler, public EventLoop::TimerEntry {
+ public:
+  Pending(ProxyGate& gate, UniqueFd fd, const Endpoint& peer)
+      : gate_(gate), fd_(std::move(fd)), peer_(peer) {}
+  UniqueFd& fd() { return fd_; }
+  const Endpoint& peer() const { return peer_; }
+  bool watched = false;
+
+  void on_ready(std::uint32_t) override;
+  void on_timer() override { gate_.finish(*this, make_error_code(ProxyErrc::timed_out), nullptr); }
+
+ private:
+  // Reads what the header still needs; on failure or completion finish() destroys *this.
+  void step();
+
+  ProxyGate& gate_;
+  UniqueFd fd_;
+  Endpoint peer_;
+  std::string held_;  // header bytes consumed so far (a proper prefix of a header)
+};
+
+void ProxyGate::Pending::on_ready(std::uint32_t) {
+  step();  // may destroy *this: nothing after it
+}
+
+void ProxyGate::Pending::step() {
+  const ProxyLimits& limits = gate_.options_.proxy_limits;
+  const std::size_t cap =
+      std::max({ProxyLimits::kV1MaxBytes, limits.max_v2_bytes, ProxyLimits::kV2FixedBytes});
+  if (held_.size() >= cap) {  // unreachable: the codec decides within `cap` bytes
+    gate_.finish(*this, make_error_code(ProxyErrc::oversized), nullptr);
+    return;
+  }
+  // One scratch per thread, not per waiting connection (a header may be 4 KiB; most are not).
+  thread_local std::string peek;
+  peek.resize(cap - held_.size());
+  ssize_t n = -1;
+  for (int i = 0; i < kMaxInterrupts; ++i) {
+    n = ::recv(fd_.get(), peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0 || errno != EINTR) break;
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    gate_.finish(*this, sys_error(), nullptr);
+    return;
+  }
+  if (n == 0) {
+    const auto why = held_.empty() ? ProxyErrc::missing : ProxyErrc::truncated;
+    gate_.finish(*this, make_error_code(why), nullptr);
+    return;
+  }
+  const std::size_t before = held_.size();
+  held_.append(peek.data(), static_cast<std::size_t>(n));
+  const ProxyParse parse = parse_proxy_header(held_, limits);
+  if (parse.status == ProxyStatus::error) {
+    gate_.finish(*this, parse.error, nullptr);
+    return;
+  }
+  // need_more: every byte peeked is header; complete: only the header's own bytes are taken.
+  const std::size_t take =
+      parse.status == ProxyStatus::complete ? parse.header.size - before : held_.size() - before;
+  held_.resize(before + take);
+  // The bytes are already queued in the kernel, so this recv takes exactly `take` of them.
+  ssize_t got = -1;
+  for (int i = 0; i < kMaxInterrupts; ++i) {
+    got = ::recv(fd_.get(), peek.data(), take, MSG_DONTWAIT);
+    if (got >= 0 || errno != EINTR) break;
+  }
+  if (got != static_cast<ssize_t>(take)) {
+    gate_.finish(*this, got < 0 ? sys_error() : make_error_code(ProxyErrc::truncated), nullptr);
+    return;
+  }
+  if (parse.status == ProxyStatus::need_more) return;
+  const ProxyHeader& h = parse.header;
+  const bool has_client = h.command == ProxyCommand::proxy && h.source && h.source->is_ip();
+  gate_.finish(*this, {}, has_client ? &*h.source : &peer_);
+}
+
+ProxyGate::ProxyGate(EventLoop& loop, const ServerOptions& options, Ready ready, Closed closed)
+    : loop_(loop), options_(options), ready_(std::move(ready)), closed_(std::move(closed)) {}
+
+ProxyGate::~ProxyGate() {
+  (void)close_all();
+}
+
+void ProxyGate::admit(UniqueFd fd, const Endpoint& peer) {
+  assert(loop_.in_loop_thread());
+  if (!trusted_proxy(peer, options_.proxy_from)) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    fd.reset();
+    if (options_.on_proxy_failure)
+      options_.on_proxy_failure(peer.to_string(), make_error_code(ProxyErrc::untrusted_source));
+    closed_();
+    return;
+  }
+  auto p = std::make_unique<Pending>(*this, std::move(fd), peer);
+  Pending& ref = *p;
+  pending_.emplace(&ref, std::move(p));
+  if (options_.proxy_header_timeout.count() > 0)
+    loop_.arm(ref, loop_.now() + options_.proxy_header_timeout);
+  if (auto st = loop_.watch(ref.fd().get(), kPollRead, ref); !st) {
+    finish(ref, st.error(), nullptr);
+    return;
+  }
+  ref.watched = true;
+}
+
+// Ends a wait: handed on with `client`, or closed because of `why`. Destroys `p`.
+void ProxyGate::finish(Pending& p, std::error_code why, const Endpoint* client) {
+  if (p.watched) (void)loop_.unwatch(p.fd().get());
+  loop_.forget(p);
+  (void)loop_.disarm(p);
+  auto node = pending_.extract(&p);
+  UniqueFd fd = std::move(p.fd());
+  if (!why && client != nullptr) {
+    const Endpoint address = *client;
+    node = {};  // the Pending goes before the connection moves on
+    ready_(std::move(fd), address);
+    return;
+  }
+  failures_.fetch_add(1, std::memory_order_relaxed);
+  const std::string remote = p.peer().is_ip() ? p.peer().to_string() : std::string("unix");
+  node = {};
+  fd.reset();
+  if (options_.on_proxy_failure) options_.on_proxy_failure(remote, why);
+  closed_();
+}
+
+std::size_t ProxyGate::close_all() {
+  std::size_t n = 0;
+  while (!pending_.empty()) {
+    Pending& p = *pending_.begin()->first;
+    if (p.watched) (void)loop_.unwatch(p.fd().get());
+    loop_.forget(p);
+    (void)loop_.disarm(p);
+    pending_.erase(pending_.begin());
+    ++n;
+    closed_();
+  }
+  return n;
+}
+
+}  // namespace sockit
