@@ -30,6 +30,7 @@ struct Sink {
   std::optional<http::Inflater> inflater;
   HttpBody framing;
   std::uint64_t received = 0;  // body bytes of the current response
+  bool got_head = false;       // the current response's head arrived
 
   Status write(std::string_view bytes) const { return write_all_fd(fd, bytes); }
 };
@@ -84,6 +85,7 @@ http::Events Transfer::events() {
 Status Transfer::on_head(const http::Response& r) {
   if (args.verbose) verbose_head('<', r.raw_head);
   sink.framing = r.framing;
+  sink.got_head = true;
   sink.received = 0;
   sink.inflater.reset();
   const bool followed = args.location && is_redirect(r.status) && !r.find("location").empty();
@@ -112,7 +114,7 @@ int Transfer::failed(std::error_code ec, http::Phase phase, const http::Url& url
     what = "TLS handshake with " + where;
   } else if (phase == http::Phase::handler) {
     what = sink.inflater ? "decoding the body of " + what : "writing the body of " + what;
-  } else if (phase == http::Phase::receive && report.have_response) {
+  } else if (phase == http::Phase::receive && sink.got_head) {
     if (sink.framing.kind == HttpBodyKind::length)
       what += fmt::format(" ({} of {} body bytes received)", sink.received, sink.framing.length);
     else
@@ -149,6 +151,7 @@ int Transfer::run(const http::Url& start_url) {
     const bool same_origin = url.host == first.host && url.port == first.port;
     if (!auth.empty() && same_origin) sent.headers.push_back({"Authorization", auth});
     report.have_response = false;
+    sink.got_head = false;
     auto r = client.send(sent, events_, deadline);
     report.total = Clock::now() - started;
     if (!r) return failed(r.error(), client.failed_phase(), url);

@@ -17,9 +17,13 @@ namespace sockit::test {
 /// /usr/bin/python3 http_misbehave.py, started and waited for ("PORT n" on its stdout).
 class MisbehavingServer {
  public:
-  MisbehavingServer() {
-    process_ = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", std::string(SOCKIT_SOURCE_DIR) + "/tests/integration/http_misbehave.py"});
+  /// With `cert` and `key` (PEM files) it speaks TLS.
+  explicit MisbehavingServer(const std::string& cert = {}, const std::string& key = {}) {
+    std::vector<std::string> argv{"/usr/bin/python3", std::string(SOCKIT_SOURCE_DIR) +
+                                                          "/tests/integration/http_misbehave.py"};
+    if (!cert.empty()) argv.insert(argv.end(), {cert, key});
+    https_ = !cert.empty();
+    process_ = std::make_unique<Process>(argv);
     if (process_->wait_stdout("\n", milliseconds(10000))) {
       const auto& out = process_->out();
       if (out.starts_with("PORT ")) port_ = std::atoi(out.c_str() + 5);
@@ -27,12 +31,13 @@ class MisbehavingServer {
   }
   int port() const { return port_; }
   std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return (https_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + path;
   }
 
  private:
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  bool https_ = false;
 };
 
 /// `sockit http ARGS...`.

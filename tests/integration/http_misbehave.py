@@ -3,10 +3,12 @@
 several of them wrong (truncated bodies, broken chunks, stalls, malformed heads).
 
 Listens on 127.0.0.1, port 0; prints "PORT <n>" on stdout once ready. Standard library only.
+With two arguments, CERT and KEY (PEM files), it speaks TLS.
 """
 import gzip
 import socket
 import socketserver
+import ssl
 import sys
 import time
 import zlib
@@ -115,5 +117,9 @@ class Server(socketserver.ThreadingTCPServer):
 
 if __name__ == "__main__":
     server = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 3:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print("PORT %d" % server.server_address[1], flush=True)
     server.serve_forever()
