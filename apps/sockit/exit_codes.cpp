@@ -82,6 +82,10 @@ std::string_view exit_kind(int code) noexcept {
       return "timeout";
     case kExitTls:
       return "tls";
+    case kExitPartial:
+      return "partial";
+    case kExitHttpError:
+      return "http";
     default:
       return "network";
   }
@@ -130,7 +134,9 @@ std::string_view exit_codes_help() noexcept {
          "  3  name resolution (DNS) failed\n"
          "  4  connection refused (nothing listens on that port)\n"
          "  5  timeout (connect, idle, resolve or TLS handshake)\n"
-         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n";
+         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n"
+         " 18  http: the body ended before its announced end (partial transfer)\n"
+         " 22  http -f: the server answered with a status of 400 or more\n";
 }
 
 }  // namespace sockit::cli

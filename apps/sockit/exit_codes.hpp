@@ -18,6 +18,10 @@ inline constexpr int kExitRefused = 4;  ///< connection refused (nothing listens
 inline constexpr int kExitTimeout = 5;  ///< connect, idle, resolve or TLS handshake timeout
 inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate, alert, truncation
 
+// `sockit http` (curl's numbers for the same failures).
+inline constexpr int kExitPartial = 18;    ///< the body ended before its announced end
+inline constexpr int kExitHttpError = 22;  ///< -f/--fail and a status of 400 or more
+
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;
 

@@ -6,14 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "exit_codes.hpp"
 #include "options.hpp"
 #include "sockit/http/client.hpp"
 #include "tls_options.hpp"
 
 namespace sockit::cli {
-
-inline constexpr int kExitPartial = 18;    ///< exit code: the body ended before its end (curl's)
-inline constexpr int kExitHttpError = 22;  ///< exit code: -f and a status of 400 or more (curl's)
 
 struct HttpArgs {
   std::vector<std::string> urls;
