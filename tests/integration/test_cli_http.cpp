@@ -50,12 +50,13 @@ TEST_F(CliHttp, RedirectLoopStopsAtMaxRedirs) {
 
 TEST_F(CliHttp, CredentialsGoOnlyToTheFirstHost) {
   const std::string port = std::to_string(server.port());
-  auto other = sockit_http({"-L", "-u", "u:p", "-H", "X-Next: http://other.test:" + port + "/auth",
-                            "--resolve", "other.test:" + port + ":127.0.0.1", server.url("/cross")});
+  auto other =
+      sockit_http({"-L", "-u", "u:p", "-H", "X-Next: http://other.test:" + port + "/auth",
+                   "--resolve", "other.test:" + port + ":127.0.0.1", server.url("/cross")});
   EXPECT_EQ(other.exit_code, 0) << other.err;
   EXPECT_EQ(other.out, "auth=-");
-  auto same = sockit_http({"-L", "-u", "u:p", "-H", "X-Next: " + server.url("/auth"),
-                           server.url("/cross")});
+  auto same = sockit_http(
+      {"-L", "-u", "u:p", "-H", "X-Next: " + server.url("/auth"), server.url("/cross")});
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_EQ(same.out, "auth=Basic dTpw");
 }
@@ -129,7 +130,8 @@ TEST_F(CliHttp, HeadWithContentLengthDoesNotWait) {
 
 TEST_F(CliHttp, CompressedGzipAndDeflate) {
   std::string squeezed, deflated;
-  for (int i = 0; i < 1000; ++i) squeezed += "squeezed ", deflated += "deflated ";
+  for (int i = 0; i < 1000; ++i)
+    squeezed += "squeezed ", deflated += "deflated ";
   auto g = sockit_http({"--compressed", "-w", "%{size_download}", server.url("/gzip")});
   EXPECT_EQ(g.exit_code, 0) << g.err;
   ASSERT_GT(g.out.size(), squeezed.size());
@@ -142,7 +144,8 @@ TEST_F(CliHttp, CompressedGzipAndDeflate) {
 TEST_F(CliHttp, UploadsAreByteExact) {
   const std::string file = ::testing::TempDir() + "sockit_http_upload.bin";
   std::string content;
-  for (int i = 0; i < 300000; ++i) content += static_cast<char>((i * 7919) % 256);
+  for (int i = 0; i < 300000; ++i)
+    content += static_cast<char>((i * 7919) % 256);
   std::ofstream(file, std::ios::binary) << content;
   auto put = sockit_http({"-T", file, "-i", server.url("/echo")});
   EXPECT_EQ(put.exit_code, 0) << put.err;
