@@ -59,9 +59,9 @@ struct Request {
   Url url;
   /// Sent in this order after Host (added from the URL unless present here). Framing fields
   /// (Content-Length, Transfer-Encoding) are the client's: giving one is invalid_argument.
-  Fields headers;
-  std::string body;       ///< sent as is with a Content-Length ...
-  std::string body_file;  ///< ... or the content of this file, read as it is sent
+  Fields headers{};
+  std::string body{};       ///< sent as is with a Content-Length ...
+  std::string body_file{};  ///< ... or the content of this file, read as it is sent
   /// Announce a Content-Length even when empty (curl does for -d '' and POST).
   bool empty_body_has_length = false;
 };
