@@ -3,6 +3,7 @@
 // prints -v, -w, --timing and the progress meter.
 #include <CLI/CLI.hpp>
 
+#include <limits>
 #include <memory>
 
 #include "arguments.hpp"
@@ -66,7 +67,10 @@ void add_http_command(CLI::App& app) {
   auto args = std::make_shared<HttpArgs>();
   CLI::App* cmd = app.add_subcommand("http", "HTTP/1.1 client with curl's flags and a timing view");
   take_positionals(*cmd,
-                   {"URL...", 1, 1000, {{"URL", "http:// or https:// URL (http:// if none)"}}},
+                   {"URL...",
+                    1,
+                    std::numeric_limits<std::size_t>::max(),
+                    {{"URL", "http:// or https:// URL (http:// if none)"}}},
                    args->urls);
   add_request_options(*cmd, *args);
   add_output_options(*cmd, *args);
