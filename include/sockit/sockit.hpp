@@ -51,3 +51,8 @@
 #include "sockit/server/udp_server.hpp"
 
 #include "sockit/services/services.hpp"
+
+#include "sockit/http/async_client.hpp"
+#include "sockit/http/client.hpp"
+#include "sockit/http/inflate.hpp"
+#include "sockit/http/url.hpp"
