@@ -151,6 +151,8 @@ void print_timing(const TransferReport& r) {
     bar += fmt::format("{:^{}}", cells[i], width) + (i < 4 ? "|" : "]");
     marks += std::string(width, ' ') + "|";
   }
+  while (top.ends_with(' '))
+    top.pop_back();
   std::string picture = top + "\n" + bar + "\n" + marks + "\n";
   const std::pair<const char*, Clock::duration> totals[] = {{"namelookup", t.namelookup},
                                                             {"connect", t.connect},

@@ -20,15 +20,18 @@ def read_request(rfile):
         return None
     method, target, _ = line.decode("latin-1").split(" ", 2)
     headers = {}
+    raw = []
     while True:
         h = rfile.readline(65536)
         if h in (b"\r\n", b"\n", b""):
             break
+        raw.append(h.decode("latin-1"))
         name, _, value = h.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
     body = b""
     if "content-length" in headers:
         body = rfile.read(int(headers["content-length"]))
+    headers[""] = "".join(raw)  # the field lines as received, for /headers
     return method, target, headers, body
 
 
@@ -103,6 +106,8 @@ class Handler(socketserver.StreamRequestHandler):
         elif path == "/deflate":
             self.send(reply("200 OK", zlib.compress(b"deflated " * 1000),
                             [("Content-Encoding", "deflate")]))
+        elif path == "/headers":
+            self.send(reply("200 OK", headers[""].encode("latin-1")))
         elif path == "/echo":
             self.send(reply("200 OK", body, [("X-Method", method)]))
         else:

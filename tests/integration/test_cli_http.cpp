@@ -1,7 +1,11 @@
 // `sockit http` against a scripted server that misbehaves on purpose (http_misbehave.py):
 // every framing, the 1xx skip, redirects and their rules, and each broken answer's exact
 // error line and exit code.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -164,6 +168,51 @@ TEST_F(CliHttp, FailGivesExit22AndNoBody) {
   auto quiet = sockit_http({"-sf", server.url("/nowhere")});
   EXPECT_EQ(quiet.exit_code, 22);
   EXPECT_EQ(quiet.err, "");
+}
+
+TEST_F(CliHttp, RequestHeadersFromTheOptions) {
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n";
+  auto plain = sockit_http({server.url("/headers")});
+  EXPECT_TRUE(plain.out.starts_with(host + "User-Agent: sockit/")) << plain.out;
+  EXPECT_TRUE(plain.out.ends_with("\r\nAccept: */*\r\n")) << plain.out;
+  auto custom = sockit_http({"-A", "probe/1", "-H", "Accept:", "-H", "X-Empty;", "-H", "X-A: 1",
+                             "-H", "X-A: 2", "-u", "u:p", server.url("/headers")});
+  EXPECT_EQ(custom.out, host +
+                            "User-Agent: probe/1\r\nX-Empty: \r\nX-A: 1\r\nX-A: 2\r\n"
+                            "Authorization: Basic dTpw\r\n");
+  auto bad = sockit_http({"-H", "no colon", server.url("/headers")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "sockit: -H 'no colon': not 'Name: value'\n");
+}
+
+TEST_F(CliHttp, RemoteNameAndResolve) {
+  const std::string dir = ::testing::TempDir() + "sockit_http_O";
+  std::filesystem::create_directories(dir);
+  const std::string port = std::to_string(server.port());
+  auto r = run({"/bin/sh", "-c",
+                "cd " + dir + " && exec " + sockit_bin() + " http -O --resolve named.test:" + port +
+                    ":127.0.0.1 http://named.test:" + port + "/chunked"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir + "/chunked", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "hello world");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliHttpErrors, RefusedConnectionIsExit4) {
+  // A bound socket that never listens: its port refuses connections while the test holds it.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string port = std::to_string(ntohs(a.sin_port));
+  auto r = sockit_http({"http://127.0.0.1:" + port + "/"});
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.err, "sockit: cannot connect to 127.0.0.1 port " + port +
+                       ": Connection refused (nothing listens on that port)\n");
 }
 
 TEST_F(CliHttp, BadUrlIsAUsageError) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +131,33 @@ TEST(CliHttpPeers, WriteOutJsonFieldByField) {
     EXPECT_LE(t[i - 1], t[i]) << i;
   EXPECT_GT(t[4], 0.0);
   EXPECT_LT(t[4], 5.0);
+}
+
+TEST(CliHttpPeers, TimingDrawsThePhases) {
+  TempDir root;
+  root.write("t.txt", "timed");
+  auto server = start_http(root.path(), "loop");
+  ASSERT_NE(server.port, 0);
+  auto r = sockit_http({"--timing", "http://127.0.0.1:" + std::to_string(server.port) + "/t.txt"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "timed");
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < r.err.size();) {
+    const auto nl = r.err.find('\n', at);
+    lines.push_back(r.err.substr(at, nl - at));
+    at = nl + 1;
+  }
+  ASSERT_EQ(lines.size(), 8U) << r.err;
+  EXPECT_EQ(lines[0],
+            "  DNS Lookup   TCP Connection   TLS Handshake   Server Processing   Content Transfer");
+  EXPECT_TRUE(lines[1].starts_with("[") && lines[1].ends_with("]")) << lines[1];
+  EXPECT_EQ(std::count(lines[1].begin(), lines[1].end(), '|'), 4);
+  EXPECT_EQ(std::count(lines[1].begin(), lines[1].end(), 'm'), 5);  // five "Nms" cells
+  const char* totals[] = {"namelookup:", "connect:", "pretransfer:", "starttransfer:", "total:"};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NE(lines[3 + static_cast<std::size_t>(i)].find(totals[i]), std::string::npos);
+    EXPECT_TRUE(lines[3 + static_cast<std::size_t>(i)].ends_with("ms"));
+  }
 }
 
 TEST(CliHttpPeers, HttpsVerifiesByDefault) {
