@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
-#include <iterator>
 
 #include "output.hpp"
 #include "sockit_build_info.hpp"
@@ -12,10 +15,15 @@ namespace sockit::cli {
 namespace {
 
 bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char chunk[64 * 1024];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) out.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return n == 0;
 }
 
 // -d: "@FILE" reads the file and drops CR and LF (curl's rule for -d), "@-" is stdin.
