@@ -17,5 +17,6 @@ void add_listen_command(CLI::App& app);   // listen.cpp
 void add_bench_command(CLI::App& app);    // bench.cpp
 void add_serve_command(CLI::App& app);    // serve.cpp
 void add_mail_command(CLI::App& app);     // mail.cpp
+void add_http_command(CLI::App& app);     // http.cpp
 
 }  // namespace sockit::cli

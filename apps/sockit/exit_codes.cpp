@@ -86,6 +86,10 @@ std::string_view exit_kind(int code) noexcept {
       return "mail-refused";
     case kExitMailLater:
       return "mail-later";
+    case kExitPartial:
+      return "partial";
+    case kExitHttpError:
+      return "http";
     default:
       return "network";
   }
@@ -136,7 +140,9 @@ std::string_view exit_codes_help() noexcept {
          "  5  timeout (connect, idle, resolve or TLS handshake)\n"
          "  6  TLS failed (handshake, certificate, alert, truncated stream)\n"
          "  7  mail: the SMTP server refused for good (5xx)\n"
-         "  8  mail: the SMTP server refused for now (4xx): try again later\n";
+         "  8  mail: the SMTP server refused for now (4xx): try again later\n"
+         " 18  http: the body ended before its announced end (partial transfer)\n"
+         " 22  http -f: the server answered with a status of 400 or more\n";
 }
 
 }  // namespace sockit::cli

@@ -21,6 +21,9 @@ inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate,
 // `sockit mail`: what an SMTP server answered (issue 14).
 inline constexpr int kExitMailRefused = 7;  ///< refused for good (5xx): rcpt, sender, auth, size
 inline constexpr int kExitMailLater = 8;    ///< refused for now (4xx, 421): try again later
+// `sockit http` (curl's numbers for the same failures).
+inline constexpr int kExitPartial = 18;    ///< the body ended before its announced end
+inline constexpr int kExitHttpError = 22;  ///< -f/--fail and a status of 400 or more
 
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;

@@ -57,3 +57,9 @@
 #include "sockit/codec/smtp_message.hpp"
 #include "sockit/codec/smtp_reply.hpp"
 #include "sockit/mail/client.hpp"
+
+// The HTTP client (the http layer).
+#include "sockit/http/async_client.hpp"
+#include "sockit/http/client.hpp"
+#include "sockit/http/inflate.hpp"
+#include "sockit/http/url.hpp"
