@@ -16,5 +16,6 @@ void add_scan_command(CLI::App& app);     // scan.cpp
 void add_listen_command(CLI::App& app);   // listen.cpp
 void add_bench_command(CLI::App& app);    // bench.cpp
 void add_serve_command(CLI::App& app);    // serve.cpp
+void add_ftp_command(CLI::App& app);      // ftp.cpp
 
 }  // namespace sockit::cli

@@ -82,6 +82,12 @@ std::string_view exit_kind(int code) noexcept {
       return "timeout";
     case kExitTls:
       return "tls";
+    case kExitRemoteFile:
+      return "remote_file";
+    case kExitPartial:
+      return "partial";
+    case kExitLoginDenied:
+      return "login_denied";
     default:
       return "network";
   }
@@ -103,6 +109,10 @@ int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view wha
   print_json(doc);
   print_line("sockit: ", message);
   return code;
+}
+
+int report_failure(std::string_view message, int code) {
+  return fail_with(message, code);
 }
 
 int usage_error(std::string_view message) {
@@ -130,7 +140,10 @@ std::string_view exit_codes_help() noexcept {
          "  3  name resolution (DNS) failed\n"
          "  4  connection refused (nothing listens on that port)\n"
          "  5  timeout (connect, idle, resolve or TLS handshake)\n"
-         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n";
+         "  6  TLS failed (handshake, certificate, alert, truncated stream)\n"
+         "  9  ftp: remote file refused (no such file, or no permission)\n"
+         " 18  ftp: transfer ended short (the partial file is kept)\n"
+         " 67  ftp: login denied (wrong user name or password)\n";
 }
 
 }  // namespace sockit::cli

@@ -18,6 +18,11 @@ inline constexpr int kExitRefused = 4;  ///< connection refused (nothing listens
 inline constexpr int kExitTimeout = 5;  ///< connect, idle, resolve or TLS handshake timeout
 inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate, alert, truncation
 
+// `sockit ftp` (curl's numbers for the same failures).
+inline constexpr int kExitRemoteFile = 9;    ///< the server refused a remote file: none, or no access
+inline constexpr int kExitPartial = 18;      ///< a transfer ended short; the partial file is kept
+inline constexpr int kExitLoginDenied = 67;  ///< the server refused the user name or password
+
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;
 
@@ -28,6 +33,10 @@ int report_error(std::error_code ec, std::string_view what, int port = -1, bool 
 /// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
 /// use): "sockit: <what>: <the OS's words> (<cause>)".
 int report_error_because(std::error_code ec, std::string_view what, std::string_view cause);
+
+/// Prints "sockit: <message>" (and the --json failure document) and returns `code`: for a
+/// failure the tool explains itself (an FTP reply and what it means).
+int report_failure(std::string_view message, int code);
 
 /// Prints "sockit: <message>" to stderr and returns kExitUsage.
 int usage_error(std::string_view message);
