@@ -137,14 +137,21 @@ nlohmann::json listing_json(const std::vector<FtpEntry>& entries) {
 int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Client* client,
                      int port) {
   const int code = exit_code_for_ftp(ec);
+  if (ec == Errc::malformed_frame || ec == Errc::line_too_long || ec == Errc::frame_too_long) {
+    return report_failure(
+        fmt::format("{}: the server's answer is not an FTP reply ({})", what, ec.message()), code);
+  }
   if (ec.category() != ftp::ftp_category()) {
     // report_error picks the code from the class; keep it (it equals exit_code_for_ftp).
     return report_error(ec, what, port);
   }
   std::string line;
   const FtpReply* r = client != nullptr ? &client->last_reply() : nullptr;
-  if (ec == ftp::FtpErrc::short_transfer) {
-    line = fmt::format("{}: {}", what, ec.message());
+  if (ec == ftp::FtpErrc::short_transfer && client != nullptr && client->expected()) {
+    line = fmt::format(
+        "{}: the transfer ended short: {} of {} bytes arrived, though the server "
+        "answered {}",
+        what, client->transferred(), *client->expected(), client->last_reply().code);
   } else if (r != nullptr && r->code != 0) {
     line = fmt::format("{}: the server answered {} {}", what, r->code,
                        r->lines.empty() ? std::string() : r->lines.back());

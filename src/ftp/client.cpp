@@ -80,8 +80,10 @@ Status start_control_tls(Client::State& s) {
     s.last = *r;
     return fail(FtpErrc::tls_refused);
   }
-  return s.control.start_tls(*s.options.tls_context, s.options.tls_host, s.reply_deadline(),
-                             nullptr);
+  auto shaken =
+      s.control.start_tls(*s.options.tls_context, s.options.tls_host, s.reply_deadline(), nullptr);
+  if (shaken) s.note("control connection: " + s.control.tls_session()->protocol());
+  return shaken;
 }
 
 }  // namespace
@@ -192,6 +194,9 @@ const FtpReply& Client::last_reply() const noexcept {
 }
 std::uint64_t Client::transferred() const noexcept {
   return s_->transferred;
+}
+std::optional<std::uint64_t> Client::expected() const noexcept {
+  return s_->expected;
 }
 bool Client::secure() const noexcept {
   return s_->control.tls_session() != nullptr;

@@ -133,6 +133,10 @@ Result<Channel> open_data(Client::State& s, PendingData pending, std::string_vie
                                    s.control.tls_session());
         !shaken)
       return fail(shaken.error());
+    const TlsSession* t = ch.tls_session();
+    s.note("data connection: " + t->protocol() +
+           (t->resumed() ? ", resumed the control connection's TLS session"
+                         : ", a new TLS session (not resumed)"));
   }
   return ch;
 }

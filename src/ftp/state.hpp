@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,7 @@ struct Client::State {
   std::array<std::byte, 4096> rx{};
   FtpReply last;
   std::uint64_t transferred = 0;
+  std::optional<std::uint64_t> expected;
   bool no_epsv = false;       // EPSV refused once: PASV from then on
   bool no_eprt = false;       // EPRT refused once: PORT from then on
   bool protect_data = false;  // PROT P accepted: data connections run TLS

@@ -25,12 +25,27 @@ Status pump_in(Client::State& s, Channel& ch, const Sink& sink) {
   }
 }
 
+// Our end of an upload: close_notify (TLS) and FIN, then read until the server closes too.
+// Closing at once would leave what the server sent unread (a TLS 1.3 server sends session
+// tickets on the data connection), and close() with unread bytes sends a reset that makes the
+// server drop the end of the file still in its receive buffer (vsftpd: "426 Failure reading
+// network stream").
+Status end_upload(Client::State& s, Channel& ch) {
+  if (auto st = ch.shutdown(ShutdownHow::write, s.data_deadline()); !st) return st;
+  std::array<std::byte, 4096> sink{};
+  for (int i = 0; i < 1024; ++i) {  // the server has nothing to send: a few records at most
+    auto n = ch.read_some(sink, s.data_deadline());
+    if (!n || *n == 0) break;  // its close, or a cut: the 226 decides either way
+  }
+  return {};
+}
+
 Status pump_out(Client::State& s, Channel& ch, const Source& source) {
   std::vector<std::byte> buf(kChunk);
   for (;;) {
     auto n = source(buf);
     if (!n) return fail(n.error());
-    if (*n == 0) return ch.shutdown(ShutdownHow::write, s.data_deadline());
+    if (*n == 0) return end_upload(s, ch);
     std::size_t sent = 0;
     auto st = send_all(ch, std::span(buf).first(*n), s.data_deadline(), &sent);
     s.transferred += sent;
@@ -92,11 +107,13 @@ Result<TransferResult> Client::retrieve(std::string_view path, const Sink& sink,
                                         std::uint64_t offset) {
   State& s = *s_;
   s.transferred = 0;
+  s.expected.reset();
   TransferResult out;
   auto known = size(path);  // also sets the TYPE
   if (!known) return fail(known.error());
   // In ASCII mode the line endings change on the way: SIZE does not count what arrives.
   if (*known && !s.options.ascii) out.expected = **known > offset ? **known - offset : 0;
+  s.expected = out.expected;
   if (offset > 0) {
     auto r = s.exchange("REST " + std::to_string(offset));
     if (!r) return fail(r.error());

@@ -116,6 +116,8 @@ class Client {
   const FtpReply& last_reply() const noexcept;
   /// Bytes moved so far by the transfer in progress or the last one (also after a failure).
   std::uint64_t transferred() const noexcept;
+  /// What SIZE announced for that transfer (minus the resume offset), when it did.
+  std::optional<std::uint64_t> expected() const noexcept;
   /// Whether the control connection is protected by TLS, and its summary.
   bool secure() const noexcept;
   std::string tls_protocol() const;
