@@ -109,10 +109,14 @@ Result<TransferResult> Client::retrieve(std::string_view path, const Sink& sink,
   s.transferred = 0;
   s.expected.reset();
   TransferResult out;
-  auto known = size(path);  // also sets the TYPE
-  if (!known) return fail(known.error());
-  // In ASCII mode the line endings change on the way: SIZE does not count what arrives.
-  if (*known && !s.options.ascii) out.expected = **known > offset ? **known - offset : 0;
+  if (auto typed = s.set_type(); !typed) return fail(typed.error());
+  // In ASCII mode line endings change on the way, so SIZE would not count what arrives (and
+  // some servers refuse SIZE in that mode): no check then.
+  if (!s.options.ascii) {
+    auto known = size(path);
+    if (!known) return fail(known.error());
+    if (*known) out.expected = **known > offset ? **known - offset : 0;
+  }
   s.expected = out.expected;
   if (offset > 0) {
     auto r = s.exchange("REST " + std::to_string(offset));
