@@ -9,6 +9,7 @@ usage: ftp_fake_server.py SCENARIO
   early_426       sends 300 bytes, closes, then 426
   malformed       answers USER with a line that is not a reply
   never_data      accepts the data connection, says 150, sends nothing and keeps it open
+  active_rogue    active mode: a connection from 127.0.0.2 reaches the client's port first
 """
 import socket
 import sys
@@ -66,6 +67,21 @@ def main():
             port = data_listener.getsockname()[1]
             host = "10,0,0,1" if scenario == "pasv_elsewhere" else "127,0,0,2"
             say("227 Entering Passive Mode (%s,%d,%d)" % (host, port // 256, port % 256))
+        elif verb == "EPRT":
+            fields = cmd.split(" ", 1)[1].split("|")
+            active_target = (fields[2], int(fields[3]))
+            say("200 EPRT ok")
+        elif verb == "RETR" and scenario == "active_rogue":
+            say("150 here it comes")
+            rogue = socket.socket()
+            rogue.bind(("127.0.0.2", 0))
+            rogue.connect(active_target)
+            rogue.sendall(b"EVIL DATA")
+            data = socket.create_connection(active_target, source_address=("127.0.0.1", 0))
+            data.sendall(PAYLOAD[:1000])
+            data.close()
+            rogue.close()
+            say("226 done")
         elif verb == "RETR":
             data_listener.settimeout(10)
             try:

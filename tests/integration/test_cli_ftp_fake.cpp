@@ -101,3 +101,13 @@ TEST(CliFtpFake, DataThatNeverComesHitsTheDeadline) {
             "within the time allowed)\n");
   EXPECT_LT(took, std::chrono::seconds(6));
 }
+
+TEST(CliFtpFake, ActiveModeAcceptsOnlyTheServer) {
+  FakeFtp server("active_rogue");
+  ASSERT_NE(server.port(), 0);
+  auto r = sockit_ftp({"-v", "-P", "127.0.0.1", server.url("data")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, payload(1000));
+  EXPECT_NE(r.err.find("sockit: refused a data connection from 127.0.0.2:"), std::string::npos)
+      << r.err;
+}
