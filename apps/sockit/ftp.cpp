@@ -148,11 +148,10 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) 
     if (!fd.valid()) return fail(sys_error());
     return {};
   };
-  std::optional<std::uint64_t> total;
-  Progress progress(!a.no_progress && !a.verbose && !to_stdout, std::nullopt);
+  Progress progress(!a.no_progress && !a.verbose && !to_stdout);
   const ftp::Sink sink = [&](std::span<const std::byte> b) -> Status {
     if (auto opened = open_output(); !opened) return opened;
-    progress.update(c.transferred());
+    progress.update(c.transferred(), c.expected());
     return write_all_fd(fd.get(), {reinterpret_cast<const char*>(b.data()), b.size()});
   };
   auto got = c.retrieve(url.path, sink, offset);
@@ -181,9 +180,9 @@ int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
     if (auto made = c.make_dirs(remote.substr(0, remote.rfind('/'))); !made)
       return report_ftp_error(made.error(), "MKD", &c, port);
   }
-  Progress progress(!a.no_progress && !a.verbose, std::nullopt);
+  Progress progress(!a.no_progress && !a.verbose);
   const ftp::Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
-    progress.update(c.transferred());
+    progress.update(c.transferred(), std::nullopt);
     for (;;) {
       const ssize_t n = ::read(fd.get(), b.data(), b.size());
       if (n >= 0) return static_cast<std::size_t>(n);

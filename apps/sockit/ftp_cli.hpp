@@ -35,13 +35,13 @@ int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Clien
 /// A progress meter on stderr, drawn only when stderr is a terminal, at most 4 times a second.
 class Progress {
  public:
-  Progress(bool enabled, std::optional<std::uint64_t> total);
-  void update(std::uint64_t bytes);
+  explicit Progress(bool enabled);
+  /// `total`: the expected size when known (SIZE), for the percentage.
+  void update(std::uint64_t bytes, std::optional<std::uint64_t> total);
   void done();
 
  private:
   bool enabled_;
-  std::optional<std::uint64_t> total_;
   Clock::time_point start_;
   Clock::time_point last_;
   bool drawn_ = false;

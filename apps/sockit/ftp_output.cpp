@@ -162,10 +162,10 @@ int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Clien
   return report_failure(line, code);
 }
 
-Progress::Progress(bool enabled, std::optional<std::uint64_t> total)
-    : enabled_(enabled && ::isatty(2) == 1), total_(total), start_(Clock::now()), last_(start_) {}
+Progress::Progress(bool enabled)
+    : enabled_(enabled && ::isatty(2) == 1), start_(Clock::now()), last_(start_) {}
 
-void Progress::update(std::uint64_t bytes) {
+void Progress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   if (!enabled_) return;
   const auto now = Clock::now();
   if (drawn_ && now - last_ < std::chrono::milliseconds(250)) return;
@@ -174,9 +174,9 @@ void Progress::update(std::uint64_t bytes) {
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double mb = static_cast<double>(bytes) / 1e6;
   std::string line = fmt::format("\r{:10.1f} MB", mb);
-  if (total_ && *total_ > 0)
-    line += fmt::format(" of {:.1f} MB {:3.0f}%", static_cast<double>(*total_) / 1e6,
-                        100.0 * static_cast<double>(bytes) / static_cast<double>(*total_));
+  if (total && *total > 0)
+    line += fmt::format(" of {:.1f} MB {:3.0f}%", static_cast<double>(*total) / 1e6,
+                        100.0 * static_cast<double>(bytes) / static_cast<double>(*total));
   if (secs > 0) line += fmt::format("  {:8.1f} MB/s ", mb / secs);
   std::fputs(line.c_str(), stderr);
 }
