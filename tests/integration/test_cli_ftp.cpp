@@ -218,3 +218,18 @@ TEST(CliFtp, UsageErrors) {
             "sockit: ftp://127.0.0.1/a%0d%0aDELE%20x: the URL decodes to a line break (%0D or "
             "%0A), which FTP commands cannot carry\n");
 }
+
+TEST(CliFtp, HelpNamesTheCommandAndItsExitCodes) {
+  auto top = run({sockit_bin(), "--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("\n  ftp "), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("  9  ftp: remote file refused (no such file, or no permission)\n"
+                         " 18  ftp: transfer ended short (the partial file is kept)\n"
+                         " 67  ftp: login denied (wrong user name or password)\n"),
+            std::string::npos)
+      << top.out;
+  auto r = sockit_ftp({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Usage: sockit ftp [OPTIONS] URL\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Examples:\n  sockit ftp "), std::string::npos) << r.out;
+}
