@@ -19,8 +19,8 @@ inline constexpr int kExitTimeout = 5;  ///< connect, idle, resolve or TLS hands
 inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate, alert, truncation
 
 // `sockit ftp` (curl's numbers for the same failures).
-inline constexpr int kExitRemoteFile = 9;    ///< the server refused a remote file: none, or no access
-inline constexpr int kExitPartial = 18;      ///< a transfer ended short; the partial file is kept
+inline constexpr int kExitRemoteFile = 9;  ///< the server refused a remote file: none, or no access
+inline constexpr int kExitPartial = 18;    ///< a transfer ended short; the partial file is kept
 inline constexpr int kExitLoginDenied = 67;  ///< the server refused the user name or password
 
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
