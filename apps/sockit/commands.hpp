@@ -18,5 +18,6 @@ void add_bench_command(CLI::App& app);    // bench.cpp
 void add_serve_command(CLI::App& app);    // serve.cpp
 void add_mail_command(CLI::App& app);     // mail.cpp
 void add_http_command(CLI::App& app);     // http.cpp
+void add_ftp_command(CLI::App& app);      // ftp.cpp
 
 }  // namespace sockit::cli

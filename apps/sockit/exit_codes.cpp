@@ -86,10 +86,14 @@ std::string_view exit_kind(int code) noexcept {
       return "mail-refused";
     case kExitMailLater:
       return "mail-later";
+    case kExitRemoteFile:
+      return "remote-file";
     case kExitPartial:
       return "partial";
     case kExitHttpError:
       return "http";
+    case kExitLoginDenied:
+      return "login-denied";
     default:
       return "network";
   }
@@ -111,6 +115,10 @@ int report_error_in(nlohmann::json doc, std::error_code ec, std::string_view wha
   print_json(doc);
   print_line("sockit: ", message);
   return code;
+}
+
+int report_failure(std::string_view message, int code) {
+  return fail_with(message, code);
 }
 
 int usage_error(std::string_view message) {
@@ -141,8 +149,10 @@ std::string_view exit_codes_help() noexcept {
          "  6  TLS failed (handshake, certificate, alert, truncated stream)\n"
          "  7  mail: the SMTP server refused for good (5xx)\n"
          "  8  mail: the SMTP server refused for now (4xx): try again later\n"
-         " 18  http: the body ended before its announced end (partial transfer)\n"
-         " 22  http -f: the server answered with a status of 400 or more\n";
+         "  9  ftp: remote file refused (no such file, or no permission)\n"
+         " 18  http, ftp: a body or transfer ended short (what arrived is kept)\n"
+         " 22  http -f: the server answered with a status of 400 or more\n"
+         " 67  ftp: login denied (wrong user name or password)\n";
 }
 
 }  // namespace sockit::cli

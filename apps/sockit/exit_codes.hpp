@@ -21,9 +21,12 @@ inline constexpr int kExitTls = 6;      ///< TLS failed: handshake, certificate,
 // `sockit mail`: what an SMTP server answered (issue 14).
 inline constexpr int kExitMailRefused = 7;  ///< refused for good (5xx): rcpt, sender, auth, size
 inline constexpr int kExitMailLater = 8;    ///< refused for now (4xx, 421): try again later
-// `sockit http` (curl's numbers for the same failures).
-inline constexpr int kExitPartial = 18;    ///< the body ended before its announced end
-inline constexpr int kExitHttpError = 22;  ///< -f/--fail and a status of 400 or more
+// `sockit ftp` and `sockit http` (curl's numbers for the same failures).
+inline constexpr int kExitRemoteFile =
+    9;  ///< ftp: the server refused a remote file: none, or no access
+inline constexpr int kExitPartial = 18;      ///< a body or transfer ended short; what came is kept
+inline constexpr int kExitHttpError = 22;    ///< http -f/--fail and a status of 400 or more
+inline constexpr int kExitLoginDenied = 67;  ///< ftp: the server refused the user name or password
 
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).
 int exit_code_for(std::error_code ec) noexcept;
@@ -35,6 +38,10 @@ int report_error(std::error_code ec, std::string_view what, int port = -1, bool 
 /// report_error() with a cause the tool knows better than likely_cause() can (a Unix path in
 /// use): "sockit: <what>: <the OS's words> (<cause>)".
 int report_error_because(std::error_code ec, std::string_view what, std::string_view cause);
+
+/// Prints "sockit: <message>" (and the --json failure document) and returns `code`: for a
+/// failure the tool explains itself (an FTP reply and what it means).
+int report_failure(std::string_view message, int code);
 
 /// Prints "sockit: <message>" to stderr and returns kExitUsage.
 int usage_error(std::string_view message);

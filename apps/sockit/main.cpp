@@ -70,6 +70,7 @@ void register_commands(CLI::App& app) {
   sockit::cli::add_mail_command(app);
   sockit::cli::add_http_command(app);
   sockit::cli::add_bench_command(app);
+  sockit::cli::add_ftp_command(app);
   add_help_command(app);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
     sub->group("Commands");  // CLI11 would head the list "Subcommands"

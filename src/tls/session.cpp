@@ -158,6 +158,18 @@ Result<TlsSession> TlsSession::client(const TlsClientContext& context, std::stri
   return TlsSession(std::move(*impl));
 }
 
+Result<TlsSession> TlsSession::client_resuming(const TlsClientContext& context,
+                                               std::string_view host, const TlsSession& previous) {
+  auto session = client(context, host);
+  if (!session) return session;
+  if (SSL_SESSION* saved = ::SSL_get1_session(previous.impl_->ssl.get())) {
+    const int set = ::SSL_set_session(session->impl_->ssl.get(), saved);
+    ::SSL_SESSION_free(saved);
+    if (set != 1) ::ERR_clear_error();  // the server decides; a full handshake may still do
+  }
+  return session;
+}
+
 Result<TlsSession> TlsSession::server(const TlsServerContext& context) {
   auto impl = new_impl(context.impl()->ctx.get());
   if (!impl) return fail(impl.error());

@@ -67,6 +67,13 @@ class TlsSession {
   [[nodiscard]] static Result<TlsSession> client(const TlsClientContext& context,
                                                  std::string_view host,
                                                  std::string_view cache_key = {});
+  /// A client session for `host` that offers to resume `previous`'s TLS session (the latest
+  /// one it holds: with TLS 1.3 the ticket that arrived after its handshake). FTPS servers
+  /// require this on every data connection (it proves the data connection comes from the
+  /// client that owns the control connection). Resumption not possible: a full handshake.
+  [[nodiscard]] static Result<TlsSession> client_resuming(const TlsClientContext& context,
+                                                          std::string_view host,
+                                                          const TlsSession& previous);
   [[nodiscard]] static Result<TlsSession> server(const TlsServerContext& context);
 
   TlsSession(TlsSession&&) noexcept;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# FTP download and upload of one large file over loopback from vsftpd (issue 15): `sockit ftp`
+# vs curl vs lftp in the same run. vsftpd is pinned to CPU 0, each client to CPU 1; downloads
+# go to /dev/null, uploads come from a file in the page cache (vsftpd writes them to disk, the
+# same for every client). Client CPU is user + system time from getrusage of the child.
+#
+#   bench/ftp.sh [MiB] [RUNS]        (default 1024 MiB, best of 3 runs per client)
+#   SOCKIT=build/release/bin/sockit  the binary measured (default: the release build)
+#
+# Prints one line per client and direction: seconds, MB/s (10^6 bytes), client CPU seconds per
+# GB (10^9 bytes).
+set -euo pipefail
+
+mib=${1:-1024}
+runs=${2:-3}
+sockit=${SOCKIT:-build/release/bin/sockit}
+dir=$(mktemp -d /tmp/sockit-ftp-bench.XXXXXX)
+server_pid=""
+
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+[[ -x "$sockit" ]] || { echo "no sockit binary at $sockit (cmake --build --preset release)" >&2; exit 1; }
+
+mkdir -p "$dir/root/pub" "$dir/root/up"
+chmod 777 "$dir/root/up"
+head -c $((mib * 1024 * 1024)) /dev/urandom > "$dir/root/pub/big.bin"
+cp "$dir/root/pub/big.bin" "$dir/src.bin"
+bytes=$((mib * 1024 * 1024))
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$dir/vsftpd.conf" <<CONF
+listen=YES
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+run_as_launching_user=YES
+ftp_username=nobody
+anonymous_enable=YES
+anon_root=$dir/root
+local_enable=NO
+write_enable=YES
+anon_upload_enable=YES
+anon_other_write_enable=YES
+seccomp_sandbox=NO
+CONF
+taskset -c 0 vsftpd "$dir/vsftpd.conf" < /dev/null &
+server_pid=$!
+sleep 0.5
+
+url=ftp://127.0.0.1:$port
+
+# run LABEL CMD...: the best of $runs runs; prints seconds and CPU seconds of the child.
+timed() {
+  /usr/bin/python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.run(["taskset", "-c", "1"] + sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.monotonic() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {ru.ru_utime + ru.ru_stime:.4f} {rc}")
+PY
+}
+
+measure() {
+  local label=$1; shift
+  local best="" best_cpu=""
+  for _ in $(seq "$runs"); do
+    rm -f "$dir/root/up/big.bin"
+    read -r wall cpu rc < <(timed "$@")
+    [[ "$rc" == 0 ]] || { echo "$label: exit $rc" >&2; return 1; }
+    if [[ -z "$best" ]] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; best_cpu=$cpu; fi
+  done
+  awk -v l="$label" -v w="$best" -v c="$best_cpu" -v b="$bytes" \
+    'BEGIN{printf "%-22s %8.3f s %9.1f MB/s %7.3f CPU s/GB\n", l, w, b/w/1e6, c/(b/1e9)}'
+}
+
+echo "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null), $mib MiB, best of $runs"
+measure "sockit download" "$sockit" ftp --no-progress -o /dev/null "$url/pub/big.bin"
+measure "curl download" curl -s -o /dev/null "$url/pub/big.bin"
+measure "lftp download" lftp -e "set xfer:clobber on; get pub/big.bin -o /dev/null; quit" "$url"
+measure "sockit upload" "$sockit" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
+measure "curl upload" curl -s -T "$dir/src.bin" "$url/up/big.bin"
+measure "lftp upload" lftp -e "put $dir/src.bin -o up/big.bin; quit" "$url"
