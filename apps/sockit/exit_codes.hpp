@@ -53,7 +53,8 @@ int usage_error(std::string_view message);
 void set_json_errors(bool on) noexcept;
 
 /// The word for an exit code in that document: "ok", "network", "usage", "dns", "refused",
-/// "timeout" or "tls".
+/// "timeout", "tls", and the protocol commands' "mail-refused", "mail-later", "remote-file",
+/// "partial", "http" and "login-denied".
 std::string_view exit_kind(int code) noexcept;
 
 /// report_error() for a command whose --json failure document says more than the error:
