@@ -161,7 +161,7 @@ ProxyParse parse_v2_proxy(std::uint8_t fam, std::string_view block, ProxyHeader 
     case 0x31:
     case 0x32:
       need = kUnixBlock;
-      h.family = ProxyFamily::unix;
+      h.family = ProxyFamily::local;
       break;
     default:
       return failed(ProxyErrc::unsupported_family);

@@ -224,7 +224,8 @@ TEST(CliFtp, HelpNamesTheCommandAndItsExitCodes) {
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("\n  ftp "), std::string::npos) << top.out;
   EXPECT_NE(top.out.find("  9  ftp: remote file refused (no such file, or no permission)\n"
-                         " 18  ftp: transfer ended short (the partial file is kept)\n"
+                         " 18  http, ftp: a body or transfer ended short (what arrived is kept)\n"
+                         " 22  http -f: the server answered with a status of 400 or more\n"
                          " 67  ftp: login denied (wrong user name or password)\n"),
             std::string::npos)
       << top.out;

@@ -171,7 +171,7 @@ TEST(ProxyProtocol, V2UnspecAndUnixKeepTheConnectionsAddress) {
   expect_every_split(v2(0x21, 0x00, "anything"), "",
                      want(2, ProxyCommand::proxy, ProxyFamily::unspec));
   expect_every_split(v2(0x21, 0x31, std::string(216, 'p')), "x",
-                     want(2, ProxyCommand::proxy, ProxyFamily::unix));
+                     want(2, ProxyCommand::proxy, ProxyFamily::local));
 }
 
 TEST(ProxyProtocol, GarbageAfterAValidHeaderStaysAsPayload) {

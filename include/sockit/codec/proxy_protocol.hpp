@@ -49,8 +49,9 @@ const std::error_category& proxy_category() noexcept;
 std::error_code make_error_code(ProxyErrc e) noexcept;
 
 enum class ProxyCommand : std::uint8_t { proxy, local };
-/// unspec: v1 UNKNOWN, v2 AF_UNSPEC (or LOCAL); unix: v2 AF_UNIX (no IP address to report).
-enum class ProxyFamily : std::uint8_t { unspec, inet, inet6, unix };
+/// unspec: v1 UNKNOWN, v2 AF_UNSPEC (or LOCAL); local: v2 AF_UNIX (no IP address to report;
+/// not spelled `unix`, which GNU dialects of C++ define as a macro).
+enum class ProxyFamily : std::uint8_t { unspec, inet, inet6, local };
 
 struct ProxyHeader {
   std::uint8_t version = 0;  ///< 1 or 2
