@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "services/chat_common.hpp"
+#include "services/chat_member.hpp"
 #include "sockit/services/services.hpp"
 
 namespace sockit {
@@ -169,96 +170,25 @@ class ChatRoom final : public ChatService {
   Observer observer_;                        // guarded by mutex_
 };
 
-class ChatSession final : public Session {
+class ChatSession final : public MemberSession {
  public:
   explicit ChatSession(ChatRoom& room) : room_(room) {}
 
   void on_open(Peer& peer) override {
-    const std::string name = room_.join(peer.id(), peer.mailbox(), peer.remote());
-    credit_ = std::make_shared<Credit>(peer.mailbox());
-    peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
-    joined_ = true;
-    id_ = peer.id();
-  }
-
-  void on_message(std::string_view raw, Peer& peer) override {
-    if (paused_) {  // the rest of the read that paused us: kept, in order, for on_wake
-      held_.emplace_back(raw);
-      return;
-    }
-    handle(raw, peer);
-    if (credit_->high()) pause(peer);
-  }
-
-  // Our lines in flight fell to the low marks: speak what was held back, and read again once
-  // it is all out without passing the high marks.
-  void on_wake(Peer& peer) override {
-    if (!paused_) return;
-    while (!held_.empty() && !credit_->high() && !peer.closing()) {
-      handle(held_.front(), peer);
-      held_.pop_front();
-    }
-    if (peer.closing()) return;
-    if (!held_.empty() || credit_->high()) {
-      credit_->want_wake();
-      return;
-    }
-    paused_ = false;
-    peer.pause_reading(false);
-    if (eof_) peer.close();
-  }
-
-  void on_eof(Peer& peer) override {
-    if (paused_) {
-      eof_ = true;  // close once what is held back is spoken
-    } else {
-      peer.close();
-    }
-  }
-
-  void on_close() override {
-    if (credit_) credit_->forget();
-    if (joined_) room_.leave(id_);
+    joined(peer, room_.join(peer.id(), peer.mailbox(), peer.remote()));
   }
 
  private:
-  void pause(Peer& peer) {
-    paused_ = true;
-    peer.pause_reading(true);
-    credit_->want_wake();
+  void speak(Peer& peer, std::string line, const std::shared_ptr<Credit>& credit) override {
+    room_.speak(peer.id(), line, credit);
   }
-
-  void handle(std::string_view raw, Peer& peer) {
-    if (raw.empty()) return;
-    // Escaped once, here: every later use (the room, the operator, replies) sees safe text.
-    const std::string line = visible_text(raw);
-    if (line.front() != '/') {
-      room_.speak(peer.id(), line, credit_);
-      return;
-    }
-    const std::string_view text = line;
-    const auto space = text.find(' ');
-    const std::string_view command = text.substr(0, space);
-    const std::string_view arg = space == std::string_view::npos ? "" : text.substr(space + 1);
-    if (command == "/nick") {
-      peer.send(room_.rename(peer.id(), arg));
-    } else if (command == "/who") {
-      peer.send(room_.who());
-    } else if (command == "/quit") {
-      peer.send("* bye");
-      peer.close();
-    } else {
-      peer.send("* unknown command: " + std::string(command));
-    }
+  void rename(Peer& peer, std::string_view name) override {
+    peer.send(room_.rename(peer.id(), name));
   }
+  void who(Peer& peer) override { peer.send(room_.who()); }
+  void leave(std::uint64_t id) override { room_.leave(id); }
 
   ChatRoom& room_;
-  std::shared_ptr<Credit> credit_;
-  std::deque<std::string> held_;  // read while paused, not yet handled
-  bool paused_ = false;
-  bool eof_ = false;  // the peer's EOF came while paused
-  bool joined_ = false;
-  std::uint64_t id_ = 0;
 };
 
 std::unique_ptr<Session> ChatRoom::open_session() {

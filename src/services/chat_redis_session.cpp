@@ -6,95 +6,34 @@
 #include <optional>
 #include <utility>
 
+#include "services/chat_member.hpp"
 #include "services/chat_redis.hpp"
 #include "services/chat_redis_scripts.hpp"
 
 namespace sockit::chat_detail {
 namespace {
 
-class RedisChatSession final : public Session {
+class RedisChatSession final : public MemberSession {
  public:
   explicit RedisChatSession(RedisRoom& room) : room_(room) {}
 
   void on_open(Peer& peer) override {
     const std::string name = room_.take_guest_name();
-    credit_ = std::make_shared<Credit>(peer.mailbox());
     room_.join(peer.id(), name, peer.mailbox());  // before the welcome: see members_
-    peer.send("* welcome " + name + "; commands: /nick NAME, /who, /quit");
-    joined_ = true;
-    id_ = peer.id();
-  }
-  void on_message(std::string_view raw, Peer& peer) override {
-    if (paused_) {
-      held_.emplace_back(raw);
-      return;
-    }
-    handle(raw, peer);
-    if (credit_->high()) pause(peer);
-  }
-  void on_wake(Peer& peer) override {
-    if (!paused_) return;
-    while (!held_.empty() && !credit_->high() && !peer.closing()) {
-      handle(held_.front(), peer);
-      held_.pop_front();
-    }
-    if (peer.closing()) return;
-    if (!held_.empty() || credit_->high()) {
-      credit_->want_wake();
-      return;
-    }
-    paused_ = false;
-    peer.pause_reading(false);
-    if (eof_) peer.close();
-  }
-  void on_eof(Peer& peer) override {
-    if (paused_) {
-      eof_ = true;
-    } else {
-      peer.close();
-    }
-  }
-  void on_close() override {
-    if (credit_) credit_->forget();
-    if (joined_) room_.leave(id_);
+    joined(peer, name);
   }
 
  private:
-  void pause(Peer& peer) {
-    paused_ = true;
-    peer.pause_reading(true);
-    credit_->want_wake();
+  void speak(Peer& peer, std::string line, const std::shared_ptr<Credit>& credit) override {
+    room_.speak(peer.id(), std::move(line), credit);
   }
-  void handle(std::string_view raw, Peer& peer) {
-    if (raw.empty()) return;
-    std::string line = visible_text(raw);
-    if (line.front() != '/') {
-      room_.speak(peer.id(), std::move(line), credit_);
-      return;
-    }
-    const std::string_view text = line;
-    const auto space = text.find(' ');
-    const std::string_view command = text.substr(0, space);
-    const std::string_view arg = space == std::string_view::npos ? "" : text.substr(space + 1);
-    if (command == "/nick") {
-      room_.rename(peer.id(), std::string(arg));
-    } else if (command == "/who") {
-      room_.who(peer.id());
-    } else if (command == "/quit") {
-      peer.send("* bye");
-      peer.close();
-    } else {
-      peer.send("* unknown command: " + std::string(command));
-    }
+  void rename(Peer& peer, std::string_view name) override {
+    room_.rename(peer.id(), std::string(name));
   }
+  void who(Peer& peer) override { room_.who(peer.id()); }
+  void leave(std::uint64_t id) override { room_.leave(id); }
 
   RedisRoom& room_;
-  std::shared_ptr<Credit> credit_;
-  std::deque<std::string> held_;
-  bool paused_ = false;
-  bool eof_ = false;
-  bool joined_ = false;
-  std::uint64_t id_ = 0;
 };
 
 constexpr const char* kRefused = "* not sent, the room is degraded (Redis unreachable): ";
