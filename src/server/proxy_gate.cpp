@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <chrono>
 #include <string_view>
 
 #include "sockit/codec/proxy_protocol.hpp"
@@ -45,23 +46,39 @@ class ProxyGate::Pending final : public EventLoop::Handler, public EventLoop::Ti
   bool watched = false;
 
   void on_ready(std::uint32_t) override;
-  void on_timer() override { gate_.finish(*this, make_error_code(ProxyErrc::timed_out), nullptr); }
+  void on_timer() override {
+    if (local_wait_) {  // a LOCAL connection that stayed: the proxy's own, served as itself
+      gate_.finish(*this, {}, &peer_);
+    } else {
+      gate_.finish(*this, make_error_code(ProxyErrc::timed_out), nullptr);
+    }
+  }
 
  private:
   // Reads what the header still needs; on failure or completion finish() destroys *this.
   void step();
+  bool hung_up();
 
   ProxyGate& gate_;
   UniqueFd fd_;
   Endpoint peer_;
-  std::string held_;  // header bytes consumed so far (a proper prefix of a header)
+  std::string held_;         // header bytes consumed so far (a proper prefix of a header)
+  bool local_wait_ = false;  // a LOCAL header is in: waiting to see a hang-up or more bytes
 };
+
+// How long a LOCAL connection may take to show it is a health check (its FIN or reset after the
+// header) before it is served: HAProxy sends the header and closes back to back.
+constexpr std::chrono::milliseconds kLocalGrace{100};
 
 void ProxyGate::Pending::on_ready(std::uint32_t) {
   step();  // may destroy *this: nothing after it
 }
 
 void ProxyGate::Pending::step() {
+  if (local_wait_) {  // more bytes, a FIN or a reset after a LOCAL header
+    gate_.finish(*this, {}, hung_up() ? nullptr : &peer_);
+    return;
+  }
   const ProxyLimits& limits = gate_.options_.proxy_limits;
   const std::size_t cap =
       std::max({ProxyLimits::kV1MaxBytes, limits.max_v2_bytes, ProxyLimits::kV2FixedBytes});
@@ -110,8 +127,33 @@ void ProxyGate::Pending::step() {
   }
   if (parse.status == ProxyStatus::need_more) return;
   const ProxyHeader& h = parse.header;
+  // A LOCAL header from a proxy that hangs up right after it is its health check (HAProxy's
+  // `check` with send-proxy-v2 connects, sends LOCAL and closes): closed here, so a service
+  // never sees it (a chat room would announce a guest joining and leaving every few seconds).
+  // The FIN may trail the header by a moment: wait up to kLocalGrace for it or for more bytes.
+  if (h.command == ProxyCommand::local) {
+    if (hung_up()) {
+      gate_.finish(*this, {}, nullptr);
+      return;
+    }
+    local_wait_ = true;
+    (void)gate_.loop_.disarm(*this);
+    gate_.loop_.arm(*this, gate_.loop_.now() + kLocalGrace);
+    return;
+  }
   const bool has_client = h.command == ProxyCommand::proxy && h.source && h.source->is_ip();
   gate_.finish(*this, {}, has_client ? &*h.source : &peer_);
+}
+
+// The peer's end is already closed (FIN or reset queued): nothing more can come from it.
+bool ProxyGate::Pending::hung_up() {
+  char byte = 0;
+  ssize_t n = -1;
+  for (int i = 0; i < kMaxInterrupts; ++i) {
+    n = ::recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0 || errno != EINTR) break;
+  }
+  return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
 ProxyGate::ProxyGate(EventLoop& loop, const ServerOptions& options, Ready ready, Closed closed)
@@ -143,7 +185,8 @@ void ProxyGate::admit(UniqueFd fd, const Endpoint& peer) {
   ref.watched = true;
 }
 
-// Ends a wait: handed on with `client`, or closed because of `why`. Destroys `p`.
+// Ends a wait: handed on with `client`, or closed because of `why` (neither: a health check).
+// Destroys `p`.
 void ProxyGate::finish(Pending& p, std::error_code why, const Endpoint* client) {
   if (p.watched) (void)loop_.unwatch(p.fd().get());
   loop_.forget(p);
@@ -154,6 +197,13 @@ void ProxyGate::finish(Pending& p, std::error_code why, const Endpoint* client) 
     const Endpoint address = *client;
     node = {};  // the Pending goes before the connection moves on
     ready_(std::move(fd), address);
+    return;
+  }
+  if (!why) {  // a proxy's health check: closed without a word
+    health_checks_.fetch_add(1, std::memory_order_relaxed);
+    node = {};
+    fd.reset();
+    closed_();
     return;
   }
   failures_.fetch_add(1, std::memory_order_relaxed);

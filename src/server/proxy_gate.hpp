@@ -15,7 +15,7 @@
 // Peeking, then consuming only header bytes, means no byte after the header is ever read here:
 // nothing has to be handed to the Connection, and every model (and TLS) starts on a clean stream.
 //
-// Thread rule: the accepting loop's thread only, except failures() (relaxed atomic).
+// Thread rule: the accepting loop's thread only, except the counters (relaxed atomics).
 #pragma once
 
 #include <atomic>
@@ -58,6 +58,10 @@ class ProxyGate {
   std::uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
   /// Connections refused because they did not come from a trusted proxy.
   std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
+  /// LOCAL headers from a proxy that had already hung up (its health checks), closed here.
+  std::uint64_t health_checks() const noexcept {
+    return health_checks_.load(std::memory_order_relaxed);
+  }
 
  private:
   class Pending;
@@ -70,6 +74,7 @@ class ProxyGate {
   std::unordered_map<Pending*, std::unique_ptr<Pending>> pending_;
   std::atomic<std::uint64_t> failures_{0};
   std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> health_checks_{0};
 };
 
 }  // namespace sockit

@@ -1,12 +1,15 @@
 // serve chat --redis behind HAProxy (Debian's 2.6, mode tcp, balance leastconn, health checks):
-// clients spread over three nodes still see one room. HAProxy forwards without a PROXY header
-// here, so the nodes see HAProxy's address as every client's.
+// clients spread over three nodes still see one room. HAProxy sends a PROXY v2 header
+// (send-proxy-v2, nodes with --proxy-protocol): its health checks (LOCAL, then it hangs up) never
+// reach the room, so no guest joins and leaves every check interval.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chat_redis_harness.hpp"
@@ -30,15 +33,16 @@ std::string haproxy_config(int front, const std::vector<ChatNode*>& nodes) {
   int i = 0;
   for (auto* n : nodes)
     cfg += "  server n" + std::to_string(++i) + " 127.0.0.1:" + std::to_string(n->port) +
-           " check inter 2s\n";
+           " send-proxy-v2 check inter 200ms\n";
   return cfg;
 }
 
 TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrderThenANodeDiesAndItsClientsMove) {
   RedisServer redis;
-  ChatNode n1 = start_node(redis, "n1");
-  ChatNode n2 = start_node(redis, "n2", {"--model", "reactors", "--threads", "2"});
-  ChatNode n3 = start_node(redis, "n3");
+  ChatNode n1 = start_node(redis, "n1", {"--proxy-protocol"});
+  ChatNode n2 =
+      start_node(redis, "n2", {"--model", "reactors", "--threads", "2", "--proxy-protocol"});
+  ChatNode n3 = start_node(redis, "n3", {"--proxy-protocol"});
   const int front = test::free_port();
   const std::string cfg_path =
       ::testing::TempDir() + "chat_haproxy_" + std::to_string(::getpid()) + ".cfg";
@@ -66,6 +70,19 @@ TEST(ChatRedisHaproxy, ThirtyClientsThousandLinesOneOrderThenANodeDiesAndItsClie
     ASSERT_TRUE(c.say(text));
   }
   test::expect_one_order(clients, {&n1, &n2, &n3}, sent);
+  // Checks go on every 200 ms on three nodes: after 0.8 s of them (read up to the answer of a
+  // /who), not one has joined the room.
+  std::this_thread::sleep_for(800ms);
+  clients[0].other.clear();
+  ASSERT_TRUE(clients[0].say("/who"));
+  ASSERT_TRUE(clients[0].wait_other("* online:", 5000ms));
+  for (const auto& line : clients[0].other) {
+    if (!line.ends_with(" joined") && !line.ends_with(" left")) continue;
+    const std::string who = line.substr(2, line.find(' ', 2) - 2);
+    EXPECT_TRUE(std::any_of(clients.begin(), clients.end(), [&](const ChatClient& c) {
+      return c.name == who;
+    })) << line;
+  }
 
   // Kill n3: its clients see the end, reconnect through HAProxy (which redispatches a refused
   // connect to a live node), and the room goes on for everyone.

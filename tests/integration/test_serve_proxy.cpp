@@ -224,6 +224,31 @@ TEST_P(ServeProxy, ChatOperatorSeesTheHeadersAddress) {
   EXPECT_EQ(read_until_text(a.get(), "\n").data, "* guest2 joined\n");
 }
 
+// HAProxy's health check with send-proxy-v2: a LOCAL header, then the proxy hangs up. It is
+// closed at the gate: the room never announces a guest joining and leaving for it.
+TEST_P(ServeProxy, LocalHeaderFromAProxyThatHungUpIsAHealthCheck) {
+  start("chat");
+  Fd a = connect();
+  ASSERT_TRUE(send_all(a.get(), v2_tcp4()));
+  ASSERT_EQ(read_until_text(a.get(), "\n").data,
+            "* welcome guest1; commands: /nick NAME, /who, /quit\n");
+  for (int i = 0; i < 3; ++i) {
+    const ReadResult check = exchange(kV2Local);  // header, FIN, then wait for the close
+    EXPECT_TRUE(check.eof);
+    EXPECT_EQ(check.data, "");
+  }
+  ASSERT_TRUE(send_all(a.get(), "/who\n"));
+  // The next line A gets is the answer to /who, naming A alone: no join or leave came first.
+  EXPECT_EQ(read_until_text(a.get(), "\n").data.substr(0, 9), "* online:")
+      << server_.process->err();
+  // A LOCAL connection that stays open is served (with its own address).
+  Fd b = connect();
+  ASSERT_TRUE(send_all(b.get(), kV2Local));
+  EXPECT_NE(read_until_text(b.get(), "\n").data.find("* welcome guest2"), std::string::npos);
+  EXPECT_EQ(server_.process->err().find("PROXY header from"), std::string::npos)
+      << server_.process->err();
+}
+
 // The header comes before the TLS handshake: python sends it in the clear, then starts TLS.
 TEST_P(ServeProxy, TlsHandshakeFollowsTheHeader) {
   start("echo", {"--ssl"});
