@@ -7,6 +7,10 @@
 #
 #   bench/tls_handshake.sh [SECONDS]        (default 5)
 #   KEY=rsa bench/tls_handshake.sh          RSA-2048 instead of EC P-256
+#   MODE=reuse bench/tls_handshake.sh       resumed handshakes: `s_time -reuse -www /` (each
+#                                           connection resumes the first one's session and
+#                                           fetches a page, so TLS 1.3 tickets are read; sockit
+#                                           serves it with `serve http --ssl`)
 #   SOCKIT=build/release/bin/sockit         the binary measured (default: the release build)
 #
 # Prints one line per server: handshakes, handshakes/s, server CPU us per handshake. All three
@@ -16,6 +20,12 @@ set -euo pipefail
 secs=${1:-5}
 sockit=${SOCKIT:-build/release/bin/sockit}
 key_type=${KEY:-ec}
+mode=${MODE:-new}
+case $mode in
+  new) s_time_mode=(-new) ;;
+  reuse) s_time_mode=(-reuse -www /) ;;
+  *) echo "MODE is new or reuse, not $mode" >&2; exit 2 ;;
+esac
 hz=$(getconf CLK_TCK)
 dir=$(mktemp -d /tmp/sockit-tls-bench.XXXXXX)
 server_pid=""
@@ -55,7 +65,8 @@ measure() {
   local name=$1 port=$2 t0 t1 w0 w1 out n real
   t0=$(cpu_ticks "$server_pid")
   w0=$(date +%s.%N)
-  out=$(taskset -c 1 openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" 2>&1 || true)
+  out=$(taskset -c 1 openssl s_time -connect "127.0.0.1:$port" "${s_time_mode[@]}" -time "$secs" \
+    2>&1 || true)
   w1=$(date +%s.%N)
   t1=$(cpu_ticks "$server_pid")
   # s_time prints real seconds as a whole number: the wall time is measured here instead.
@@ -65,9 +76,12 @@ measure() {
     echo "$name: s_time failed: $out" >&2
     return 0
   fi
-  awk -v name="$name" -v n="$n" -v real="$real" -v ticks=$((t1 - t0)) -v hz="$hz" 'BEGIN {
-    printf "%-16s %7d handshakes in %s s: %8.0f /s, server CPU %6.1f us per handshake\n",
-      name, n, real, n / real, ticks / hz * 1e6 / n }'
+  # s_time prints one character per connection: '*' new, 'r' resumed.
+  resumed=$(grep -E '^[*r]+$' <<<"$out" | tr -cd 'r' | wc -c)
+  awk -v name="$name" -v n="$n" -v real="$real" -v ticks=$((t1 - t0)) -v hz="$hz" \
+    -v resumed="$resumed" 'BEGIN {
+    printf "%-16s %7d handshakes (%d resumed) in %s s: %8.0f /s, server CPU %6.1f us per handshake\n",
+      name, n, resumed, real, n / real, ticks / hz * 1e6 / n }'
 }
 
 stop_server() {
@@ -76,11 +90,18 @@ stop_server() {
   server_pid=""
 }
 
-echo "key: $key_type; $secs s each; server on CPU 0, openssl s_time -new on CPU 1; $(nproc) CPUs"
+echo "key: $key_type; $secs s each; server on CPU 0, openssl s_time ${s_time_mode[*]} on CPU 1;" \
+  "$(nproc) CPUs"
 
 port=$(free_port)
-taskset -c 0 "$sockit" serve echo 127.0.0.1 "$port" --model loop --ssl \
-  --ssl-cert "$dir/cert.pem" --ssl-key "$dir/key.pem" 2>"$dir/sockit.log" &
+if [[ $mode == new ]]; then
+  taskset -c 0 "$sockit" serve echo 127.0.0.1 "$port" --model loop --ssl \
+    --ssl-cert "$dir/cert.pem" --ssl-key "$dir/key.pem" 2>"$dir/sockit.log" &
+else
+  mkdir -p "$dir/www" && printf x >"$dir/www/index.html"
+  taskset -c 0 "$sockit" serve http 127.0.0.1 "$port" --model loop --root "$dir/www" --quiet \
+    --ssl --ssl-cert "$dir/cert.pem" --ssl-key "$dir/key.pem" 2>"$dir/sockit.log" &
+fi
 server_pid=$!
 wait_port "$port"
 measure "sockit serve" "$port"
