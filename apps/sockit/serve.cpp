@@ -1,7 +1,8 @@
-// sockit serve SERVICE [HOST] [PORT]: echo, greet, discard or chat under a chosen concurrency
-// model, with every server limit as an option. The logic lives in the library (Server,
-// UdpServer, services); this file parses options, wires signals, stats and the chat operator's
-// terminal to the loop, and turns errors into messages and exit codes.
+// sockit serve SERVICE [HOST] [PORT]: echo, greet, discard, chat, http or smtp under a chosen
+// concurrency model, with every server limit as an option. The logic lives in the library
+// (Server, UdpServer, services); this file parses options, wires signals, stats and the chat
+// operator's terminal (serve_watch.*) to the loop, and turns errors into messages and exit
+// codes. Each service's own flags live in serve_http, serve_smtp, serve_redis and serve_tls.
 #include <signal.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@
 #include "serve_redis.hpp"
 #include "serve_smtp.hpp"
 #include "serve_tls.hpp"
+#include "serve_watch.hpp"
 #include "sockit/net/resolver.hpp"
 #include "sockit/server/server.hpp"
 #include "sockit/server/udp_server.hpp"
@@ -169,76 +171,6 @@ void warn_if_wildcard(const Endpoint& at) {
   }
 }
 
-// Prints connections, messages/s and bytes/s since the previous report.
-class StatsReporter {
- public:
-  explicit StatsReporter(const Server& server) : server_(server), last_at_(Clock::now()) {}
-  void report() {
-    const ServerStats now = server_.stats();
-    const auto at = Clock::now();
-    const double secs = std::max(std::chrono::duration<double>(at - last_at_).count(), 1e-3);
-    auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - b) / secs; };
-    note(fmt::format(
-        "stats: {} connections ({} accepted, {} refused){}{}{}, {:.0f} msg/s, {:.0f} B/s in, "
-        "{:.0f} B/s out",
-        now.connections, now.accepted, now.refused,
-        now.threads != 0 ? fmt::format(", {} threads", now.threads) : std::string(),
-        now.tls_failures != 0 ? fmt::format(", {} TLS failures", now.tls_failures) : std::string(),
-        now.proxy_failures != 0 ? fmt::format(", {} PROXY header failures", now.proxy_failures)
-                                : std::string(),
-        rate(now.messages, last_.messages), rate(now.bytes_in, last_.bytes_in),
-        rate(now.bytes_out, last_.bytes_out)));
-    last_ = now;
-    last_at_ = at;
-  }
-
- private:
-  const Server& server_;
-  ServerStats last_;
-  Clock::time_point last_at_;
-};
-
-// The chat operator's terminal: lines typed on stdin go to every client as "server: text".
-// One read() per readiness never blocks, so stdin keeps its blocking mode (it may be shared).
-class OperatorInput final : public EventLoop::Handler {
- public:
-  OperatorInput(EventLoop& loop, ChatService& chat) : loop_(loop), chat_(chat) {}
-  bool start() {
-    return watching_ = static_cast<bool>(loop_.watch(STDIN_FILENO, kPollRead, *this));
-  }
-  ~OperatorInput() {
-    if (watching_) (void)loop_.unwatch(STDIN_FILENO);
-  }
-  void on_ready(std::uint32_t) override {
-    char buf[4096];
-    const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-    if (n <= 0) {  // the operator closed stdin: the server goes on without them
-      if (n == 0 || errno != EINTR) (void)loop_.unwatch(STDIN_FILENO);
-      watching_ = watching_ && n < 0 && errno == EINTR;
-      return;
-    }
-    pending_.append(buf, static_cast<std::size_t>(n));
-    for (auto eol = pending_.find('\n'); eol != std::string::npos; eol = pending_.find('\n')) {
-      std::string line = pending_.substr(0, eol);
-      pending_.erase(0, eol + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) chat_.say(line);
-    }
-  }
-
- private:
-  EventLoop& loop_;
-  ChatService& chat_;
-  std::string pending_;
-  bool watching_ = false;
-};
-
-// Cumulative UDP counters: a truncated datagram is an event worth counting, not a rate.
-std::string udp_stats_line(const UdpServerStats& s) {
-  return fmt::format("stats: {} datagrams, {} truncated, {} B in, {} B out, {} send errors",
-                     s.datagrams, s.truncated, s.bytes_in, s.bytes_out, s.send_errors);
-}
-
 int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std::string& name,
               std::size_t max_datagram) {
   auto server = UdpServer::bind(
@@ -262,39 +194,6 @@ int serve_udp(EventLoop& loop, const ServeArgs& a, const Endpoint& at, const std
   if (!ran) return report_error(ran.error(), "event loop failed");
   return kExitOk;
 }
-
-// The pool model's queue, watched from the loop: when every worker is busy and clients wait,
-// one line says so, at most once per kBusyEvery, so a long overload does not flood stderr.
-// A client counts as waiting only when two checks in a row (kCheckEvery apart) saw a queue: a
-// connection queued for the microseconds until an idle worker wakes is not a busy pool (it
-// printed "every worker (0) is busy" under load).
-class PoolWatch {
- public:
-  static constexpr Millis kCheckEvery{200};
-  static constexpr std::chrono::seconds kBusyEvery{10};
-  explicit PoolWatch(const Server& server) : server_(server) {}
-  void check() {
-    const ServerStats now = server_.stats();
-    const auto at = Clock::now();
-    if (now.waiting == 0) {
-      queued_before_ = false;
-      return;
-    }
-    const bool waited = queued_before_;
-    queued_before_ = true;
-    if (!waited || at < quiet_until_) return;
-    quiet_until_ = at + kBusyEvery;
-    note(
-        fmt::format("pool: every worker ({}) is busy and {} client{} waiting; --threads sets "
-                    "the pool size",
-                    now.threads, now.waiting, now.waiting == 1 ? " is" : "s are"));
-  }
-
- private:
-  const Server& server_;
-  Clock::time_point quiet_until_{};
-  bool queued_before_ = false;  // the previous check saw clients waiting
-};
 
 // Signals first, threads second: the model's threads inherit the blocked mask, so SIGINT,
 // SIGTERM and SIGUSR1 arrive only through the loop's signalfd.
