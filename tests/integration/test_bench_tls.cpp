@@ -87,6 +87,21 @@ TEST(BenchTls, BulkEchoesEveryByteVerified) {
   EXPECT_GT(r.json["mb_per_sec"].get<double>(), 0.0);
 }
 
+TEST(BenchTls, OpenLoopOverTwoThreadsAnswersEveryRequest) {
+  ServePki pki;
+  auto serve = start_tls_serve(pki, "echo", "loop");
+  ASSERT_GT(serve.port, 0) << serve.process->err();
+  auto r = bench(serve.port, verified(pki, {"--threads", "2", "--conns", "4", "--rate", "4000",
+                                            "--duration", "0.5"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto requests = r.json["requests"].get<std::uint64_t>();
+  EXPECT_NEAR(static_cast<double>(requests), 2000.0, 200.0);
+  EXPECT_EQ(r.json["responses"].get<std::uint64_t>(), requests);
+  EXPECT_EQ(r.json["responses_verified"].get<std::uint64_t>(), requests);
+  EXPECT_EQ(r.json["connected_count"].get<int>(), 4);
+  EXPECT_EQ(r.json["errors"]["total"].get<std::uint64_t>(), 0u);
+}
+
 TEST(BenchTls, UnverifiableCertificateFailsWithTheTlsExitCode) {
   auto serve = throwaway_serve();
   ASSERT_GT(serve.port, 0) << serve.process->err();
