@@ -19,6 +19,7 @@
 #include "sockit/net/resolver.hpp"
 #include "sockit/tools/bench.hpp"
 #include "targets.hpp"
+#include "tls_options.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -36,7 +37,26 @@ struct BenchArgs {
   bench::Options options;
   double duration_s = 10, warmup_s = 0, connect_timeout_s = 10;
   bool no_verify = false, bulk = false, udp = false, json = false;
+  TlsFlags tls;
 };
+
+// --ssl: the client context (same flags, checks and -k warning as `connect --ssl`). Returns a
+// usage message when the options cannot work, else "".
+std::string prepare_tls(BenchArgs& a) {
+  if (auto why = a.tls.problem(); !why.empty()) return why;
+  if (!a.tls.ssl) return {};
+  if (a.transport == "udp" || a.udp) return "--ssl is for TCP; 'bench udp' has no TLS (no DTLS)";
+  std::string why;
+  auto context = a.tls.client_context(why);
+  if (!context) return why;
+  a.options.tls = std::make_shared<const TlsClientContext>(std::move(*context));
+  a.options.tls_host = a.tls.peer_name(a.host);
+  if (a.tls.insecure)
+    warn(
+        "-k: the server's certificate and name are not checked; anyone on the path can read "
+        "and change the data");
+  return {};
+}
 
 std::chrono::nanoseconds seconds_to_ns(double s) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
@@ -208,6 +228,7 @@ int run_bench(BenchArgs& a) {
   // The transport is the first word; -u only repeats it, and must not contradict it.
   if (a.udp && a.transport == "tcp")
     return usage_error("-u is for UDP, but this line says 'bench tcp': use 'bench udp'");
+  if (auto why = prepare_tls(a); !why.empty()) return usage_error(why);
   if (a.transport == "udp") o.mode = bench::Mode::udp;
   if (a.bulk) {
     if (o.mode == bench::Mode::udp) return usage_error("--bulk is a TCP mode");
@@ -251,6 +272,8 @@ int run_bench(BenchArgs& a) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count()};
   if (live) std::fputs("\r\033[K", stderr);
   if (!report) {
+    if (&report.error().category() == &tls_category())  // no handshake succeeded
+      return report_error(report.error(), fmt::format("TLS handshake with {}:{}", a.host, a.port));
     return report_error(report.error(), fmt::format("cannot bench {}:{}", a.host, a.port),
                         target->port());
   }
@@ -306,6 +329,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_flag("--bulk", a->bulk, "Stream bytes and read the echo back; report MB/s");
   cmd->add_flag("-u,--udp", a->udp, "Same as 'bench udp' (a usage error after 'bench tcp')");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
+  a->tls.add_to_connect(*cmd);
   cmd->footer(
       "Examples:\n"
       "  sockit bench tcp 127.0.0.1 7000 --conns 50 --duration 5\n"
@@ -313,6 +337,7 @@ void add_bench_command(CLI::App& app) {
       "  sockit bench tcp 127.0.0.1 7000 --rate 20000 --conns 50 --duration 10\n"
       "  sockit bench tcp 127.0.0.1 7000 --bulk --duration 5\n"
       "  sockit bench udp 127.0.0.1 7000 --conns 4 --pipeline 8\n"
+      "  sockit bench tcp localhost 7443 --ssl --cacert ca.pem --conns 50 --duration 5\n"
       "  sockit bench tcp 127.0.0.1 6379 --send 'PING\\r\\n' --expect '+PONG\\r\\n'\n"
       "Exit status 1 if any error was counted (the result is printed all the same).");
   cmd->callback([a] {

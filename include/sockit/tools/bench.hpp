@@ -29,6 +29,7 @@
 
 #include "sockit/core/error.hpp"
 #include "sockit/net/endpoint.hpp"
+#include "sockit/tls/context.hpp"
 #include "sockit/tools/histogram.hpp"
 
 namespace sockit::bench {
@@ -56,6 +57,12 @@ struct Options {
   std::chrono::nanoseconds udp_timeout{std::chrono::milliseconds(200)};
   /// After the measured phase, how long to wait for answers still in flight.
   std::chrono::nanoseconds drain_timeout{std::chrono::seconds(2)};
+  /// TLS on every active connection (echo and bulk modes; idle connections stay plain TCP):
+  /// the client context and the name to verify and send as SNI. The handshakes are part of
+  /// the connect phase (connect_timeout), not of the measurement; requests and bytes count
+  /// plaintext. Null: plain TCP.
+  std::shared_ptr<const TlsClientContext> tls;
+  std::string tls_host;
 };
 
 /// Failures counted by kind; a connection that fails is closed and not reopened.

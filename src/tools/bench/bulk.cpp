@@ -16,9 +16,11 @@ namespace {
 
 struct Stream {
   int fd = -1;
+  TlsLink* tls = nullptr;  // --ssl: the connection's session
   bool dead = false;
-  bool writing = true;  // still sending
-  bool paused = false;  // window full: not registered for kPollWrite until the echo catches up
+  bool writing = true;     // still sending
+  bool paused = false;     // window full: not registered for kPollWrite until the echo catches up
+  bool want_write = true;  // registered for kPollWrite
   std::uint64_t sent = 0, received = 0;
 };
 
@@ -40,9 +42,11 @@ class BulkLoop {
 
  private:
   void on_write(Stream& s);
-  void on_read(Stream& s, std::uint64_t now);
+  void on_readable(Stream& s, std::uint64_t now);
+  bool on_read(Stream& s, std::uint64_t now);  // true: the buffer filled, read again
   void stop_writing(Stream& s);
   void set_paused(Stream& s, bool paused);
+  void update_interest(Stream& s);
   void kill(Stream& s, std::uint64_t ErrorCounts::*kind);
 
   Shared& sh_;
@@ -70,7 +74,17 @@ void BulkLoop::kill(Stream& s, std::uint64_t ErrorCounts::*kind) {
 void BulkLoop::stop_writing(Stream& s) {
   if (!s.writing || s.dead) return;
   s.writing = false;
-  if (!poller_.modify(s.fd, kPollRead, &s)) kill(s, &ErrorCounts::io);
+  update_interest(s);
+}
+
+// Registered for writing while there is something to write: more of the stream, or (TLS)
+// ciphertext the socket has not taken yet, which the echo depends on even when paused.
+void BulkLoop::update_interest(Stream& s) {
+  if (s.dead) return;
+  const bool want = (s.writing && !s.paused) || (s.tls != nullptr && s.tls->has_output());
+  if (want == s.want_write) return;
+  s.want_write = want;
+  if (!poller_.modify(s.fd, kPollRead | (want ? kPollWrite : 0), &s)) kill(s, &ErrorCounts::io);
 }
 
 // Echo servers bound what they buffer for a slow reader (sockit's --output-limit disconnects
@@ -83,11 +97,20 @@ constexpr std::size_t kMaxIov = 16;
 void BulkLoop::set_paused(Stream& s, bool paused) {
   if (s.paused == paused || s.dead) return;
   s.paused = paused;
-  if (!poller_.modify(s.fd, kPollRead | (paused ? 0 : kPollWrite), &s)) kill(s, &ErrorCounts::io);
+  update_interest(s);
 }
 
 void BulkLoop::on_write(Stream& s) {
-  if (!s.writing || s.dead) return;
+  if (s.dead) return;
+  if (s.tls != nullptr) {
+    if (!s.tls->flush(s.fd)) {
+      count_io_error(errno, slot_.report.errors);
+      kill(s, nullptr);
+      return;
+    }
+    update_interest(s);
+  }
+  if (!s.writing) return;
   if (s.sent - s.received >= kWindow) {
     set_paused(s, true);
     return;
@@ -107,8 +130,12 @@ void BulkLoop::on_write(Stream& s) {
   msghdr msg{};
   msg.msg_iov = iov.data();
   msg.msg_iovlen = count;
-  const ssize_t n = count == 1 ? ::send(s.fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                               : ::sendmsg(s.fd, &msg, MSG_NOSIGNAL);
+  // TLS: one pattern period per call (the session encrypts it into records of 16 KiB).
+  const ssize_t n =
+      s.tls != nullptr
+          ? s.tls->send(s.fd, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len)
+      : count == 1 ? ::send(s.fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                   : ::sendmsg(s.fd, &msg, MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     count_io_error(errno, slot_.report.errors);
@@ -117,31 +144,41 @@ void BulkLoop::on_write(Stream& s) {
   }
   s.sent += static_cast<std::size_t>(n);
   if (limit_ != 0 && s.sent >= limit_) stop_writing(s);
+  if (s.tls != nullptr) update_interest(s);
 }
 
-void BulkLoop::on_read(Stream& s, std::uint64_t now) {
-  const ssize_t n = ::recv(s.fd, in_.data(), in_.size(), 0);
+// A TLS session may hold decrypted bytes the socket no longer signals: with TLS, read until a
+// read comes back short (bounded: the window caps what can be in flight).
+void BulkLoop::on_readable(Stream& s, std::uint64_t now) {
+  for (int round = 0; round < 64 && !s.dead; ++round) {
+    if (!on_read(s, now) || s.tls == nullptr) return;
+  }
+}
+
+bool BulkLoop::on_read(Stream& s, std::uint64_t now) {
+  const ssize_t n = s.tls != nullptr ? s.tls->recv(s.fd, in_.data(), in_.size())
+                                     : ::recv(s.fd, in_.data(), in_.size(), 0);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
     count_io_error(errno, slot_.report.errors);
     kill(s, nullptr);
-    return;
+    return false;
   }
   if (n == 0) {
     kill(s, &ErrorCounts::closed);
-    return;
+    return false;
   }
   const auto got = static_cast<std::size_t>(n);
   if (s.received + got > s.sent) {
     kill(s, &ErrorCounts::unexpected);  // more came back than was sent
-    return;
+    return false;
   }
   if (o_.verify) {
     for (std::size_t pos = 0; pos < got;) {  // compare in windows of at most one period
       const std::size_t take = std::min(got - pos, Pattern::kPeriod);
       if (std::memcmp(in_.data() + pos, pattern_.at(s.received + pos), take) != 0) {
         kill(s, &ErrorCounts::mismatch);
-        return;
+        return false;
       }
       pos += take;
     }
@@ -155,12 +192,15 @@ void BulkLoop::on_read(Stream& s, std::uint64_t now) {
     slot_.last_ns = now;
     if (slot_.first_ns == 0) slot_.first_ns = now;
   }
+  if (s.tls != nullptr && s.tls->has_output()) update_interest(s);
+  return got == in_.size();
 }
 
 void BulkLoop::run() {
   streams_.resize(slot_.fds.size());
   for (std::size_t i = 0; i < streams_.size(); ++i) {
     streams_[i].fd = slot_.fds[i].get();
+    if (!slot_.links.empty()) streams_[i].tls = &slot_.links[i];
     if (!poller_.add(streams_[i].fd, kPollRead | kPollWrite, &streams_[i])) {
       kill(streams_[i], &ErrorCounts::io);
     }
@@ -196,7 +236,7 @@ void BulkLoop::run() {
     const std::uint64_t after = now_ns();
     for (std::size_t i = 0; i < *n; ++i) {
       Stream& s = *static_cast<Stream*>(events[i].token);
-      if ((events[i].events & (kPollRead | kPollHangup | kPollError)) != 0) on_read(s, after);
+      if ((events[i].events & (kPollRead | kPollHangup | kPollError)) != 0) on_readable(s, after);
       if ((events[i].events & kPollWrite) != 0) on_write(s);
     }
   }

@@ -255,6 +255,7 @@ std::string validate(const Options& o) {
   if (o.rate < 0) return "--rate must not be negative";
   if (o.rate > 0 && o.requests == 0 && o.duration.count() <= 0) return "--rate needs --duration";
   if (o.target.len == 0) return "no target address";
+  if (o.tls && o.mode == Mode::udp) return "--ssl is for TCP; UDP has no TLS (no DTLS)";
   return {};
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct Conn {
   int fd = -1;
+  TlsLink* tls = nullptr;  // --ssl: the connection's session
   std::uint32_t id = 0;
   bool dead = false;
   bool want_write = false;          // registered for kPollWrite: output is waiting
@@ -91,6 +92,7 @@ bool EchoLoop::setup() {
   for (std::size_t i = 0; i < n; ++i) {
     Conn& c = conns_[i];
     c.fd = slot_.fds[i].get();
+    if (!slot_.links.empty()) c.tls = &slot_.links[i];
     c.id = slot_.first_id + static_cast<std::uint32_t>(i);
     c.stamps = stamp_arena_.data() + i * pipeline_;
     c.out = out_arena_.data() + i * out_cap;
@@ -133,7 +135,9 @@ void EchoLoop::issue(Conn& c, std::uint64_t stamp) {
 void EchoLoop::flush(Conn& c) {
   if (c.dead) return;
   while (c.begin < c.end) {
-    const ssize_t n = ::send(c.fd, c.out + c.begin, c.end - c.begin, MSG_NOSIGNAL);
+    const std::size_t len = c.end - c.begin;
+    const ssize_t n = c.tls != nullptr ? c.tls->send(c.fd, c.out + c.begin, len)
+                                       : ::send(c.fd, c.out + c.begin, len, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -143,7 +147,13 @@ void EchoLoop::flush(Conn& c) {
     }
     c.begin += static_cast<std::size_t>(n);
   }
-  const bool pending = c.begin < c.end;
+  if (c.tls != nullptr && c.begin == c.end && !c.tls->flush(c.fd)) {
+    count_io_error(errno, slot_.report.errors);
+    kill(c, nullptr);
+    return;
+  }
+  // With TLS, ciphertext the socket did not take yet also needs the socket to become writable.
+  const bool pending = c.begin < c.end || (c.tls != nullptr && c.tls->has_output());
   if (!pending) c.begin = c.end = 0;
   if (pending != c.want_write) {
     c.want_write = pending;
@@ -159,8 +169,12 @@ bool EchoLoop::may_issue_closed(std::uint64_t now) {
 }
 
 void EchoLoop::on_readable(Conn& c) {
-  for (int round = 0; round < 4 && !c.dead; ++round) {  // bounded: stay fair to other conns
-    const ssize_t n = ::recv(c.fd, in_.data(), in_.size(), 0);
+  // Bounded: stay fair to other conns. A TLS session may hold decrypted bytes the socket no
+  // longer signals, so with TLS the loop goes on until a read comes back short.
+  const int rounds = c.tls != nullptr ? 1024 : 4;
+  for (int round = 0; round < rounds && !c.dead; ++round) {
+    const ssize_t n = c.tls != nullptr ? c.tls->recv(c.fd, in_.data(), in_.size())
+                                       : ::recv(c.fd, in_.data(), in_.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;

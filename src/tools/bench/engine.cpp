@@ -60,6 +60,10 @@ void thread_main(Shared& shared, Slot& slot, std::span<Slot* const> all, Barrier
     slot.idle_fds = open_connections(o.target, type, slot.idle, deadline, slot.report.errors,
                                      slot.connect_error);
   }
+  if (o.tls) {
+    handshake_all(o, slot.fds, slot.links, &slot.tls_scratch, deadline, slot.report.errors,
+                  slot.connect_error);
+  }
   slot.report.connected = static_cast<int>(slot.fds.size());
   slot.report.idle_connected = static_cast<int>(slot.idle_fds.size());
   auto poller = Poller::create();

@@ -12,6 +12,7 @@
 #include "sockit/sys/fd.hpp"
 #include "sockit/tools/bench.hpp"
 #include "sockit/tools/histogram.hpp"
+#include "tls_link.hpp"
 
 namespace sockit::bench::detail {
 
@@ -72,11 +73,13 @@ struct Slot {
 
   std::vector<UniqueFd> fds;  ///< active connections that came up
   std::vector<UniqueFd> idle_fds;
-  Report report;                  ///< counters; latency goes to report.latency_ns
-  std::uint64_t first_ns = 0;     ///< first measured send
-  std::uint64_t last_ns = 0;      ///< last measured answer
-  std::error_code fatal;          ///< set if the thread could not run at all
-  std::error_code connect_error;  ///< the first connect failure, if any
+  std::vector<TlsLink> links;          ///< with TLS: the session of fds[i] (else empty)
+  std::vector<std::byte> tls_scratch;  ///< ciphertext read buffer shared by the links
+  Report report;                       ///< counters; latency goes to report.latency_ns
+  std::uint64_t first_ns = 0;          ///< first measured send
+  std::uint64_t last_ns = 0;           ///< last measured answer
+  std::error_code fatal;               ///< set if the thread could not run at all
+  std::error_code connect_error;       ///< the first connect failure, if any
 
   // Progress, read by thread 0 while this thread runs.
   alignas(64) std::atomic<std::uint64_t> live_count{0};  ///< responses (bytes in bulk)

@@ -1,0 +1,213 @@
+// TlsLink: a TlsSession driven over a non-blocking socket for the load loops, and the connect
+// phase's handshakes.
+#include "tls_link.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "internal.hpp"
+
+namespace sockit::bench::detail {
+
+// The largest TLS record with its header and tag: one take_output() rarely holds more.
+constexpr std::size_t kRecord = 16 * 1024 + 512;
+
+TlsLink::TlsLink(TlsSession session, std::vector<std::byte>* scratch)
+    : session_(std::move(session)), scratch_(scratch), out_(kRecord) {}
+
+bool TlsLink::has_output() const noexcept {
+  return out_begin_ < out_end_ || session_->pending_output() > 0;
+}
+
+bool TlsLink::flush(int fd) {
+  for (;;) {
+    if (out_begin_ == out_end_) {
+      out_begin_ = out_end_ = 0;
+      if (session_->pending_output() == 0) return true;
+      out_end_ = session_->take_output(out_);
+    }
+    const ssize_t n = ::send(fd, out_.data() + out_begin_, out_end_ - out_begin_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+    out_begin_ += static_cast<std::size_t>(n);
+  }
+}
+
+ssize_t TlsLink::send(int fd, const std::byte* data, std::size_t n) {
+  auto wrote = session_->write({data, n});
+  if (!wrote) {
+    error_ = wrote.error();
+    errno = EIO;
+    return -1;
+  }
+  if (!flush(fd)) return -1;
+  if (wrote->bytes == 0) {  // the session holds enough ciphertext: wait for the socket
+    errno = EAGAIN;
+    return -1;
+  }
+  return static_cast<ssize_t>(wrote->bytes);
+}
+
+// Moves what the socket holds (up to the scratch buffer) into the session. After a read that
+// wanted input the session holds less than one record, so the scratch always fits.
+bool TlsLink::fill(int fd, bool& eof) {
+  for (;;) {
+    const ssize_t n = ::recv(fd, scratch_->data(), scratch_->size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) {
+      session_->feed_eof();
+      eof = true;
+    } else {
+      session_->feed({scratch_->data(), static_cast<std::size_t>(n)});
+    }
+    return true;
+  }
+}
+
+ssize_t TlsLink::recv(int fd, std::byte* out, std::size_t n) {
+  std::size_t got = 0;
+  bool eof = false;
+  // Bounded: each turn either decrypts plaintext or feeds ciphertext (a 256 KiB buffer takes
+  // about 16 records, so 32 turns); a turn that makes no progress ends the call.
+  for (int turn = 0; turn < 256 && got < n; ++turn) {
+    auto r = session_->read({out + got, n - got});
+    if (!r) {
+      // An EOF without close_notify ends the echo stream as an EOF would (counted as closed).
+      if (r.error() == make_error_code(TlsErrc::truncated)) break;
+      error_ = r.error();
+      if (got > 0) break;
+      errno = EIO;
+      return -1;
+    }
+    if (r->bytes > 0) {
+      got += r->bytes;
+      continue;
+    }
+    if (r->progress == TlsProgress::closed || eof) break;
+    if (!fill(fd, eof)) {
+      if (got > 0 || errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return -1;
+    }
+  }
+  if (has_output() && !flush(fd)) return -1;  // post-handshake messages (key updates)
+  if (got == 0 && !eof && !session_->peer_closed() && !error_) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return static_cast<ssize_t>(got);
+}
+
+Result<bool> TlsLink::handshake(int fd) {
+  for (int turn = 0; turn < 16; ++turn) {
+    auto step = session_->handshake();
+    if (!flush(fd)) return fail(sys_error());
+    if (!step) return fail(step.error());
+    if (*step == TlsProgress::done) return true;
+    bool eof = false;
+    if (!fill(fd, eof)) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      return fail(sys_error());
+    }
+  }
+  return false;
+}
+
+namespace {
+
+struct Pending {
+  std::size_t index = 0;
+  bool done = false;
+  bool failed = false;
+};
+
+void fail_one(Pending& p, std::error_code ec, ErrorCounts& errors, std::error_code& first_error) {
+  p.done = p.failed = true;
+  ++errors.connect;
+  if (!first_error) first_error = ec;
+}
+
+}  // namespace
+
+void handshake_all(const Options& o, std::vector<UniqueFd>& fds, std::vector<TlsLink>& links,
+                   std::vector<std::byte>* scratch, std::uint64_t deadline_ns, ErrorCounts& errors,
+                   std::error_code& first_error) {
+  scratch->resize(kRecord);
+  links.clear();
+  links.reserve(fds.size());
+  std::vector<Pending> pending(fds.size());
+  auto poller = Poller::create();
+  std::size_t waiting = 0;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    pending[i].index = i;
+    auto session = TlsSession::client(*o.tls, o.tls_host);
+    if (!session) {  // the same for every connection (e.g. a name OpenSSL refuses)
+      errors.connect += fds.size();
+      if (!first_error) first_error = session.error();
+      fds.clear();
+      links.clear();
+      return;
+    }
+    links.emplace_back(std::move(*session), scratch);
+    auto step = links[i].handshake(fds[i].get());
+    if (!step) {
+      fail_one(pending[i], step.error(), errors, first_error);
+      continue;
+    }
+    if (*step) {
+      pending[i].done = true;
+      continue;
+    }
+    if (!poller) {
+      fail_one(pending[i], poller.error(), errors, first_error);
+      continue;
+    }
+    if (auto added = (*poller)->add(fds[i].get(), kPollRead, &pending[i]); !added) {
+      fail_one(pending[i], added.error(), errors, first_error);
+      continue;
+    }
+    ++waiting;
+  }
+  PollEvent events[64];
+  while (waiting > 0) {
+    const std::uint64_t now = now_ns();
+    if (now >= deadline_ns) break;
+    const auto ms =
+        static_cast<int>(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 100));
+    auto n = (*poller)->wait(events, ms);
+    if (!n) break;
+    for (std::size_t e = 0; e < *n; ++e) {
+      auto& p = *static_cast<Pending*>(events[e].token);
+      auto step = links[p.index].handshake(fds[p.index].get());
+      if (step && !*step) continue;
+      (void)(*poller)->remove(fds[p.index].get());
+      --waiting;
+      if (!step) {
+        fail_one(p, step.error(), errors, first_error);
+      } else {
+        p.done = true;
+      }
+    }
+  }
+  for (Pending& p : pending) {
+    if (!p.done) fail_one(p, make_error_code(std::errc::timed_out), errors, first_error);
+  }
+  // Keep the connections whose handshake finished, in order.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (pending[i].failed) continue;
+    if (kept != i) {
+      fds[kept] = std::move(fds[i]);
+      links[kept] = std::move(links[i]);
+    }
+    ++kept;
+  }
+  fds.resize(kept);
+  links.erase(links.begin() + static_cast<std::ptrdiff_t>(kept), links.end());
+}
+
+}  // namespace sockit::bench::detail
