@@ -16,7 +16,7 @@ packages=(
   libasio-dev libuv1-dev redis-server redis-tools iperf3 gnuplot-nox
   # HTTP and TLS benchmark peers (bench/http.sh, bench/tls_handshake.sh): started by the
   # scripts with their own temporary configs, never as services
-  nginx-light wrk
+  nginx-light libnginx-mod-stream wrk
   # protocol peers (tests of sockit http|mail|ftp and chat --redis start them with temporary
   # configs as unprivileged foreground processes) and the libraries they need
   vsftpd haproxy lftp python3-aiosmtpd python3-pyftpdlib nghttp2-client h2o time
