@@ -148,8 +148,8 @@ TEST_F(CliHttp, CompressedGzipAndDeflate) {
 TEST_F(CliHttp, UploadsAreByteExact) {
   const std::string file = ::testing::TempDir() + "sockit_http_upload.bin";
   std::string content;
-  for (int i = 0; i < 300000; ++i)
-    content += static_cast<char>((i * 7919) % 256);
+  for (std::size_t i = 0; i < 300000; ++i)
+    content += static_cast<char>((i * 7919) % 256);  // unsigned: int overflowed (UBSan)
   std::ofstream(file, std::ios::binary) << content;
   auto put = sockit_http({"-T", file, "-i", server.url("/echo")});
   EXPECT_EQ(put.exit_code, 0) << put.err;
