@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <array>
@@ -106,6 +107,10 @@ Status add_trusted_pem(SSL_CTX* ctx, std::string_view pem, bool as_client_ca_nam
   while (bio) {
     X509Ptr cert(::PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
+    // OpenSSL fills a certificate's extension cache (key identifiers, flags) on first use, and
+    // not every reader of it takes the certificate's lock: filled here, before the context can
+    // be shared, verifying from many threads only reads it (ThreadSanitizer saw the race).
+    ::X509_check_purpose(cert.get(), -1, 0);
     if (::X509_STORE_add_cert(store, cert.get()) != 1 ||
         (as_client_ca_names && ::SSL_CTX_add_client_CA(ctx, cert.get()) != 1)) {
       return fail(take_openssl_error(TlsErrc::bad_ca));
