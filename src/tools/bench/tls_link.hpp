@@ -18,7 +18,8 @@ namespace sockit::bench::detail {
 
 class TlsLink {
  public:
-  /// `scratch`: the thread's buffer for ciphertext read from the socket (shared by its links).
+  /// `scratch`: the thread's buffer for ciphertext between socket and session (shared by its
+  /// links: one record's worth).
   TlsLink(TlsSession session, std::vector<std::byte>* scratch);
 
   /// Like send(2): plaintext bytes taken, or -1 with errno (EAGAIN: the socket is full; EIO: a
@@ -42,8 +43,8 @@ class TlsLink {
 
   std::optional<TlsSession> session_;
   std::vector<std::byte>* scratch_;
-  std::vector<std::byte> out_;  // ciphertext taken from the session, not yet sent
-  std::size_t out_begin_ = 0, out_end_ = 0;
+  std::vector<std::byte> out_;  // ciphertext the socket refused, sent from out_begin_ on
+  std::size_t out_begin_ = 0;
   std::error_code error_;
 };
 
