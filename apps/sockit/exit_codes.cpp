@@ -32,7 +32,8 @@ void print_line(std::string_view prefix, std::string_view message) {
   std::fputs(line.c_str(), stderr);
 }
 
-// explain() for every category; a TLS error's cause is the tool's (core knows no TLS).
+// explain() for every category; a TLS error in a server gets the server's cause (explain()
+// gives the client's).
 std::string describe(std::error_code ec, std::string_view what, int port, bool tls_server) {
   if (ec.category() != tls_category()) return explain(ec, what, port);
   std::string line = std::string(what) + ": " + ec.message();

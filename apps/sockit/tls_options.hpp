@@ -48,9 +48,9 @@ struct TlsFlags {
 /// fingerprint, for a client to pin; the same for every command that serves TLS.
 std::string generated_certificate_note(const TlsServerContext& context);
 
-/// The likely cause and fix of a TLS failure, in the tool's words ("... use --cacert FILE for a
-/// private CA, or -k to skip verification"), or "" when there is none to add. `server`: the
-/// failure happened in `listen --ssl` (the peer is a client).
+/// The likely cause and fix of a TLS failure ("... use --cacert FILE for a private CA, or -k to
+/// skip verification"), or "" when there is none to add: tls_likely_cause(), the table explain()
+/// reads. `server`: the failure happened in `listen --ssl` (the peer is a client).
 std::string_view tls_cause(std::error_code ec, bool server) noexcept;
 
 /// The session's summary for -v and -z, one line each without a prefix: protocol and cipher,

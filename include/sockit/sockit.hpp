@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sockit/core/buffer.hpp"
+#include "sockit/core/cause_category.hpp"
 #include "sockit/core/deadline.hpp"
 #include "sockit/core/error.hpp"
 #include "sockit/core/unique_fd.hpp"
@@ -35,6 +36,7 @@
 
 #include "sockit/tls/async_io.hpp"
 #include "sockit/tls/async_stream.hpp"
+#include "sockit/tls/causes.hpp"
 #include "sockit/tls/context.hpp"
 #include "sockit/tls/error.hpp"
 #include "sockit/tls/session.hpp"

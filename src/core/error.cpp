@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <string>
 
+#include "sockit/core/cause_category.hpp"
+
 namespace sockit {
 namespace {
 
@@ -122,6 +124,9 @@ bool is_timeout(std::error_code ec) noexcept {
 
 std::string_view likely_cause(std::error_code ec, int port) noexcept {
   if (!ec) return {};
+  // A layer above core (TLS) knows the causes of its own category's errors.
+  if (const auto* own = dynamic_cast<const CauseCategory*>(&ec.category()))
+    return own->cause(ec.value());
   if (ec.category() == gai_category()) {
     switch (ec.value()) {
       case EAI_NONAME:

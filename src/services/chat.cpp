@@ -88,7 +88,7 @@ class ChatRoom final : public ChatService {
     std::string name = "guest" + std::to_string(next_guest_++);
     while (taken_locked(name))
       name = "guest" + std::to_string(next_guest_++);
-    broadcast_locked(id, "* " + name + " joined", nullptr, " from " + std::string(remote));
+    broadcast_locked(id, "* " + name + " joined", nullptr, joined_from(remote));
     members_.emplace(id, Member{name, std::move(mailbox)});
     return name;
   }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "sockit/server/service.hpp"
@@ -62,6 +63,12 @@ class Credit {
   std::mutex mutex_;
   std::shared_ptr<Mailbox> own_;  // guarded by mutex_
 };
+
+/// What the operator's join line adds to "* NAME joined": where the member connects from
+/// (behind a proxy, the address its PROXY header named). Members never see it.
+inline std::string joined_from(std::string_view remote) {
+  return " from " + std::string(remote);
+}
 
 inline bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxName || name == "server") return false;

@@ -198,14 +198,28 @@ void RedisRoom::deliver_entry(const RedisReply& entry) {
   }
   if (!text) return;
   std::uint64_t except = 0;
-  if (node && client && *node == node_) except = std::strtoull(client->c_str(), nullptr, 10);
-  tell_local(visible_text(*text), except);
+  std::string origin;
+  if (node && client && *node == node_) {
+    except = std::strtoull(client->c_str(), nullptr, 10);
+    origin = join_origin(except, *text);
+  }
+  tell_local(visible_text(*text), except, origin);
 }
 
-void RedisRoom::tell_local(const std::string& text, std::uint64_t except) {
+std::string RedisRoom::join_origin(std::uint64_t client, const std::string& text) {
+  auto it = joins_.find(client);
+  if (it == joins_.end()) return {};
+  const bool notice = text == it->second.notice;
+  std::string origin = notice ? joined_from(it->second.remote) : std::string();
+  joins_.erase(it);
+  return origin;
+}
+
+void RedisRoom::tell_local(const std::string& text, std::uint64_t except,
+                           std::string_view operator_only) {
   {
     std::lock_guard lock(observer_mutex_);
-    if (observer_) observer_(text);
+    if (observer_) observer_(operator_only.empty() ? text : text + std::string(operator_only));
   }
   auto shared = std::make_shared<const std::string>(text);
   std::lock_guard lock(members_mutex_);

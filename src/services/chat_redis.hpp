@@ -48,8 +48,10 @@ class RedisRoom final : public ChatService {
 
   // ---- from sessions, any thread -----------------------------------------------------------
   std::string take_guest_name();
-  /// Registers at once (call before the welcome), then announces from the loop.
-  void join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox);
+  /// Registers at once (call before the welcome), then announces from the loop. `remote`
+  /// (behind a proxy, its PROXY header's address) is for this node's operator only.
+  void join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox,
+            std::string remote);
   void leave(std::uint64_t id);
   /// Appends "<name>: text"; `credit` is charged until Redis answered.
   void speak(std::uint64_t id, std::string text, std::shared_ptr<Credit> credit);
@@ -78,8 +80,13 @@ class RedisRoom final : public ChatService {
   void heartbeat();
   void sweep();
   void refill_guests();
-  /// To every local member except `except` (0: everyone), and to the operator.
-  void tell_local(const std::string& text, std::uint64_t except = 0);
+  /// To every local member except `except` (0: everyone), and to the operator, who also gets
+  /// `operator_only` after the text.
+  void tell_local(const std::string& text, std::uint64_t except = 0,
+                  std::string_view operator_only = {});
+  /// The operator's addition to an entry of this node's `client`: where it joined from, when
+  /// the entry is its join notice. Forgets the join once any entry of that client came.
+  std::string join_origin(std::uint64_t client, const std::string& text);
   void tell(std::uint64_t id, std::string text);
   std::string field(std::uint64_t id) const { return node_ + "/" + std::to_string(id); }
 
@@ -96,6 +103,15 @@ class RedisRoom final : public ChatService {
   EventLoop::TimerId reconnect_timer_ = 0, heartbeat_timer_ = 0, sweep_timer_ = 0;
   bool refilling_ = false;
 
+  // Local joins announced but not yet read back: client id -> {the notice, its address}. Its
+  // join notice is the first entry a client appends (posted before any of its lines), so the
+  // first entry read back from a client ends its wait, whether it is the notice or the notice
+  // was lost with a link (room's loop only).
+  struct PendingJoin {
+    std::string notice;
+    std::string remote;
+  };
+  std::map<std::uint64_t, PendingJoin> joins_;
   std::string last_id_ = "0-0";  // the last entry delivered (or the stream's end at start-up)
   long long last_seq_ = 0;       // its seq; 0 when unknown
   // The local members. Guarded by a mutex rather than owned by the loop: a session registers

@@ -19,7 +19,7 @@ class RedisChatSession final : public MemberSession {
 
   void on_open(Peer& peer) override {
     const std::string name = room_.take_guest_name();
-    room_.join(peer.id(), name, peer.mailbox());  // before the welcome: see members_
+    room_.join(peer.id(), name, peer.mailbox(), peer.remote());  // before the welcome: see members_
     joined(peer, name);
   }
 
@@ -64,17 +64,21 @@ std::string RedisRoom::take_guest_name() {
   return "guest-" + node_ + "-" + std::to_string(++guest_overflow_);
 }
 
-void RedisRoom::join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox) {
+void RedisRoom::join(std::uint64_t id, std::string name, std::shared_ptr<Mailbox> mailbox,
+                     std::string remote) {
   {
     std::lock_guard lock(members_mutex_);
     members_.emplace(id, Member{name, std::move(mailbox)});
     count_.store(members_.size());
   }
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name)]() mutable {
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name),
+              remote = std::move(remote)]() mutable {
     if (alive.expired()) return;
     if (degraded_ || !pub_) return tell(id, kDegradedNotice);
     pub_->command({"HSET", members_key_, field(id), name}, [](Result<RedisReply>) {});
-    append(id, "* " + name + " joined", [](Result<RedisReply>) {});
+    std::string notice = "* " + name + " joined";
+    joins_[id] = {notice, std::move(remote)};
+    append(id, std::move(notice), [](Result<RedisReply>) {});
   });
 }
 
@@ -89,7 +93,11 @@ void RedisRoom::leave(std::uint64_t id) {
     count_.store(members_.size());
   }
   loop_.post([this, alive = std::weak_ptr<bool>(alive_), id, name = std::move(name)] {
-    if (alive.expired() || degraded_ || !pub_) return;
+    if (alive.expired()) return;
+    if (degraded_ || !pub_) {  // no leave entry will come to end the wait: the join's is lost
+      joins_.erase(id);        // or, read back after the outage, shown without the address
+      return;
+    }
     pub_->command({"HDEL", members_key_, field(id)}, [](Result<RedisReply>) {});
     append(id, "* " + name + " left", [](Result<RedisReply>) {});
   });

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "sockit/core/cause_category.hpp"
+#include "sockit/tls/causes.hpp"
 #include "tls/openssl.hpp"
 
 namespace sockit {
@@ -66,9 +68,13 @@ std::string alert_name(int alert) {
   }
 }
 
-class TlsCategory final : public std::error_category {
+// A CauseCategory: explain() and likely_cause() give the client's cause (src/tls/causes.cpp).
+class TlsCategory final : public CauseCategory {
  public:
   const char* name() const noexcept override { return "tls"; }
+  std::string_view cause(int value) const noexcept override {
+    return tls_likely_cause({value, *this}, TlsSide::client);
+  }
   std::string message(int value) const override {
     if (value >= kOpenSslBase) {
       const int lib = (value - kOpenSslBase) / kLibStride;

@@ -208,6 +208,31 @@ TEST(ChatRedis, NodeFallenBehindMaxlenSaysHowManyLinesItMissed) {
   EXPECT_EQ(gaps, 1);
 }
 
+// Like the in-memory room, the node a client joined tells its operator where the client comes
+// from: behind a proxy, the address of its PROXY header. Other nodes' operators, and every
+// member, see only the name.
+TEST(ChatRedis, OperatorSeesTheProxyHeadersAddressOfALocalJoin) {
+  RedisServer redis;
+  ChatNode n1 = start_node(redis, "n1", {"--proxy-protocol"});
+  ChatNode n2 = start_node(redis, "n2");
+  ChatClient watcher(n2.port);
+  test::Client c(n1.port);
+  ASSERT_TRUE(c.send("PROXY TCP4 203.0.113.7 198.51.100.1 41000 443\r\n"));
+  const std::string welcome = c.read_until("\n", 5000ms);
+  ASSERT_EQ(welcome.rfind("* welcome guest", 0), 0u) << welcome;
+  const std::string name = welcome.substr(10, welcome.find(';') - 10);
+  EXPECT_TRUE(n1.process->wait_stdout("* " + name + " joined from 203.0.113.7:41000\n", 5000ms))
+      << n1.process->out();
+  ASSERT_TRUE(watcher.wait_other("* " + name + " joined", 5000ms));
+  EXPECT_EQ(watcher.other.back(), "* " + name + " joined");
+  EXPECT_TRUE(n2.process->wait_stdout("* " + name + " joined\n", 5000ms)) << n2.process->out();
+  // The line is printed once, with the address, and only by the node the client joined.
+  const std::string& log1 = n1.process->out();
+  EXPECT_EQ(log1.find("* " + name + " joined\n"), std::string::npos) << log1;
+  EXPECT_EQ(log1.find(" joined from "), log1.rfind(" joined from ")) << log1;
+  EXPECT_EQ(n2.process->out().find("203.0.113.7"), std::string::npos) << n2.process->out();
+}
+
 TEST(ChatRedis, UsageErrorsAndUnreachableRedis) {
   auto usage = [](std::vector<std::string> args, const std::string& line) {
     args.insert(args.begin(), test::sockit_bin());

@@ -239,7 +239,9 @@ TEST(CliTlsConnect, EofWithoutCloseNotifyIsTruncation) {
   EXPECT_EQ(r.exit_code, kExitTls);
   EXPECT_EQ(r.out, "partial\n");
   EXPECT_EQ(r.err, "sockit: connection to 127.0.0.1 port " + server.port_text() +
-                       ": the peer closed the connection without close_notify (truncated)\n");
+                       ": the peer closed the connection without close_notify (truncated) (the "
+                       "connection was cut on the way, or the peer never sends close_notify, "
+                       "like ncat --ssl: the last data may be missing)\n");
 }
 
 // 16 MiB to a python server that answers only after our close_notify (the half-close): it
@@ -277,7 +279,9 @@ TEST(CliTlsConnect, NcatSslListenerEndsWithoutCloseNotify) {
   EXPECT_EQ(ncat.out(), "from-client\n");
   EXPECT_EQ(r.exit_code, kExitTls);
   EXPECT_EQ(r.err, "sockit: connection to 127.0.0.1 port " + std::to_string(port) +
-                       ": the peer closed the connection without close_notify (truncated)\n");
+                       ": the peer closed the connection without close_notify (truncated) (the "
+                       "connection was cut on the way, or the peer never sends close_notify, "
+                       "like ncat --ssl: the last data may be missing)\n");
 }
 
 TEST(CliTlsConnect, UsageErrors) {

@@ -2,7 +2,7 @@
 // with a config written here): one frontend per header version (`send-proxy-v2` and
 // `send-proxy`), each server health-checked every 100 ms. A client through HAProxy is echoed
 // byte for byte; chat tells the operator the client's own address (not HAProxy's); the health
-// checks (v2 LOCAL, v1 UNKNOWN) produce no error line.
+// checks (v2 LOCAL; v1 a TCP4 header naming the check's own connection) produce no error line.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>

@@ -58,7 +58,8 @@ TEST(TlsExample, UnknownCaIsRefusedWithItsReason) {
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
             "TLS handshake failed: certificate verification failed: unable to get local issuer "
-            "certificate");
+            "certificate (the certificate is not signed by a CA this machine trusts: use --cacert "
+            "FILE for a private CA, or -k to skip verification)");
   EXPECT_TRUE(g.server.wait_stdout("REFUSED TLSV1_ALERT_UNKNOWN_CA\n", 10000ms)) << g.server.out();
 }
 
