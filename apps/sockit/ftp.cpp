@@ -125,7 +125,8 @@ void keep_remote_time(ftp::Client& c, const std::string& remote, const std::stri
     warn("-R: cannot set the time of " + show_arg(local) + ": " + sys_error().message());
 }
 
-int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
+int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port,
+                 Progress& progress) {
   std::string local = a.output;
   if (a.remote_name) local = base_name(url.path);
   const bool to_stdout = local.empty() || local == "-";
@@ -148,10 +149,8 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) 
     if (!fd.valid()) return fail(sys_error());
     return {};
   };
-  Progress progress(!a.no_progress && !a.verbose && !to_stdout);
   const ftp::Sink sink = [&](std::span<const std::byte> b) -> Status {
     if (auto opened = open_output(); !opened) return opened;
-    progress.update(c.transferred(), c.expected());
     return write_all_fd(fd.get(), {reinterpret_cast<const char*>(b.data()), b.size()});
   };
   auto got = c.retrieve(url.path, sink, offset);
@@ -171,7 +170,7 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) 
   return kExitOk;
 }
 
-int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
+int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port, Progress& progress) {
   std::string remote = url.path;
   if (url.is_directory()) remote += base_name(a.upload);
   UniqueFd fd(a.upload == "-" ? ::dup(0) : ::open(a.upload.c_str(), O_RDONLY | O_CLOEXEC));
@@ -180,16 +179,18 @@ int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
     if (auto made = c.make_dirs(remote.substr(0, remote.rfind('/'))); !made)
       return report_ftp_error(made.error(), "MKD", &c, port);
   }
-  Progress progress(!a.no_progress && !a.verbose);
+  // A regular file goes with sendfile(2) (store_file); stdin or a pipe through a buffer.
+  struct stat st {};
+  const bool regular = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
   const ftp::Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
-    progress.update(c.transferred(), std::nullopt);
     for (;;) {
       const ssize_t n = ::read(fd.get(), b.data(), b.size());
       if (n >= 0) return static_cast<std::size_t>(n);
       if (errno != EINTR) return fail(sys_error());
     }
   };
-  auto put = c.store(remote, source, a.append);
+  auto put =
+      regular ? c.store_file(remote, fd.get(), 0, a.append) : c.store(remote, source, a.append);
   progress.done();
   if (!put)
     return report_ftp_error(put.error(), (a.append ? "APPE " : "STOR ") + show_arg(remote), &c,
@@ -231,6 +232,14 @@ int run_ftp(const FtpArgs& a) {
   std::string usage;
   auto options = client_options(a, url, usage);
   if (!options) return usage_error(usage);
+  // The meter is for a person watching a transfer: not for listings, not when the download
+  // itself goes to stdout, not with -v (its lines would tear the dialogue).
+  const bool to_stdout =
+      a.upload.empty() && !a.remote_name && (a.output.empty() || a.output == "-");
+  Progress progress(!a.no_progress && !a.verbose && !url.is_directory() && !to_stdout);
+  options->on_progress = [&progress](std::uint64_t bytes, std::optional<std::uint64_t> total) {
+    progress.update(bytes, total);
+  };
   const int port = std::atoi(url.port.c_str());
   auto c = ftp::Client::connect(url.host, url.port, std::move(*options));
   if (!c) {
@@ -248,11 +257,11 @@ int run_ftp(const FtpArgs& a) {
   }
   int code = kExitOk;
   if (!a.upload.empty()) {
-    code = run_upload(*c, a, url, port);
+    code = run_upload(*c, a, url, port, progress);
   } else if (url.is_directory()) {
     code = run_list(*c, a, url, port);
   } else {
-    code = run_download(*c, a, url, port);
+    code = run_download(*c, a, url, port, progress);
   }
   if (code == kExitOk) (void)c->quit();
   return code;
