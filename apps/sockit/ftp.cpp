@@ -154,7 +154,7 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port,
     return write_all_fd(fd.get(), {reinterpret_cast<const char*>(b.data()), b.size()});
   };
   auto got = c.retrieve(url.path, sink, offset);
-  progress.done();
+  progress.done(c.transferred(), c.expected());
   const std::string what = "RETR " + show_arg(url.path);
   if (!got) {
     const int code = report_ftp_error(got.error(), what, &c, port);
@@ -233,7 +233,7 @@ int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port, Pr
                              }
                            },
                            append);
-  progress.done();
+  progress.done(c.transferred(), c.expected());
   if (!put)
     return report_ftp_error(put.error(), (append ? "APPE " : "STOR ") + show_arg(remote), &c, port);
   return kExitOk;

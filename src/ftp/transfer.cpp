@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "ftp/ascii.hpp"
 #include "ftp/state.hpp"
 #include "sockit/codec/ftp_list.hpp"
 #include "sockit/stream/io.hpp"
@@ -13,16 +14,27 @@ namespace {
 constexpr std::size_t kChunk = 256 * 1024;
 constexpr std::size_t kMaxListing = 64 * 1024 * 1024;  // a listing is held in memory
 
-// Reads the data connection to its end, each read under the inactivity deadline.
-Status pump_in(Client::State& s, Channel& ch, const Sink& sink) {
+// Reads the data connection to its end, each read under the inactivity deadline. `ascii`:
+// TYPE A's CRLF line ends become LF before the sink sees them.
+Status pump_in(Client::State& s, Channel& ch, const Sink& sink, bool ascii) {
   std::vector<std::byte> buf(kChunk);
+  std::vector<std::byte> text;
+  AsciiDecoder decoder;
   for (;;) {
     auto n = ch.read_some(buf, s.data_deadline());
     if (!n) return fail(n.error());
-    if (*n == 0) return {};
+    std::span<const std::byte> got = std::span(buf).first(*n);
+    if (ascii) {
+      text.clear();
+      if (*n == 0) decoder.finish(text);
+      decoder.decode(got, text);
+      got = text;
+    }
     s.transferred += *n;
-    if (auto kept = sink(std::span(buf).first(*n)); !kept) return kept;
+    if (!got.empty())
+      if (auto kept = sink(got); !kept) return kept;
     s.progress();
+    if (*n == 0) return {};
   }
 }
 
@@ -39,7 +51,7 @@ Result<std::string> fetch_text(Client::State& s, std::string_view command) {
     text.append(reinterpret_cast<const char*>(b.data()), b.size());
     return {};
   };
-  Status pumped = pump_in(s, *ch, sink);
+  Status pumped = pump_in(s, *ch, sink, false);
   *ch = Channel();
   if (auto done = finish_transfer(s, pumped); !done) return fail(done.error());
   return text;
@@ -100,7 +112,7 @@ Result<TransferResult> Client::retrieve(std::string_view path, const Sink& sink,
   if (!pending) return fail(pending.error());
   auto ch = open_data(s, std::move(*pending), "RETR " + std::string(path));
   if (!ch) return fail(ch.error());
-  Status pumped = pump_in(s, *ch, sink);
+  Status pumped = pump_in(s, *ch, sink, s.options.ascii);
   *ch = Channel();
   out.bytes = s.transferred;
   if (auto done = finish_transfer(s, pumped); !done) return fail(done.error());

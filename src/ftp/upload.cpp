@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ftp/ascii.hpp"
 #include "ftp/state.hpp"
 #include "sockit/stream/io.hpp"
 #include "sockit/sys/sendfile.hpp"
@@ -38,11 +39,18 @@ Status end_upload(Client::State& s, Channel& ch) {
 
 Status pump_out(Client::State& s, Channel& ch, const Source& source) {
   std::vector<std::byte> buf(kChunk);
+  std::vector<std::byte> wire;
+  AsciiEncoder ascii;
   for (;;) {
     auto n = source(buf);
     if (!n) return fail(n.error());
     if (*n == 0) return end_upload(s, ch);
-    const std::span<const std::byte> data = std::span(buf).first(*n);
+    std::span<const std::byte> data = std::span(buf).first(*n);
+    if (s.options.ascii) {
+      wire.clear();
+      ascii.encode(data, wire);
+      data = wire;
+    }
     std::size_t sent = 0;
     auto st = send_all(ch, data, s.data_deadline(), &sent);
     s.transferred += sent;
@@ -53,7 +61,7 @@ Status pump_out(Client::State& s, Channel& ch, const Source& source) {
 
 // The file from `offset` to its end.
 Status pump_file(Client::State& s, Channel& ch, int fd, std::uint64_t offset) {
-  if (ch.tls_session() == nullptr) {
+  if (ch.tls_session() == nullptr && !s.options.ascii) {
     for (;;) {
       const std::uint64_t before = offset;
       auto n = sendfile_some(ch.tcp().fd(), fd, offset, kSendfileRound, s.options.data_timeout);
@@ -63,7 +71,7 @@ Status pump_file(Client::State& s, Channel& ch, int fd, std::uint64_t offset) {
       if (*n < kSendfileRound) return end_upload(s, ch);
     }
   }
-  // TLS has to encrypt the bytes: read the file in chunks.
+  // TLS has to encrypt the bytes and TYPE A to convert them: both read the file themselves.
   const Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
     for (;;) {
       const ssize_t n = ::pread(fd, b.data(), b.size(), static_cast<off_t>(offset));

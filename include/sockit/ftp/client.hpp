@@ -53,7 +53,9 @@ struct ClientOptions {
   /// Non-empty: active mode; the local address to listen on ("" passive). The special value
   /// "-" means the control connection's own local address.
   std::string active_address;
-  bool ascii = false;  ///< TYPE A instead of TYPE I
+  /// TYPE A instead of TYPE I. Lines end in CRLF on the wire: uploads turn each LF without a
+  /// CR before it into CRLF, downloads turn CRLF into LF (see ftp/ascii.hpp).
+  bool ascii = false;
   TlsMode tls = TlsMode::none;
   std::shared_ptr<const TlsClientContext> tls_context;  ///< required when tls != none
   std::string tls_host;                                 ///< the name to verify
