@@ -3,18 +3,26 @@
 # vs curl vs lftp in the same run. vsftpd is pinned to CPU 0, each client to CPU 1; downloads
 # go to /dev/null, uploads come from a file in the page cache (vsftpd writes them to disk, the
 # same for every client). Client CPU is user + system time from getrusage of the child.
+# The clients take turns run by run (on 2 shared cores, noise then hits all of them alike), and
+# each line is the median of its runs.
 #
-#   bench/ftp.sh [MiB] [RUNS]        (default 1024 MiB, best of 3 runs per client)
+#   bench/ftp.sh [MiB] [RUNS]        (default 1024 MiB, 5 runs per client, medians)
 #   SOCKIT=build/release/bin/sockit  the binary measured (default: the release build)
+#   SOCKIT_BASELINE=path             also measure this sockit (e.g. a build before a change)
+#   BENCH_DIR=/dev/shm               where the served tree and the files go (3 x MiB of space)
 #
 # Prints one line per client and direction: seconds, MB/s (10^6 bytes), client CPU seconds per
-# GB (10^9 bytes).
+# GB (10^9 bytes), all medians.
 set -euo pipefail
 
 mib=${1:-1024}
-runs=${2:-3}
+runs=${2:-5}
 sockit=${SOCKIT:-build/release/bin/sockit}
-dir=$(mktemp -d /tmp/sockit-ftp-bench.XXXXXX)
+# tmpfs by default: on a disk, vsftpd's close() of the uploaded file waits for ext4 to flush it
+# (0.1-0.3 s per GiB, the replace-by-truncate heuristic), which the client cannot change.
+tmp=${BENCH_DIR:-/dev/shm}
+[[ -d "$tmp" && -w "$tmp" ]] || tmp=/tmp
+dir=$(mktemp -d "$tmp/sockit-ftp-bench.XXXXXX")
 server_pid=""
 
 cleanup() {
@@ -54,7 +62,7 @@ sleep 0.5
 
 url=ftp://127.0.0.1:$port
 
-# run LABEL CMD...: the best of $runs runs; prints seconds and CPU seconds of the child.
+# timed CMD...: one run on CPU 1; prints wall seconds, CPU seconds of the child, exit code.
 timed() {
   /usr/bin/python3 - "$@" <<'PY'
 import resource, subprocess, sys, time
@@ -66,23 +74,43 @@ print(f"{wall:.4f} {ru.ru_utime + ru.ru_stime:.4f} {rc}")
 PY
 }
 
-measure() {
+labels=()
+declare -A cmd walls cpus
+add() {
   local label=$1; shift
-  local best="" best_cpu=""
-  for _ in $(seq "$runs"); do
-    rm -f "$dir/root/up/big.bin"
-    read -r wall cpu rc < <(timed "$@")
-    [[ "$rc" == 0 ]] || { echo "$label: exit $rc" >&2; return 1; }
-    if [[ -z "$best" ]] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; best_cpu=$cpu; fi
-  done
-  awk -v l="$label" -v w="$best" -v c="$best_cpu" -v b="$bytes" \
-    'BEGIN{printf "%-22s %8.3f s %9.1f MB/s %7.3f CPU s/GB\n", l, w, b/w/1e6, c/(b/1e9)}'
+  labels+=("$label")
+  cmd[$label]=$(printf '%q ' "$@")
 }
 
-echo "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null), $mib MiB, best of $runs"
-measure "sockit download" "$sockit" ftp --no-progress -o /dev/null "$url/pub/big.bin"
-measure "curl download" curl -s -o /dev/null "$url/pub/big.bin"
-measure "lftp download" lftp -e "set xfer:clobber on; get pub/big.bin -o /dev/null; quit" "$url"
-measure "sockit upload" "$sockit" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
-measure "curl upload" curl -s -T "$dir/src.bin" "$url/up/big.bin"
-measure "lftp upload" lftp -e "put $dir/src.bin -o up/big.bin; quit" "$url"
+add "sockit download" "$sockit" ftp --no-progress -o /dev/null "$url/pub/big.bin"
+[[ -n "${SOCKIT_BASELINE:-}" ]] &&
+  add "baseline download" "$SOCKIT_BASELINE" ftp --no-progress -o /dev/null "$url/pub/big.bin"
+add "curl download" curl -s -o /dev/null "$url/pub/big.bin"
+add "lftp download" lftp -e "set xfer:clobber on; get pub/big.bin -o /dev/null; quit" "$url"
+add "sockit upload" "$sockit" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
+[[ -n "${SOCKIT_BASELINE:-}" ]] &&
+  add "baseline upload" "$SOCKIT_BASELINE" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
+add "curl upload" curl -s -T "$dir/src.bin" "$url/up/big.bin"
+add "lftp upload" lftp -e "put $dir/src.bin -o up/big.bin; quit" "$url"
+
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+
+echo "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null), $mib MiB, median of $runs interleaved runs"
+for _ in $(seq "$runs"); do
+  for label in "${labels[@]}"; do
+    rm -f "$dir/root/up/big.bin"
+    read -r wall cpu rc < <(eval "timed ${cmd[$label]}")
+    [[ "$rc" == 0 ]] || { echo "$label: exit $rc" >&2; exit 1; }
+    if [[ "$label" == *upload ]]; then
+      [[ $(stat -c %s "$dir/root/up/big.bin") == "$bytes" ]] || { echo "$label: short upload" >&2; exit 1; }
+    fi
+    walls[$label]+="$wall "
+    cpus[$label]+="$cpu "
+  done
+done
+for label in "${labels[@]}"; do
+  w=$(echo "${walls[$label]}" | median)
+  c=$(echo "${cpus[$label]}" | median)
+  awk -v l="$label" -v w="$w" -v c="$c" -v b="$bytes" \
+    'BEGIN{printf "%-22s %8.3f s %9.1f MB/s %7.3f CPU s/GB\n", l, w, b/w/1e6, c/(b/1e9)}'
+done

@@ -93,6 +93,8 @@ std::string_view exit_kind(int code) noexcept {
       return "partial";
     case kExitHttpError:
       return "http";
+    case kExitBadResume:
+      return "bad-resume";
     case kExitLoginDenied:
       return "login-denied";
     default:
@@ -153,6 +155,7 @@ std::string_view exit_codes_help() noexcept {
          "  9  ftp: remote file refused (no such file, or no permission)\n"
          " 18  http, ftp: a body or transfer ended short (what arrived is kept)\n"
          " 22  http -f: the server answered with a status of 400 or more\n"
+         " 36  ftp -C: cannot resume (the remote file is bigger than the local one)\n"
          " 67  ftp: login denied (wrong user name or password)\n";
 }
 

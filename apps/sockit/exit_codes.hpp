@@ -26,6 +26,7 @@ inline constexpr int kExitRemoteFile =
     9;  ///< ftp: the server refused a remote file: none, or no access
 inline constexpr int kExitPartial = 18;      ///< a body or transfer ended short; what came is kept
 inline constexpr int kExitHttpError = 22;    ///< http -f/--fail and a status of 400 or more
+inline constexpr int kExitBadResume = 36;    ///< ftp -C: nothing to resume from that offset
 inline constexpr int kExitLoginDenied = 67;  ///< ftp: the server refused the user name or password
 
 /// The exit code that matches an error's class (DNS, refused, timeout, TLS, else network).

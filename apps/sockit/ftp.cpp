@@ -125,7 +125,8 @@ void keep_remote_time(ftp::Client& c, const std::string& remote, const std::stri
     warn("-R: cannot set the time of " + show_arg(local) + ": " + sys_error().message());
 }
 
-int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
+int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port,
+                 Progress& progress) {
   std::string local = a.output;
   if (a.remote_name) local = base_name(url.path);
   const bool to_stdout = local.empty() || local == "-";
@@ -148,14 +149,12 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) 
     if (!fd.valid()) return fail(sys_error());
     return {};
   };
-  Progress progress(!a.no_progress && !a.verbose && !to_stdout);
   const ftp::Sink sink = [&](std::span<const std::byte> b) -> Status {
     if (auto opened = open_output(); !opened) return opened;
-    progress.update(c.transferred(), c.expected());
     return write_all_fd(fd.get(), {reinterpret_cast<const char*>(b.data()), b.size()});
   };
   auto got = c.retrieve(url.path, sink, offset);
-  progress.done();
+  progress.done(c.transferred(), c.expected());
   const std::string what = "RETR " + show_arg(url.path);
   if (!got) {
     const int code = report_ftp_error(got.error(), what, &c, port);
@@ -171,29 +170,72 @@ int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) 
   return kExitOk;
 }
 
-int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port) {
+// -C with -T: the offset in the local file where the upload resumes (curl's rule: "-" asks
+// the server for the remote file's size, and no remote file means from the start).
+Result<std::uint64_t> resume_offset(ftp::Client& c, const FtpArgs& a, const std::string& remote) {
+  if (a.resume != "-") return std::stoull(a.resume);
+  auto size = c.size(remote);
+  if (!size && size.error() == ftp::FtpErrc::file_unavailable)
+    return std::uint64_t{0};  // nothing there yet: the whole file
+  if (!size) return fail(size.error());
+  if (!*size) return fail(ftp::FtpErrc::unexpected_reply);
+  return **size;
+}
+
+int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port, Progress& progress) {
   std::string remote = url.path;
   if (url.is_directory()) remote += base_name(a.upload);
   UniqueFd fd(a.upload == "-" ? ::dup(0) : ::open(a.upload.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return report_error(sys_error(), "cannot read " + show_arg(a.upload));
+  struct stat st {};
+  const bool regular = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+  if (!a.resume.empty() && !regular)
+    return usage_error("-C with -T needs a regular file to upload, not " + show_arg(a.upload));
   if (a.create_dirs && remote.find('/') != std::string::npos) {
     if (auto made = c.make_dirs(remote.substr(0, remote.rfind('/'))); !made)
       return report_ftp_error(made.error(), "MKD", &c, port);
   }
-  Progress progress(!a.no_progress && !a.verbose);
-  const ftp::Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
-    progress.update(c.transferred(), std::nullopt);
-    for (;;) {
-      const ssize_t n = ::read(fd.get(), b.data(), b.size());
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) return fail(sys_error());
+  std::uint64_t offset = 0;
+  if (!a.resume.empty()) {
+    auto at = resume_offset(c, a, remote);
+    if (!at && at.error() == ftp::FtpErrc::unexpected_reply)
+      return report_failure(fmt::format("-C -: the server did not tell the size of {} (SIZE); "
+                                        "-C OFFSET names the offset",
+                                        show_arg(remote)),
+                            kExitBadResume);
+    if (!at) return report_ftp_error(at.error(), "SIZE " + show_arg(remote), &c, port);
+    offset = *at;
+    const auto local = static_cast<std::uint64_t>(st.st_size);
+    if (offset > local) {
+      return report_failure(
+          fmt::format("-C: cannot resume the upload: {} ({} bytes) is shorter than the {} bytes "
+                      "{} (nothing was sent)",
+                      show_arg(a.upload), local, offset,
+                      a.resume == "-" ? "already on the server" : "to skip"),
+          kExitBadResume);
     }
-  };
-  auto put = c.store(remote, source, a.append);
-  progress.done();
+    if (offset == local) {
+      note(fmt::format("{} is already complete on the server ({} bytes): nothing to upload",
+                       show_arg(remote), local));
+      return kExitOk;
+    }
+  }
+  // Resuming appends the rest to what the server has (curl does the same: APPE, no REST).
+  const bool append = a.append || offset > 0;
+  auto put = regular ? c.store_file(remote, fd.get(), offset, append)
+                     : c.store(
+                           remote,
+                           [&](std::span<std::byte> b) -> Result<std::size_t> {
+                             for (;;) {
+                               const ssize_t n = ::read(fd.get(), b.data(), b.size());
+                               if (n >= 0) return static_cast<std::size_t>(n);
+                               if (errno != EINTR) return fail(sys_error());
+                             }
+                           },
+                           append);
+  progress.done(c.transferred(), c.expected());
   if (!put)
-    return report_ftp_error(put.error(), (a.append ? "APPE " : "STOR ") + show_arg(remote), &c,
-                            port);
+    return report_ftp_error(put.error(), (append ? "APPE " : "STOR ") + show_arg(remote), &c, port);
   return kExitOk;
 }
 
@@ -201,7 +243,12 @@ std::string check_args(const FtpArgs& a, const FtpUrl& url) {
   if (!a.upload.empty() && (!a.output.empty() || a.remote_name))
     return "-T uploads; -o and -O name a download's file: use one or the other";
   if (a.append && a.upload.empty()) return "-a/--append needs -T FILE";
-  if (!a.resume.empty() && !a.upload.empty()) return "-C resumes downloads only";
+  if (!a.resume.empty() && a.upload == "-")
+    return "-C with -T -: a resumed upload skips into a file, not stdin";
+  if (!a.resume.empty() && !a.upload.empty() && a.append)
+    return "-C and -a: a resumed upload appends already";
+  if (!a.resume.empty() && !a.upload.empty() && a.ascii)
+    return "-C and --ascii: an offset counts bytes, which TYPE A changes on the way";
   if (!a.resume.empty() && a.resume != "-" &&
       a.resume.find_first_not_of("0123456789") != std::string::npos)
     return "-C takes '-' or a byte offset, not " + quote_arg(a.resume);
@@ -231,6 +278,14 @@ int run_ftp(const FtpArgs& a) {
   std::string usage;
   auto options = client_options(a, url, usage);
   if (!options) return usage_error(usage);
+  // The meter is for a person watching a transfer: not for listings, not when the download
+  // itself goes to stdout, not with -v (its lines would tear the dialogue).
+  const bool to_stdout =
+      a.upload.empty() && !a.remote_name && (a.output.empty() || a.output == "-");
+  Progress progress(!a.no_progress && !a.verbose && !url.is_directory() && !to_stdout);
+  options->on_progress = [&progress](std::uint64_t bytes, std::optional<std::uint64_t> total) {
+    progress.update(bytes, total);
+  };
   const int port = std::atoi(url.port.c_str());
   auto c = ftp::Client::connect(url.host, url.port, std::move(*options));
   if (!c) {
@@ -248,11 +303,11 @@ int run_ftp(const FtpArgs& a) {
   }
   int code = kExitOk;
   if (!a.upload.empty()) {
-    code = run_upload(*c, a, url, port);
+    code = run_upload(*c, a, url, port, progress);
   } else if (url.is_directory()) {
     code = run_list(*c, a, url, port);
   } else {
-    code = run_download(*c, a, url, port);
+    code = run_download(*c, a, url, port, progress);
   }
   if (code == kExitOk) (void)c->quit();
   return code;
@@ -272,7 +327,8 @@ void add_ftp_command(CLI::App& app) {
   cmd->add_option("-T,--upload-file", a->upload, "Upload FILE (- = stdin) to the URL");
   cmd->add_flag("-a,--append", a->append, "With -T: append to the remote file (APPE)");
   cmd->add_option("-C,--continue-at", a->resume,
-                  "Resume a download at OFFSET, or '-' = the local file's size (REST)");
+                  "Resume at OFFSET, or '-': a download at the local file's size (REST), an "
+                  "upload (-T) at the remote file's size (SIZE, then APPE)");
   cmd->add_flag("-l,--list-only", a->list_only, "List names only (NLST)");
   cmd->add_flag("--json", a->json, "Print a listing (or the error) as JSON");
   cmd->add_option("-Q,--quote", a->quote, "Send this command before the transfer (repeatable)");
@@ -301,11 +357,13 @@ void add_ftp_command(CLI::App& app) {
       "Examples:\n"
       "  sockit ftp ftp://127.0.0.1:2121/pub/            list (MLSD, else LIST)\n"
       "  sockit ftp -O ftp://127.0.0.1:2121/pub/file.bin\n"
-      "  sockit ftp -C - -o file.bin ftp://host/file.bin    resume\n"
+      "  sockit ftp -C - -o file.bin ftp://host/file.bin    resume a download\n"
+      "  sockit ftp -C - -T file.bin ftp://host/in/         resume an upload\n"
       "  sockit ftp -T notes.txt -u user:pw ftp://host/in/\n"
       "  sockit ftp --ssl-reqd --cacert ca.pem -l ftp://host/\n"
       "Exit codes besides the common ones: 9 remote file refused (550), 18 transfer ended\n"
-      "short (the partial file is kept), 67 login denied (530).");
+      "short (the partial file is kept), 36 cannot resume (-C: the remote file is bigger than\n"
+      "the local one), 67 login denied (530).");
   cmd->callback([a] {
     set_json_errors(a->json);
     finish(run_ftp(*a));

@@ -32,19 +32,24 @@ nlohmann::json listing_json(const std::vector<FtpEntry>& entries);
 int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Client* client,
                      int port);
 
-/// A progress meter on stderr, drawn only when stderr is a terminal, at most 4 times a second.
+/// A progress meter on stderr, drawn only when stderr is a terminal, at most 4 times a second,
+/// over one line ("\r" before each drawing):
+///   "\r      12.6 MB of 64.0 MB  20%     180.2 MB/s " (without " of ..." when the size is unknown)
 class Progress {
  public:
   explicit Progress(bool enabled);
-  /// `total`: the expected size when known (SIZE), for the percentage.
+  /// `total`: the expected size when known (SIZE, or the local file's for an upload).
   void update(std::uint64_t bytes, std::optional<std::uint64_t> total);
-  void done();
+  /// Draws the final state (also when the transfer was too quick for any drawing), then ends
+  /// the line, so the last figures on the terminal are the true ones.
+  void done(std::uint64_t bytes, std::optional<std::uint64_t> total);
 
  private:
+  void draw(std::uint64_t bytes, std::optional<std::uint64_t> total, Clock::time_point now);
   bool enabled_;
+  bool started_ = false;
   Clock::time_point start_;
   Clock::time_point last_;
-  bool drawn_ = false;
 };
 
 }  // namespace sockit::cli

@@ -162,15 +162,31 @@ int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Clien
   return report_failure(line, code);
 }
 
-Progress::Progress(bool enabled)
-    : enabled_(enabled && ::isatty(2) == 1), start_(Clock::now()), last_(start_) {}
+Progress::Progress(bool enabled) : enabled_(enabled && ::isatty(2) == 1) {}
 
 void Progress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   if (!enabled_) return;
   const auto now = Clock::now();
-  if (drawn_ && now - last_ < std::chrono::milliseconds(250)) return;
+  if (!started_) {  // the rate counts from the first data, not from the login
+    started_ = true;
+    start_ = now;
+  } else if (now - last_ < std::chrono::milliseconds(250)) {
+    return;
+  }
+  draw(bytes, total, now);
+}
+
+void Progress::done(std::uint64_t bytes, std::optional<std::uint64_t> total) {
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  if (!started_) start_ = now;
+  draw(bytes, total, now);
+  std::fputs("\n", stderr);
+}
+
+void Progress::draw(std::uint64_t bytes, std::optional<std::uint64_t> total,
+                    Clock::time_point now) {
   last_ = now;
-  drawn_ = true;
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double mb = static_cast<double>(bytes) / 1e6;
   std::string line = fmt::format("\r{:10.1f} MB", mb);
@@ -179,10 +195,6 @@ void Progress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
                         100.0 * static_cast<double>(bytes) / static_cast<double>(*total));
   if (secs > 0) line += fmt::format("  {:8.1f} MB/s ", mb / secs);
   std::fputs(line.c_str(), stderr);
-}
-
-void Progress::done() {
-  if (enabled_ && drawn_) std::fputs("\n", stderr);
 }
 
 }  // namespace sockit::cli

@@ -35,6 +35,9 @@ struct Client::State {
   void note(std::string_view text) const {
     if (options.on_note) options.on_note(text);
   }
+  void progress() const {
+    if (options.on_progress) options.on_progress(transferred, expected);
+  }
 
   /// Sends "line\r\n" (CR/LF inside the line is refused: it would smuggle a command).
   Status send(std::string_view line);
@@ -64,5 +67,9 @@ Result<PendingData> prepare_data(Client::State& s);
 /// Sends `command` and, on its 1xx reply, completes the data connection (accepts in active
 /// mode, TLS handshake when PROT P is on). Any other reply is its error.
 Result<Channel> open_data(Client::State& s, PendingData pending, std::string_view command);
+
+/// The end of a transfer whose data connection is done (`pumped` says how it went): the final
+/// reply (226) decides; after a failed pump it is not waited for.
+Status finish_transfer(Client::State& s, Status pumped);
 
 }  // namespace sockit::ftp

@@ -1,8 +1,9 @@
-// Transfers over a data connection: RETR, STOR/APPE, MLSD/LIST, NLST.
+// Transfers over a data connection: RETR, MLSD/LIST, NLST (uploads: upload.cpp).
 #include <array>
 #include <string>
 #include <utility>
 
+#include "ftp/ascii.hpp"
 #include "ftp/state.hpp"
 #include "sockit/codec/ftp_list.hpp"
 #include "sockit/stream/io.hpp"
@@ -13,53 +14,28 @@ namespace {
 constexpr std::size_t kChunk = 256 * 1024;
 constexpr std::size_t kMaxListing = 64 * 1024 * 1024;  // a listing is held in memory
 
-// Reads the data connection to its end, each read under the inactivity deadline.
-Status pump_in(Client::State& s, Channel& ch, const Sink& sink) {
+// Reads the data connection to its end, each read under the inactivity deadline. `ascii`:
+// TYPE A's CRLF line ends become LF before the sink sees them.
+Status pump_in(Client::State& s, Channel& ch, const Sink& sink, bool ascii) {
   std::vector<std::byte> buf(kChunk);
+  std::vector<std::byte> text;
+  AsciiDecoder decoder;
   for (;;) {
     auto n = ch.read_some(buf, s.data_deadline());
     if (!n) return fail(n.error());
-    if (*n == 0) return {};
+    std::span<const std::byte> got = std::span(buf).first(*n);
+    if (ascii) {
+      text.clear();
+      if (*n == 0) decoder.finish(text);
+      decoder.decode(got, text);
+      got = text;
+    }
     s.transferred += *n;
-    if (auto kept = sink(std::span(buf).first(*n)); !kept) return kept;
+    if (!got.empty())
+      if (auto kept = sink(got); !kept) return kept;
+    s.progress();
+    if (*n == 0) return {};
   }
-}
-
-// Our end of an upload: close_notify (TLS) and FIN, then read until the server closes too.
-// Closing at once would leave what the server sent unread (a TLS 1.3 server sends session
-// tickets on the data connection), and close() with unread bytes sends a reset that makes the
-// server drop the end of the file still in its receive buffer (vsftpd: "426 Failure reading
-// network stream").
-Status end_upload(Client::State& s, Channel& ch) {
-  if (auto st = ch.shutdown(ShutdownHow::write, s.data_deadline()); !st) return st;
-  std::array<std::byte, 4096> sink{};
-  for (int i = 0; i < 1024; ++i) {  // the server has nothing to send: a few records at most
-    auto n = ch.read_some(sink, s.data_deadline());
-    if (!n || *n == 0) break;  // its close, or a cut: the 226 decides either way
-  }
-  return {};
-}
-
-Status pump_out(Client::State& s, Channel& ch, const Source& source) {
-  std::vector<std::byte> buf(kChunk);
-  for (;;) {
-    auto n = source(buf);
-    if (!n) return fail(n.error());
-    if (*n == 0) return end_upload(s, ch);
-    std::size_t sent = 0;
-    auto st = send_all(ch, std::span(buf).first(*n), s.data_deadline(), &sent);
-    s.transferred += sent;
-    if (!st) return st;
-  }
-}
-
-// The transfer's end: the data connection is done (or failed), the 226 decides.
-Status finish(Client::State& s, Status pumped) {
-  if (!pumped) return pumped;  // the server's reply may never come: do not wait for it
-  auto r = s.read_final();
-  if (!r) return fail(r.error());
-  if (!r->completed()) return fail(s.refuse(*r));
-  return {};
 }
 
 Result<std::string> fetch_text(Client::State& s, std::string_view command) {
@@ -75,9 +51,9 @@ Result<std::string> fetch_text(Client::State& s, std::string_view command) {
     text.append(reinterpret_cast<const char*>(b.data()), b.size());
     return {};
   };
-  Status pumped = pump_in(s, *ch, sink);
+  Status pumped = pump_in(s, *ch, sink, false);
   *ch = Channel();
-  if (auto done = finish(s, pumped); !done) return fail(done.error());
+  if (auto done = finish_transfer(s, pumped); !done) return fail(done.error());
   return text;
 }
 
@@ -103,6 +79,15 @@ bool is_dot_entry(const FtpEntry& e) {
 
 }  // namespace
 
+// The transfer's end: the data connection is done (or failed), the 226 decides.
+Status finish_transfer(Client::State& s, Status pumped) {
+  if (!pumped) return pumped;  // the server's reply may never come: do not wait for it
+  auto r = s.read_final();
+  if (!r) return fail(r.error());
+  if (!r->completed()) return fail(s.refuse(*r));
+  return {};
+}
+
 Result<TransferResult> Client::retrieve(std::string_view path, const Sink& sink,
                                         std::uint64_t offset) {
   State& s = *s_;
@@ -127,27 +112,11 @@ Result<TransferResult> Client::retrieve(std::string_view path, const Sink& sink,
   if (!pending) return fail(pending.error());
   auto ch = open_data(s, std::move(*pending), "RETR " + std::string(path));
   if (!ch) return fail(ch.error());
-  Status pumped = pump_in(s, *ch, sink);
+  Status pumped = pump_in(s, *ch, sink, s.options.ascii);
   *ch = Channel();
   out.bytes = s.transferred;
-  if (auto done = finish(s, pumped); !done) return fail(done.error());
+  if (auto done = finish_transfer(s, pumped); !done) return fail(done.error());
   if (out.expected && out.bytes < *out.expected) return fail(FtpErrc::short_transfer);
-  return out;
-}
-
-Result<TransferResult> Client::store(std::string_view path, const Source& source, bool append) {
-  State& s = *s_;
-  s.transferred = 0;
-  if (auto typed = s.set_type(); !typed) return fail(typed.error());
-  auto pending = prepare_data(s);
-  if (!pending) return fail(pending.error());
-  auto ch = open_data(s, std::move(*pending), (append ? "APPE " : "STOR ") + std::string(path));
-  if (!ch) return fail(ch.error());
-  Status pumped = pump_out(s, *ch, source);
-  *ch = Channel();
-  TransferResult out;
-  out.bytes = s.transferred;
-  if (auto done = finish(s, pumped); !done) return fail(done.error());
   return out;
 }
 

@@ -226,6 +226,8 @@ TEST(CliFtp, HelpNamesTheCommandAndItsExitCodes) {
   EXPECT_NE(top.out.find("  9  ftp: remote file refused (no such file, or no permission)\n"
                          " 18  http, ftp: a body or transfer ended short (what arrived is kept)\n"
                          " 22  http -f: the server answered with a status of 400 or more\n"
+                         " 36  ftp -C: cannot resume (the remote file is bigger than the local "
+                         "one)\n"
                          " 67  ftp: login denied (wrong user name or password)\n"),
             std::string::npos)
       << top.out;

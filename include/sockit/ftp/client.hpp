@@ -53,7 +53,9 @@ struct ClientOptions {
   /// Non-empty: active mode; the local address to listen on ("" passive). The special value
   /// "-" means the control connection's own local address.
   std::string active_address;
-  bool ascii = false;  ///< TYPE A instead of TYPE I
+  /// TYPE A instead of TYPE I. Lines end in CRLF on the wire: uploads turn each LF without a
+  /// CR before it into CRLF, downloads turn CRLF into LF (see ftp/ascii.hpp).
+  bool ascii = false;
   TlsMode tls = TlsMode::none;
   std::shared_ptr<const TlsClientContext> tls_context;  ///< required when tls != none
   std::string tls_host;                                 ///< the name to verify
@@ -62,6 +64,8 @@ struct ClientOptions {
   std::function<void(const FtpReply&)> on_reply;
   /// Things worth telling a person (an ignored PASV address, a fallback to PASV).
   std::function<void(std::string_view)> on_note;
+  /// Called as a transfer moves data (after each chunk), with transferred() and expected().
+  std::function<void(std::uint64_t, std::optional<std::uint64_t>)> on_progress;
 };
 
 /// Where retrieved bytes go / where stored bytes come from (a file, a pipe, memory).
@@ -109,6 +113,12 @@ class Client {
   /// STOR, or APPE when `append`.
   [[nodiscard]] Result<TransferResult> store(std::string_view path, const Source& source,
                                              bool append = false);
+  /// STOR (APPE when `append`) of the regular file `fd` from `offset` to its end (the
+  /// descriptor's own position is neither used nor moved). On a plain data connection in TYPE I
+  /// the kernel sends the file (sendfile(2)); with PROT P or TYPE A it is read in chunks.
+  /// expected() is the file's size minus `offset` (TYPE I). Not a regular file: EINVAL.
+  [[nodiscard]] Result<TransferResult> store_file(std::string_view path, int fd,
+                                                  std::uint64_t offset = 0, bool append = false);
 
   /// QUIT, then closes the control connection.
   Status quit();
