@@ -21,6 +21,8 @@ packages=(
   # configs as unprivileged foreground processes) and the libraries they need
   vsftpd haproxy lftp python3-aiosmtpd python3-pyftpdlib nghttp2-client h2o time
   libhiredis-dev zlib1g-dev
+  # the ftp upload test checks with strace that sendfile(2) carries the file
+  strace
   # instruction counts (bench/instr.sh)
   valgrind
   # `make deb`: dpkg-deb and dpkg-shlibdeps (Depends), file (CPack's ELF check), gzip (man
