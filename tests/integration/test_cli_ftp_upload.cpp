@@ -46,6 +46,9 @@ std::uint64_t sendfile_bytes(const std::string& log) {
 }  // namespace
 
 TEST(CliFtpUpload, PlainUploadSendsTheFileWithSendfile) {
+  // strace comes from bootstrap; a container that forbids ptrace cannot run this check at all.
+  if (run({"/usr/bin/strace", "-qq", "-o", "/dev/null", "/bin/true"}, {}, 10000ms).exit_code != 0)
+    GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
   FtpTree tree;
   const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
   const auto src = FtpTree::write(tree.local("s.bin"), data);
