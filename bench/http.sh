@@ -7,12 +7,14 @@
 # 1. Load: every WORKLOADS entry NAME@CONNS runs `wrk -t1 -cCONNS -dDURATION` against every
 #    server, ROUNDS interleaved rounds (every server and workload once per round, so a noisy
 #    neighbour hits all alike). NAME is plaintext (sockit's route, nginx's `return`; h2o and
-#    python serve a 13-byte file of that name), 1k.bin, 1m.bin, or p16 (/plaintext pipelined
-#    16 deep through a wrk script; not python: it answers pipelined requests one by one and
-#    stalls wrk). Reports requests/s, server CPU per request (utime+stime deltas of the server
-#    process from /proc/PID/stat divided by the requests wrk completed), wrk's own CPU per
-#    request (when it nears a full core the generator is the limit: rank by server CPU), and
-#    each figure as a ratio to nginx's median.
+#    python serve a 13-byte file of that name), 1k.bin, 1m.bin, p16 (/plaintext pipelined
+#    16 deep through a wrk script) or h1p16 (the same with `h2load --h1 -m16 -t1 -cCONNS
+#    -DDURATION`, which keeps 16 requests outstanding per connection; the pipelined ones skip
+#    python: it answers pipelined requests one by one and stalls the generator). Reports
+#    requests/s, server CPU per request (utime+stime deltas of the server process from
+#    /proc/PID/stat divided by the requests the generator completed), the generator's own CPU
+#    (when it nears a full core the generator is the limit: rank by server CPU), and each
+#    figure as a ratio to nginx's median.
 # 2. Idle memory (IDLE connections, 0 skips it): each server gets IDLE keep-alive connections
 #    that have each fetched /1k.bin once and then sit idle; the growth of the server's resident
 #    memory (VmRSS) divided by IDLE is its user-space memory per idle connection (the kernel's
@@ -23,8 +25,11 @@
 #   bench/http.sh                      # SOCKIT=build/release/bin/sockit if built, else dev
 #   SOCKIT=build/dev/bin/sockit DURATION=5 ROUNDS=3 bench/http.sh
 #   SERVERS="sockit nginx" WORKLOADS="plaintext@256 1m.bin@50" IDLE=0 bench/http.sh
+#   SOCKIT_BASE=/tmp/sockit-before SERVERS="sockit base nginx" WORKLOADS=1m.bin@50 IDLE=0 \
+#     ROUNDS=9 bench/http.sh           # a change against the binary before it, same rounds
 #
-# Needs: nginx (nginx-light), wrk, taskset, /usr/bin/time, /usr/bin/python3; h2o when it is in SERVERS.
+# Needs: nginx (nginx-light), wrk, taskset, /usr/bin/time, /usr/bin/python3; h2o when it is in
+# SERVERS; h2load (nghttp2-client) when h1p16 is in WORKLOADS.
 # Exit 2 when one is missing.
 set -euo pipefail
 
@@ -38,7 +43,7 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 SERVERS=${SERVERS:-sockit nginx h2o python}
-WORKLOADS=${WORKLOADS:-plaintext@$CONNS plaintext@256 1k.bin@$CONNS 1m.bin@$CONNS p16@$CONNS}
+WORKLOADS=${WORKLOADS:-plaintext@$CONNS plaintext@256 1k.bin@$CONNS 1m.bin@$CONNS p16@$CONNS h1p16@$CONNS}
 IDLE=${IDLE:-10000}
 ACTIVE=${ACTIVE:-100}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -47,7 +52,11 @@ NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 H2O=${H2O:-$(command -v h2o || echo /usr/bin/h2o)}
 
 need=("$SOCKIT" "$NGINX" wrk taskset /usr/bin/time /usr/bin/python3)
+# `base`: a second sockit binary (SOCKIT_BASE), served and measured like the first.
+SOCKIT_BASE=${SOCKIT_BASE:-}
+[[ " $SERVERS " == *" base "* ]] && need+=("${SOCKIT_BASE:-SOCKIT_BASE (unset)}")
 [[ " $SERVERS " == *" h2o "* ]] && need+=("$H2O")
+[[ " $WORKLOADS " == *" h1p16@"* ]] && need+=(h2load)
 for tool in "${need[@]}"; do
   if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x $tool ]]; then
     echo "bench/http.sh: $tool not found" >&2
@@ -101,10 +110,12 @@ wait_port() {  # up to 5 s
 # --- servers -------------------------------------------------------------------------------
 declare -A PORT PID
 
-start_sockit() {
-  taskset -c "$SERVER_CPU" "$SOCKIT" serve http 127.0.0.1 "$1" --root "$root" --quiet \
-    --model loop --max-conns 20000 2>"$tmp/sockit.err" &
+start_sockit() {  # PORT [BINARY NAME]
+  taskset -c "$SERVER_CPU" "${2:-$SOCKIT}" serve http 127.0.0.1 "$1" --root "$root" --quiet \
+    --model loop --max-conns 20000 2>"$tmp/${3:-sockit}.err" &
 }
+
+start_base() { start_sockit "$1" "$SOCKIT_BASE" base; }
 
 start_nginx() {
   mkdir -p "$tmp/nginx"
@@ -181,41 +192,66 @@ tick_us=$((1000000 / $(getconf CLK_TCK)))
 # --- phase 1: load -------------------------------------------------------------------------
 results=$tmp/results.txt
 : >"$results"
-skip() { [[ $1 == python && $2 == p16 ]]; }
+skip() { [[ $1 == python && ($2 == p16 || $2 == h1p16) ]]; }
+
+# Runs workload $1 at $2 connections against port $3 on LOAD_CPU; prints "REQUESTS RPS ERRORS"
+# (errors: empty when there were none) and leaves the generator's CPU times in $tmp/gen.time.
+load() {
+  local w=$1 c=$2 port=$3 out
+  local timed=(taskset -c "$LOAD_CPU" /usr/bin/time -f 'gen-cpu %U %S' -o "$tmp/gen.time")
+  if [[ $w == h1p16 ]]; then
+    # h2load 1.52 now and then never returns once its duration ends (its thread waits for
+    # pipelined answers it no longer reads): bounded, and then reported as a failed run.
+    out=$("${timed[@]}" timeout -k 2 $((DURATION + 15)) h2load --h1 -t1 -c"$c" -m16 \
+      -D"$DURATION" "http://127.0.0.1:$port/plaintext" 2>&1) || true
+    # "requests: T total, S started, D done, OK succeeded, F failed, E errored, X timeout"
+    awk '/^finished in/ { rps = $4; done = 1 }
+      /^requests:/ { ok = $8; bad = $10 + $12 + $14 }
+      /^status codes:/ { non2xx = $5 + $7 + $9 }
+      END { e = ""; if (!done) e = "h2load-hung "; if (bad > 0) e = e "failed " bad " "
+        if (non2xx > 0) e = e "non-2xx " non2xx
+        if (done) printf "%s %s %s\n", ok + 0, rps + 0, e; else printf "0 nan %s\n", e }' <<<"$out"
+    return
+  fi
+  local script=() path=$w
+  if [[ $w == p16 ]]; then script=(-s "$tmp/p16.lua"); path=plaintext; fi
+  out=$("${timed[@]}" wrk -t1 -c"$c" -d"${DURATION}s" "${script[@]}" \
+    "http://127.0.0.1:$port/$path" 2>&1) || true
+  awk '/requests in/ { n = $1 } /Requests\/sec/ { rps = $2 }
+    /Non-2xx|Socket errors/ { e = e $0 " " }
+    END { if (rps == "") { n = 0; rps = "nan"; e = e "wrk-failed" }
+      printf "%s %s %s\n", n, rps, e }' <<<"$out"
+}
 for round in $(seq "$ROUNDS"); do
   for s in $SERVERS; do
     for wl in $WORKLOADS; do
       w=${wl%@*} c=${wl#*@}
       skip "$s" "$w" && continue
-      script=() path=$w
-      if [[ $w == p16 ]]; then script=(-s "$tmp/p16.lua"); path=plaintext; fi
       before=$(cpu_ticks "${PID[$s]}")
-      out=$(taskset -c "$LOAD_CPU" /usr/bin/time -f 'wrk-cpu %U %S' -o "$tmp/wrk.time" \
-        wrk -t1 -c"$c" -d"${DURATION}s" "${script[@]}" "http://127.0.0.1:${PORT[$s]}/$path" 2>&1)
+      read -r reqs rps errs < <(load "$w" "$c" "${PORT[$s]}")
       after=$(cpu_ticks "${PID[$s]}")
-      reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-      errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")
       cpu_us=$(awk -v t=$((after - before)) -v r="$reqs" -v u="$tick_us" \
         'BEGIN { if (r > 0) printf "%.2f", t * u / r; else print "nan" }')
-      # wrk's own CPU as a share of one core: near 100% means the generator is the limit.
-      wrk_share=$(awk -v d="$DURATION" '/^wrk-cpu/ { printf "%.0f", ($2 + $3) * 100 / d }' \
-        "$tmp/wrk.time")
+      # The generator's own CPU as a share of one core: near 100% means it is the limit.
+      wrk_share=$(awk -v d="$DURATION" '/^gen-cpu/ { printf "%.0f", ($2 + $3) * 100 / d }' \
+        "$tmp/gen.time")
       printf '%s %s %s %s %s %s %s\n' "$s" "$wl" "$round" "$rps" "$cpu_us" "$wrk_share" \
         "${errs:-}" >>"$results"
-      printf 'round %s  %-6s %-14s %10s req/s  %8s us CPU/req  wrk %3s%% CPU %s\n' "$round" \
+      printf 'round %s  %-6s %-14s %10s req/s  %8s us CPU/req  gen %3s%% CPU %s\n' "$round" \
         "$s" "$wl" "$rps" "$cpu_us" "$wrk_share" "${errs:-}"
     done
   done
 done
 
 median() {  # median of column $3 for server $1 and workload $2
-  awk -v s="$1" -v w="$2" -v k="$3" '$1 == s && $2 == w {print $k}' "$results" | sort -g |
+  awk -v s="$1" -v w="$2" -v k="$3" '$1 == s && $2 == w && $4 != "nan" {print $k}' "$results" |
+    sort -g |
     awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'
 }
 
 echo
-echo "median of $ROUNDS rounds (${DURATION}s each, server on CPU $SERVER_CPU, wrk -t1 on CPU" \
+echo "median of $ROUNDS rounds (${DURATION}s each, server on CPU $SERVER_CPU, load (wrk -t1;" \
+  "h2load -t1 for h1p16) on CPU" \
   "$LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg));" \
   "ratios are to nginx (req/s: higher is better; CPU/req: lower is better):"
 for wl in $WORKLOADS; do
@@ -228,7 +264,7 @@ for wl in $WORKLOADS; do
       -v g="$gen" 'BEGIN {
       rr = (nr + 0 > 0) ? sprintf("%.2fx", r / nr) : "-"
       cr = (nc + 0 > 0) ? sprintf("%.2fx", c / nc) : "-"
-      printf "  %-14s %-6s %10s req/s (%6s)  %8s us CPU/req (%6s)  wrk %3s%%\n", wl, s, r, rr,
+      printf "  %-14s %-6s %10s req/s (%6s)  %8s us CPU/req (%6s)  gen %3s%%\n", wl, s, r, rr,
         c, cr, g }'
   done
 done
@@ -303,3 +339,5 @@ PY
   done
 fi
 echo "sockit: $SOCKIT"
+[[ " $SERVERS " == *" base "* ]] && echo "base: $SOCKIT_BASE"
+true

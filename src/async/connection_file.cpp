@@ -14,9 +14,45 @@
 
 namespace sockit {
 
-void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) {
+namespace {
+
+// send() with MSG_MORE: the bytes wait in the kernel for the sendfile(2) that follows, so that a
+// reply's header leaves in one full segment with the file's first bytes. Alone in a small
+// segment it costs the receiver a wakeup of its own and, on Linux, hides the request-to-reply
+// delay from the receiver's RTT estimate (the header, not the first full-sized segment, carries
+// the echoed timestamp): its receive-buffer autotuning then stays small, and most of the file
+// moves in small window-limited bursts clocked by the reader's ACKs (measured: 1 MiB files at
+// 0.8x nginx, whose tcp_nopush corks the header the same way). MSG_MORE is per call: nothing
+// stays corked past the sendfile (or, if the socket is full, past the ACKs that free it).
+ssize_t send_more(int fd, std::string_view data) {
+  ssize_t n = 0;
+  do {
+    n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_MORE);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+}  // namespace
+
+void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length,
+                           std::string_view head) {
   assert(loop_.in_loop_thread());
-  if (closing_ || closed() || write_shut_ || length == 0) return;
+  if (closing_ || closed() || write_shut_) return;
+  if (length == 0 || filter_ != nullptr || !output_idle()) {
+    // Queued output goes first anyway (write_files corks the lead before a file), and through
+    // a filter the head is a record of its own.
+    if (!head.empty()) send(head);
+    if (length == 0 || closing_ || closed()) return;
+  } else if (!head.empty()) {
+    const ssize_t n = send_more(fd_.get(), head);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      abort(sys_error());
+      return;
+    }
+    const auto sent = n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
+    counters_.add_out(sent);
+    output_.append(head.substr(sent));  // the rest (socket full) leads the file
+  }
   if (!files_) files_ = std::make_unique<FileQueue>();
   // Through a filter, output_ holds wire bytes that all precede the file: no lead to count.
   const std::size_t lead =
@@ -34,10 +70,7 @@ bool Connection::write_files() {
     auto& f = files_->files.front();
     ssize_t n = 0;
     if (f.lead > 0) {
-      const auto data = output_.view().substr(0, f.lead);
-      do {
-        n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      } while (n < 0 && errno == EINTR);
+      n = send_more(fd_.get(), output_.view().substr(0, f.lead));
     } else {
       auto at = static_cast<off_t>(f.offset);
       constexpr std::uint64_t kMaxChunk = std::uint64_t{1} << 30;

@@ -50,8 +50,9 @@ class LoopConn final : public Connection::Events,
   Status start_filter(std::unique_ptr<ConnectionFilter> filter) override {
     return conn_.start_filter(std::move(filter));
   }
-  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) override {
-    conn_.send_file(std::move(file), offset, length);
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length,
+                 std::string_view head) override {
+    conn_.send_file(std::move(file), offset, length, head);
   }
   void close() override { conn_.close(); }
   bool closing() const override { return conn_.closing() || conn_.closed(); }

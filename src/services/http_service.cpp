@@ -142,9 +142,8 @@ void HttpSession::on_message(std::string_view message, Peer& peer) {
     }
   }
   if (file_) {
-    if (!out_.empty()) peer.send(out_);
+    peer.send_file(std::move(file_), file_at_, file_length_, out_);
     out_.clear();
-    peer.send_file(std::move(file_), file_at_, file_length_);
   }
   // At the end of a read's worth, or once a batch is big: a read of tiny requests for inline
   // files must not build megabytes here (the Connection's output limit then judges the peer).

@@ -186,7 +186,10 @@ class Connection final : public EventLoop::Handler {
   /// count toward high_water (reading pauses while much is queued) but not toward
   /// output_limit (no memory holds them). A file that ends early aborts the connection (the
   /// peer was promised those bytes). Ignored once closing. Loop thread only.
-  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length);
+  /// `head` (a reply's header) is sent just before the file, as send(head) would, but held
+  /// back (MSG_MORE) so that it leaves in one segment with the file's first bytes.
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length,
+                 std::string_view head = {});
   /// Orderly close, see the header comment; `why` is what on_close will report. Idempotent.
   /// Loop thread only.
   void close(std::error_code why = {}) { close(why, options_.linger); }

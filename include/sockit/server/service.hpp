@@ -31,8 +31,10 @@ class Peer {
   virtual void send(std::string_view message) = 0;
   /// Sends `length` bytes of `file` from `offset`, in order with send(), with sendfile(2): the
   /// bytes never enter user space and the file is closed once sent. Unframed: for codecs whose
-  /// encode() adds nothing (raw, HTTP).
-  virtual void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length) = 0;
+  /// encode() adds nothing (raw, HTTP). `head` (unframed too: a reply's header) goes first, in
+  /// one segment with the file's first bytes rather than a small one of its own.
+  virtual void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length,
+                         std::string_view head) = 0;
   /// Flushes what was sent, then closes. Further input is ignored.
   virtual void close() = 0;
   virtual bool closing() const = 0;
