@@ -25,6 +25,7 @@ class SmtpSession final : public Session {
   explicit SmtpSession(const Shared& s) : s_(s), o_(s.options) {}
   void on_open(Peer& peer) override;
   void on_message(std::string_view message, Peer& peer) override;
+  void on_drain(Peer& peer) override;
 
  private:
   void command(std::string_view line, Peer& peer);
@@ -105,6 +106,16 @@ void SmtpSession::on_message(std::string_view message, Peer& peer) {
   } else if (e.last || out_.size() >= 16 * 1024) {
     flush(peer);
   }
+}
+
+// RFC 5321 §3.8: a server that must shut down answers 421 rather than just closing. The drain
+// calls this only at a quiet point, so a message in DATA has been answered before; with the
+// enhanced code (RFC 3463 4.3.2, system not accepting messages) like every other reply here.
+void SmtpSession::on_drain(Peer& peer) {
+  if (codec_ == nullptr || quit_) return;
+  quit_ = true;
+  reply(421, "4.3.2 " + o_.hostname + " Service not available, closing transmission channel");
+  flush(peer);
 }
 
 void SmtpSession::command(std::string_view line, Peer& peer) {
