@@ -177,14 +177,12 @@ TEST(ServeSmtpAuth, RawCramMd5Dialogue) {
   EXPECT_NE(second, first);
   EXPECT_EQ(talk(a.get(), answer("u", "p4ss", first), 1),  // a replayed answer
             "535 5.7.8 Authentication credentials invalid\r\n");
-  const std::string third = challenge_of(talk(a.get(), "AUTH CRAM-MD5\r\n", 1));
+  EXPECT_NE(challenge_of(talk(a.get(), "AUTH CRAM-MD5\r\n", 1)), second);
   EXPECT_EQ(talk(a.get(), base64_encode("nospace") + "\r\n", 1),
             "501 5.5.2 Malformed CRAM-MD5 response\r\n");
-  const std::string fourth = challenge_of(talk(a.get(), "AUTH CRAM-MD5\r\n", 1));
-  EXPECT_EQ(talk(a.get(), answer("u", "p4ss", fourth), 1),
-            "235 2.7.0 Authentication successful\r\n");
+  const std::string last = challenge_of(talk(a.get(), "AUTH CRAM-MD5\r\n", 1));
+  EXPECT_EQ(talk(a.get(), answer("u", "p4ss", last), 1), "235 2.7.0 Authentication successful\r\n");
   EXPECT_EQ(talk(a.get(), "MAIL FROM:<a@x>\r\n", 1), "250 2.1.0 OK\r\n");
-  (void)third;
 }
 
 // The two implementations against each other, and curl's (its own HMAC-MD5) against the server.
