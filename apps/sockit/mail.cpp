@@ -93,8 +93,9 @@ std::string check_mail_args(MailArgs& a) {
   if (!a.user.empty() && a.user.find(':') == std::string::npos)
     return "-u needs USER:PASSWORD (sockit does not prompt)";
   if (!a.login_options.empty() && a.login_options != "AUTH=PLAIN" &&
-      a.login_options != "AUTH=LOGIN" && a.login_options != "AUTH=*")
-    return fmt::format("--login-options {}: use AUTH=PLAIN, AUTH=LOGIN or AUTH=*",
+      a.login_options != "AUTH=LOGIN" && a.login_options != "AUTH=CRAM-MD5" &&
+      a.login_options != "AUTH=*")
+    return fmt::format("--login-options {}: use AUTH=CRAM-MD5, AUTH=PLAIN, AUTH=LOGIN or AUTH=*",
                        quote_arg(a.login_options));
   if (!a.user.empty() && !a.wants_tls() && !a.insecure)
     return "-u would send the password unencrypted: add --ssl-reqd (STARTTLS), use smtps://, "
@@ -154,9 +155,11 @@ void add_mail_command(CLI::App& app) {
                 "Send to the recipients accepted even when some are refused");
   cmd->add_option("--mail-auth", a->mail_auth,
                   "Identity sent as MAIL FROM's AUTH= parameter (RFC 4954)");
-  cmd->add_option("-u,--user", a->user, "USER:PASSWORD for AUTH PLAIN or LOGIN");
-  cmd->add_option("--login-options", a->login_options,
-                  "AUTH=PLAIN or AUTH=LOGIN to pick the mechanism (default: PLAIN if offered)");
+  cmd->add_option("-u,--user", a->user, "USER:PASSWORD for AUTH CRAM-MD5, PLAIN or LOGIN");
+  cmd->add_option(
+      "--login-options", a->login_options,
+      "AUTH=CRAM-MD5, AUTH=PLAIN or AUTH=LOGIN to pick the mechanism (default: the first "
+      "offered of CRAM-MD5, PLAIN, LOGIN, as curl)");
   cmd->add_option("-T,--upload-file", a->upload,
                   "The message, headers included, from FILE ('-': stdin; the default)");
   cmd->add_flag("--ssl", a->ssl, "STARTTLS when the server offers it, else go on without TLS");

@@ -21,7 +21,7 @@ struct MailArgs {
   bool rcpt_allowfails = false;
   std::string mail_auth;      // --mail-auth: MAIL FROM's AUTH= identity
   std::string user;           // -u USER:PASS
-  std::string login_options;  // --login-options AUTH=PLAIN|LOGIN
+  std::string login_options;  // --login-options AUTH=CRAM-MD5|PLAIN|LOGIN|*
   std::string upload;         // -T FILE ("-": stdin)
   bool ssl = false, ssl_reqd = false, insecure = false;
   std::string cacert;

@@ -140,22 +140,26 @@ class MailSession {
     const std::string user = a_.user.substr(0, colon);
     const std::string password = a_.user.substr(colon + 1);
     const auto& caps = client_->capabilities();
-    std::string mech = a_.login_options == "AUTH=LOGIN"   ? "LOGIN"
-                       : a_.login_options == "AUTH=PLAIN" ? "PLAIN"
-                                                          : "";
-    if (mech.empty())
-      mech = caps.has_auth("PLAIN") ? "PLAIN" : caps.has_auth("LOGIN") ? "LOGIN" : "";
+    // AUTH=MECH picks one; else the strongest offered, in curl's order (CRAM-MD5 before
+    // PLAIN before LOGIN, as its SASL code ranks them by decreasing security).
+    std::string mech = a_.login_options.starts_with("AUTH=") && a_.login_options != "AUTH=*"
+                           ? a_.login_options.substr(5)
+                           : "";
+    for (const char* m : {"CRAM-MD5", "PLAIN", "LOGIN"}) {
+      if (mech.empty() && caps.has_auth(m)) mech = m;
+    }
     if (mech.empty() || !caps.has_auth(mech)) {
       std::string offered;
       for (const auto& m : caps.auth)
         offered += (offered.empty() ? "" : " ") + m;
-      return stop(
-          fmt::format("{} offers no AUTH {} (offers: {})", where_,
-                      mech.empty() ? "PLAIN or LOGIN" : mech, offered.empty() ? "none" : offered),
-          kExitMailRefused);
+      return stop(fmt::format("{} offers no AUTH {} (offers: {})", where_,
+                              mech.empty() ? "CRAM-MD5, PLAIN or LOGIN" : mech,
+                              offered.empty() ? "none" : offered),
+                  kExitMailRefused);
     }
-    auto r =
-        mech == "PLAIN" ? client_->auth_plain(user, password) : client_->auth_login(user, password);
+    auto r = mech == "CRAM-MD5" ? client_->auth_cram_md5(user, password)
+             : mech == "PLAIN"  ? client_->auth_plain(user, password)
+                                : client_->auth_login(user, password);
     if (!r) return io_error(r.error(), "AUTH");
     if (r->code != 235) return refused("authentication failed", *r);
     return kExitOk;

@@ -38,6 +38,7 @@
 #include "sockit/tls/async_stream.hpp"
 #include "sockit/tls/causes.hpp"
 #include "sockit/tls/context.hpp"
+#include "sockit/tls/digest.hpp"
 #include "sockit/tls/error.hpp"
 #include "sockit/tls/session.hpp"
 #include "sockit/tls/stream.hpp"

@@ -105,6 +105,8 @@ void Connection::drain_step() {
       // follow a softirq later). So the input must have been quiet for a moment too;
       // poll_drained() looks again meanwhile.
       if (!read_eof_ && loop_.now() - last_input_ < kDrainQuietGrace) return;
+      events_.on_drain_close(*this);
+      if (closing_ || closed()) return;
       // Lingers past `until` on purpose: the owner's deadline decides, and counts, what is cut.
       const auto grace = std::chrono::seconds(1);
       close({}, std::max(drain_until_ - loop_.now(), Clock::duration::zero()) + grace);

@@ -6,6 +6,7 @@
 #include "mail/client_impl.hpp"
 #include "sockit/codec/smtp_message.hpp"
 #include "sockit/stream/io.hpp"
+#include "sockit/tls/digest.hpp"
 
 namespace sockit::mail {
 namespace {
@@ -158,6 +159,23 @@ Result<SmtpReply> Client::auth_login(std::string_view user, std::string_view pas
   reply = s.command(base64_encode(user), s.options.timeouts.command, "[user name hidden]");
   if (!reply || reply->code != 334) return reply;
   return s.command(base64_encode(password), s.options.timeouts.command, "[password hidden]");
+}
+
+Result<SmtpReply> Client::auth_cram_md5(std::string_view user, std::string_view password) {
+  Impl& s = *impl_;
+  auto reply = s.command("AUTH CRAM-MD5", s.options.timeouts.command, {});
+  if (!reply || reply->code != 334) return reply;
+  const auto challenge = base64_decode(reply->lines.empty() ? "" : reply->lines.front());
+  if (!challenge || challenge->empty()) {
+    (void)s.command("*", s.options.timeouts.command, {});  // keeps the dialogue in step
+    return fail(SmtpClientErrc::unexpected_reply);
+  }
+  auto digest = hmac_md5_hex(password, *challenge);
+  if (!digest) return fail(digest.error());
+  std::string response(user);
+  response += ' ';
+  response += *digest;
+  return s.command(base64_encode(response), s.options.timeouts.command, "[credentials hidden]");
 }
 
 Result<SmtpReply> Client::quit() {

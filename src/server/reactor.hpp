@@ -37,6 +37,9 @@ class LoopConn final : public Connection::Events,
   bool on_data(Connection& c, Buffer& input) override;
   void on_eof(Connection& c) override;
   void on_close(Connection& c, std::error_code why) override;
+  void on_drain_close(Connection&) override {
+    if (opened_) session_->on_drain(*this);
+  }
 
   /// Sends one message in the codec's wire form (a message it cannot frame closes the
   /// connection with the codec's error).

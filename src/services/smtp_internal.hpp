@@ -1,5 +1,5 @@
 // Private parts of the SMTP mailbox service (src/services/smtp_*.cpp): what a stored message
-// carries, the Maildir writer, the Received: header, the log line, and base64 for AUTH.
+// carries, the Maildir writer, the Received: header and the log line.
 #pragma once
 
 #include <optional>
@@ -36,8 +36,5 @@ std::string received_header(const Envelope& e, std::string_view hostname);
 /// One log line for a stored message.
 std::string log_line(const Envelope& e, std::size_t size, std::string_view stored,
                      SmtpLogFormat format);
-
-/// Decodes standard base64 (RFC 4648, padding required); nullopt when malformed.
-std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace sockit::smtp_service

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "smtp_internal.hpp"
+#include "sockit/codec/smtp_message.hpp"
 #include "sockit/tls/connection_filter.hpp"
+#include "sockit/tls/digest.hpp"
 
 namespace sockit {
 namespace smtp_service {
@@ -18,13 +20,14 @@ struct Shared {
   std::string size_line;  // "SIZE n"
 };
 
-enum class AuthStep : std::uint8_t { none, plain, login_user, login_password };
+enum class AuthStep : std::uint8_t { none, plain, login_user, login_password, cram_md5 };
 
 class SmtpSession final : public Session {
  public:
   explicit SmtpSession(const Shared& s) : s_(s), o_(s.options) {}
   void on_open(Peer& peer) override;
   void on_message(std::string_view message, Peer& peer) override;
+  void on_drain(Peer& peer) override;
 
  private:
   void command(std::string_view line, Peer& peer);
@@ -37,6 +40,7 @@ class SmtpSession final : public Session {
   void auth(const SmtpCommand& c);
   void auth_response(std::string_view line);
   void check_credentials(std::string_view user, std::string_view password);
+  void check_cram_md5(std::string_view response);
   void reply(int code, std::string_view text) { append_smtp_reply(out_, code, text); }
   // A complete reply line from smtp_error_reply().
   void line(std::string_view text) {
@@ -59,6 +63,7 @@ class SmtpSession final : public Session {
   SmtpServerCodec* codec_ = nullptr;
   std::string out_;  // replies not sent yet
   std::string helo_, remote_, auth_user_, login_user_;
+  std::string challenge_;  // CRAM-MD5's, while its answer is awaited
   bool esmtp_ = false, tls_ = false, quit_ = false;
   AuthStep auth_step_ = AuthStep::none;
   std::optional<std::string> mail_;
@@ -107,6 +112,16 @@ void SmtpSession::on_message(std::string_view message, Peer& peer) {
   }
 }
 
+// RFC 5321 §3.8: a server that must shut down answers 421 rather than just closing. The drain
+// calls this only at a quiet point, so a message in DATA has been answered before; with the
+// enhanced code (RFC 3463 4.3.2, system not accepting messages) like every other reply here.
+void SmtpSession::on_drain(Peer& peer) {
+  if (codec_ == nullptr || quit_) return;
+  quit_ = true;
+  reply(421, "4.3.2 " + o_.hostname + " Service not available, closing transmission channel");
+  flush(peer);
+}
+
 void SmtpSession::command(std::string_view line, Peer& peer) {
   if (auth_step_ != AuthStep::none) return auth_response(line);
   const SmtpCommand c = split_smtp_command(line);
@@ -144,7 +159,7 @@ void SmtpSession::ehlo(const SmtpCommand& c, bool extended) {
   std::vector<std::string_view> lines{greet,      "PIPELINING", s_.size_line,
                                       "8BITMIME", "SMTPUTF8",   "ENHANCEDSTATUSCODES"};
   if (o_.tls && !tls_) lines.push_back("STARTTLS");
-  if (auth_offered() && auth_user_.empty()) lines.push_back("AUTH PLAIN LOGIN");
+  if (auth_offered() && auth_user_.empty()) lines.push_back("AUTH CRAM-MD5 PLAIN LOGIN");
   lines.push_back("HELP");
   append_smtp_reply(out_, 250, lines);
 }
@@ -259,6 +274,13 @@ void SmtpSession::auth(const SmtpCommand& c) {
     auth_step_ = AuthStep::login_user;
     return auth_response(m.argument);
   }
+  if (smtp_verb_is(m.verb, "CRAM-MD5")) {
+    if (!m.argument.empty()) return reply(501, "5.5.4 CRAM-MD5 has no initial response");
+    // RFC 2195 §2: a challenge in the form of a message id, never used twice.
+    challenge_ = "<" + new_id() + "@" + o_.hostname + ">";
+    auth_step_ = AuthStep::cram_md5;
+    return reply(334, base64_encode(challenge_));
+  }
   reply(504, "5.5.4 Unrecognized authentication type");
 }
 
@@ -274,6 +296,7 @@ void SmtpSession::auth_response(std::string_view text) {
     return reply(334, "UGFzc3dvcmQ6");  // "Password:"
   }
   if (step == AuthStep::login_password) return check_credentials(login_user_, *decoded);
+  if (step == AuthStep::cram_md5) return check_cram_md5(*decoded);
   // PLAIN: authzid NUL authcid NUL passwd (RFC 4616); an authzid must be empty or the user.
   const std::string_view v = *decoded;
   const auto a = v.find('\0');
@@ -287,6 +310,27 @@ void SmtpSession::auth_response(std::string_view text) {
 
 void SmtpSession::check_credentials(std::string_view user, std::string_view password) {
   if (user != o_.auth_user || password != o_.auth_password)
+    return reply(535, "5.7.8 Authentication credentials invalid");
+  auth_user_.assign(user);
+  reply(235, "2.7.0 Authentication successful");
+}
+
+// RFC 2195: "USER DIGEST", the digest being HMAC-MD5 of our challenge under the password, in
+// lower-case hex. The user name may hold spaces: the digest is what follows the last one.
+void SmtpSession::check_cram_md5(std::string_view response) {
+  const std::string challenge = std::move(challenge_);
+  challenge_.clear();
+  const auto space = response.rfind(' ');
+  if (space == std::string_view::npos || space == 0)
+    return reply(501, "5.5.2 Malformed CRAM-MD5 response");
+  const auto expected = hmac_md5_hex(o_.auth_password, challenge);
+  if (!expected) return reply(454, "4.7.0 Temporary authentication failure");
+  const std::string_view user = response.substr(0, space), digest = response.substr(space + 1);
+  // Compared in full whatever differs first: the time taken says nothing about the digest.
+  unsigned diff = digest.size() == expected->size() ? 0U : 1U;
+  for (std::size_t i = 0; i < expected->size() && i < digest.size(); ++i)
+    diff |= static_cast<unsigned>(digest[i] ^ (*expected)[i]);
+  if (user != o_.auth_user || diff != 0)
     return reply(535, "5.7.8 Authentication credentials invalid");
   auth_user_.assign(user);
   reply(235, "2.7.0 Authentication successful");

@@ -3,6 +3,7 @@
 // over plaintext unless --insecure.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,39 @@ TEST(CliMailTls, AuthPlainCredentialsNeverShown) {
   EXPECT_EQ(r.err.find("s3cret"), std::string::npos);
   EXPECT_EQ(r.err.find("AHVzZXIAczNjcmV0"), std::string::npos);  // base64 of the credentials
   EXPECT_EQ(server.message(1), "hi\r\n");
+}
+
+// Offered CRAM-MD5 is chosen first (curl's order) and checked by aiosmtpd with Python's hmac;
+// the password never crosses the wire; a wrong one is 535 and exit 7.
+TEST(CliMailTls, AuthCramMd5PreferredWhenOffered) {
+  Pki pki;
+  AioSmtpd server(
+      {"--cert", pki.server.cert, "--key", pki.server.key, "--auth", "user:s3cret", "--cram-md5"});
+  const RunResult r = sockit(
+      send_args(server.url(), {"--ssl-reqd", "--cacert", pki.ca_file, "-u", "user:s3cret", "-v"}),
+      "hi\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("\n> AUTH CRAM-MD5\n< 334 [A-Za-z0-9+/]+=*\n"
+                                                  "> \\[credentials hidden\\]\n< 235 2.7.0 "
+                                                  "Authentication successful\n")))
+      << r.err;
+  EXPECT_EQ(r.err.find("s3cret"), std::string::npos);
+  EXPECT_EQ(server.message(1), "hi\r\n");
+  const RunResult wrong = sockit(
+      send_args(server.url(), {"--ssl-reqd", "--cacert", pki.ca_file, "-u", "user:wrong"}), "hi\n");
+  EXPECT_EQ(wrong.exit_code, 7);
+  EXPECT_EQ(wrong.err,
+            "sockit: authentication failed: 535 5.7.8 Authentication credentials invalid "
+            "(authentication failed: wrong user name or password)\n");
+  EXPECT_EQ(server.count(), 1);
+  // AUTH=PLAIN still picks PLAIN when CRAM-MD5 is offered too.
+  const RunResult plain =
+      sockit(send_args(server.url(), {"--ssl-reqd", "--cacert", pki.ca_file, "-u", "user:s3cret",
+                                      "--login-options", "AUTH=PLAIN", "-v"}),
+             "hi\n");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.err.find("\n> AUTH PLAIN [credentials hidden]\n"), std::string::npos)
+      << plain.err;
 }
 
 TEST(CliMailTls, AuthLogin) {

@@ -2,6 +2,8 @@
 // meant; a raw socket checks pipelined replies, the smuggling cases, limits and deadlines.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
 #include <string>
 
 #include "serve_smtp_harness.hpp"
@@ -175,6 +177,52 @@ TEST_F(ServeSmtp, ConnectionCapAnswers421) {
   EXPECT_EQ(r.data, "421 4.3.2 Too many connections, try again later\r\n");
   EXPECT_TRUE(r.eof);
   EXPECT_EQ(exchange(first.get(), "NOOP\r\n", 1), "250 2.0.0 OK\r\n");
+}
+
+const std::string kDrain421 =
+    "421 4.3.2 sockit.localhost Service not available, closing transmission channel\r\n";
+
+// RFC 5321 §3.8: on SIGTERM an idle session and one in the middle of a transaction read a 421
+// before the close, not a silent end; the server exits 0 once both are gone.
+TEST_F(ServeSmtp, DrainAnswers421ToIdleAndMidDialogueSessions) {
+  start();
+  Fd idle = connect_raw();
+  Fd mid = connect_raw();
+  EXPECT_EQ(exchange(mid.get(), "EHLO c\r\nMAIL FROM:<a@x>\r\n", 2),
+            kEhloReply + "250 2.1.0 OK\r\n");
+  server_.process->signal(SIGTERM);
+  for (int fd : {idle.get(), mid.get()}) {
+    const auto r = read_to_eof(fd, Ms(5000));
+    EXPECT_EQ(r.data, kDrain421);
+    EXPECT_TRUE(r.eof);
+    EXPECT_FALSE(r.reset);
+  }
+  EXPECT_EQ(server_.process->wait(Ms(5000)), 0);
+  EXPECT_NE(server_.process->err().find("sockit: drained: every connection finished\n"),
+            std::string::npos)
+      << server_.process->err();
+}
+
+// A message in DATA when the drain starts is read to its end and answered, then the 421 comes.
+TEST_F(ServeSmtp, DrainLetsAMessageInDataFinish) {
+  start({"--drain-timeout", "5"});
+  Fd fd = connect_raw();
+  exchange(fd.get(), "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 4);
+  ASSERT_TRUE(send_all(fd.get(), "first half\r\n"));
+  server_.process->signal(SIGTERM);
+  ASSERT_TRUE(server_.process->wait_stderr("draining", Ms(5000)));
+  const auto early = read_replies(fd.get(), 1, Ms(300));  // nothing while the body goes on
+  EXPECT_EQ(early.data, "");
+  EXPECT_FALSE(early.eof);
+  ASSERT_TRUE(send_all(fd.get(), "second half\r\n.\r\n"));
+  const auto r = read_to_eof(fd.get(), Ms(5000));
+  EXPECT_TRUE(r.data.starts_with("250 2.0.0 OK queued as ")) << r.data;
+  EXPECT_TRUE(r.data.ends_with("\r\n" + kDrain421)) << r.data;
+  EXPECT_EQ(std::count(r.data.begin(), r.data.end(), '\n'), 2);
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(server_.process->wait(Ms(5000)), 0);
+  ASSERT_EQ(dir_.messages().size(), 1u);
+  EXPECT_EQ(split_stored(dir_.messages()[0]).body, "first half\r\nsecond half\r\n");
 }
 
 TEST(ServeSmtpOutput, StdoutAndJsonLog) {

@@ -133,6 +133,10 @@ class Connection final : public EventLoop::Handler {
     /// task (not at all if the owner destroys the connection first); the owner may destroy the
     /// connection from here.
     virtual void on_close(Connection& c, std::error_code why) = 0;
+    /// A drain found its quiet point and is about to close: what the owner sends now goes out
+    /// before the FIN (a protocol's "shutting down" line, such as SMTP's 421). By default
+    /// nothing. The owner may close() here itself.
+    virtual void on_drain_close(Connection& c) { (void)c; }
 
    protected:
     ~Events() = default;

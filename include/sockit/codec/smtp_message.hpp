@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +66,9 @@ bool has_eight_bit(std::string_view text) noexcept;
 /// Standard base64 (RFC 4648) with padding; `line_length` > 0 breaks lines with CRLF every that
 /// many characters (MIME uses 76).
 std::string base64_encode(std::string_view bytes, std::size_t line_length = 0);
+/// Decodes standard base64 (RFC 4648, padding required, no line breaks): SASL's encoding
+/// (RFC 4954). nullopt when malformed.
+std::optional<std::string> base64_decode(std::string_view text);
 
 struct SmtpAttachment {
   std::string filename;      ///< the name the recipient sees (no directory)

@@ -1,5 +1,6 @@
 // mail::Client: a blocking SMTP client (RFC 5321) over a TCP stream, with STARTTLS (RFC 3207)
-// or implicit TLS, AUTH PLAIN/LOGIN (RFC 4954), PIPELINING (RFC 2920) and SIZE (RFC 1870).
+// or implicit TLS, AUTH CRAM-MD5/PLAIN/LOGIN (RFC 4954, RFC 2195), PIPELINING (RFC 2920) and SIZE
+// (RFC 1870).
 //
 //   auto tcp = TcpStream::connect("mx.example", "25", {.deadline = connect_deadline});
 //   mail::Client c(std::move(*tcp), {});
@@ -140,6 +141,10 @@ class Client {
   [[nodiscard]] Result<SmtpReply> auth_plain(std::string_view user, std::string_view password);
   /// AUTH LOGIN: user name and password each after a 334; the last reply.
   [[nodiscard]] Result<SmtpReply> auth_login(std::string_view user, std::string_view password);
+  /// AUTH CRAM-MD5 (RFC 2195): the server's 334 challenge answered with the user name and
+  /// HMAC-MD5(password, challenge); the password never crosses the wire. The last reply. A
+  /// challenge that is not base64 is cancelled ("*") and is SmtpClientErrc::unexpected_reply.
+  [[nodiscard]] Result<SmtpReply> auth_cram_md5(std::string_view user, std::string_view password);
 
   /// One transaction: MAIL, RCPT (as one group when the server has PIPELINING), DATA, the
   /// message (`wire`: already dot-stuffed and ending with ".\r\n", as SmtpDataEncoder makes

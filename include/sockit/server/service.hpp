@@ -90,6 +90,10 @@ class Session {
   virtual void on_eof(Peer& peer) { peer.close(); }
   /// Someone called this connection's Mailbox::wake (e.g. what held its reading back is done).
   virtual void on_wake(Peer& peer) { (void)peer; }
+  /// The server is draining and this connection has reached a quiet point (nothing half
+  /// received, nothing queued): it closes right after this call, and what the session sends
+  /// here goes out first (SMTP's 421). By default nothing.
+  virtual void on_drain(Peer& peer) { (void)peer; }
   /// The connection is gone (closed by either side or by a limit).
   virtual void on_close() {}
 };

@@ -5,8 +5,8 @@
 //
 // Protocol: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY (252), HELP; EHLO advertises
 // PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, STARTTLS (with a TLS context) and
-// AUTH PLAIN LOGIN (with credentials; only after STARTTLS when TLS is configured). Replies to a
-// read's worth of pipelined commands go out in one write. STARTTLS switches the connection to
+// AUTH CRAM-MD5 PLAIN LOGIN (with credentials; only after STARTTLS when TLS is configured). Replies
+// to a read's worth of pipelined commands go out in one write. STARTTLS switches the connection to
 // TLS in place (Peer::start_filter); plaintext the client sent after it is discarded, and the
 // session forgets EHLO, the transaction and any AUTH (RFC 3207 §4.2).
 #pragma once
