@@ -1,5 +1,6 @@
-// Coroutine handlers (StreamHandler) under Server's loop and reactors models: the same handler
-// start_server runs, now with the reactors' threads, the connection cap, stats and drain.
+// Coroutine handlers (StreamHandler) under Server, on every model: the same handler
+// start_server runs, now with the models' threads, the connection cap, allow/deny, stats and
+// drain.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -135,22 +136,49 @@ TEST_P(StreamModels, DrainWaitsForHandlersThenCutsTheRest) {
   EXPECT_EQ(server.stats().connections, 0U);
 }
 
-INSTANTIATE_TEST_SUITE_P(LoopModels, StreamModels, ::testing::Values(Model::loop, Model::reactors),
+TEST_P(StreamModels, DenyClosesWithoutAWordAndCounts) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  options.deny = {*IpNetwork::parse("127.0.0.0/8")};
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client denied(server.port());
+  auto [got, ended] = denied.read_to_eof(3s);
+  EXPECT_EQ(got, "");
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(server.stats().refused, 1U);
+  EXPECT_EQ(server.stats().accepted, 0U);
+}
+
+// The pool's workers each run one handler at a time; the others wait in its queue, are counted
+// there, and are served in turn once a worker is free.
+TEST(StreamModelsPool, ConnectionsBeyondTheWorkersWaitAndAreServedInTurn) {
+  ServerOptions options;
+  options.model = Model::pool;
+  options.threads = 1;
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client first(server.port());
+  ASSERT_TRUE(first.send("one"));
+  EXPECT_EQ(first.read_exact(3), "one");
+  test::Client second(server.port());
+  ASSERT_TRUE(second.send("two"));
+  for (int i = 0; i < 300 && server.stats().waiting != 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server.stats().waiting, 1U);
+  EXPECT_EQ(server.stats().threads, 1U);
+  first.shutdown_write();
+  EXPECT_TRUE(first.read_to_eof(3s).second);
+  EXPECT_EQ(second.read_exact(3), "two");  // its handler runs once the worker is free
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, StreamModels,
+                         ::testing::Values(Model::thread, Model::pool, Model::loop,
+                                           Model::reactors),
                          [](const auto& param_info) {
                            return std::string(model_name(param_info.param));
                          });
-
-TEST(StreamModelsThreads, ThreadAndPoolAreNotSupportedYet) {
-  auto loop = EventLoop::create();
-  ASSERT_TRUE(loop);
-  for (const Model model : {Model::thread, Model::pool}) {
-    ServerOptions options;
-    options.model = model;
-    auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), echo, options);
-    ASSERT_FALSE(server);
-    EXPECT_EQ(server.error(), std::errc::not_supported);
-  }
-}
 
 }  // namespace
 }  // namespace sockit
