@@ -5,8 +5,12 @@
 // (make_solo_handler, driven by src/server/thread_model.cpp). Either way a coroutine server
 // gets the shared accept path, drain and the connection counts. What it does not get (the
 // handler owns its bytes): message and byte counters, idle and partial deadlines (use Deadline
-// in the handler), and a quiet-point drain (a drain waits for handlers to end, then cuts the
-// rest).
+// in the handler).
+//
+// Drain asks each handler to finish: its stream's waiting read (or its next read that has to
+// wait) fails with Errc::draining, once (StreamInterrupt). A handler that returns then closes at
+// a point where it had nothing to read; one that carries on is cut at the drain's deadline.
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -17,7 +21,7 @@
 namespace sockit {
 namespace {
 
-// The handlers running on one loop. Loop thread only.
+// The handlers running on one loop and the handles that interrupt their reads. Loop thread only.
 class HandlerSet {
  public:
   HandlerSet(ServeContext& ctx, const StreamHandler& handler) : ctx_(ctx), handler_(handler) {}
@@ -33,6 +37,16 @@ class HandlerSet {
     }
     tasks_.spawn(serve_one(std::move(*stream), std::move(done)));
   }
+  /// Asks every handler, and those spawned from now on, to finish.
+  void drain() {
+    draining_ = true;
+    // A handler may end (and leave the list) or spawn nothing while it is told: copy first.
+    const std::vector<StreamInterrupt*> told = interrupts_;
+    for (auto* i : told) {
+      if (std::find(interrupts_.begin(), interrupts_.end(), i) != interrupts_.end())
+        i->interrupt(make_error_code(Errc::draining));
+    }
+  }
   /// Destroys the handlers still running; returns how many there were.
   std::size_t cancel_all() {
     const std::size_t n = tasks_.size();
@@ -47,19 +61,27 @@ class HandlerSet {
   Task<void> serve_one(AsyncStream stream, std::function<void()> done) {
     struct Release {
       HandlerSet& set;
+      StreamInterrupt* interrupt;
       std::function<void()> done;
       ~Release() {
+        std::erase(set.interrupts_, interrupt);
         set.ctx_.live.fetch_sub(1, std::memory_order_relaxed);
         if (done) done();
       }
     };
-    Release release{*this, std::move(done)};
+    StreamInterrupt interrupt;
+    interrupt.attach(stream);
+    interrupts_.push_back(&interrupt);
+    Release release{*this, &interrupt, std::move(done)};
+    if (draining_) interrupt.interrupt(make_error_code(Errc::draining));
     co_await handler_(std::move(stream));
   }
 
   ServeContext& ctx_;
   const StreamHandler& handler_;  // the server's; called on every serving thread
   TaskSet tasks_;
+  std::vector<StreamInterrupt*> interrupts_;  // one per running handler, in its frame
+  bool draining_ = false;
 };
 
 // The loop and reactors models.
@@ -71,9 +93,7 @@ class StreamBackend final : public Backend {
 
   Status start() override;
   void adopt(UniqueFd fd, std::string remote) override;
-  // Nothing to tell a coroutine handler: the server waits for the handlers to return until the
-  // deadline, and stop() cuts the rest.
-  void drain(Clock::time_point) override {}
+  void drain(Clock::time_point) override;
   DrainReport stop() override;
   void add_stats(ServerStats&) const override {}
   // With worker loops, handlers may open descriptors (an upstream connection) on other threads.
@@ -130,6 +150,17 @@ void StreamBackend::adopt(UniqueFd fd, std::string) {
   });
 }
 
+// Posted behind the connections the drain's last accepts handed to each loop.
+void StreamBackend::drain(Clock::time_point) {
+  for (auto& w : workers_) {
+    if (!w->loop) {
+      w->handlers.drain();
+    } else {
+      w->loop->post([&h = w->handlers] { h.drain(); });
+    }
+  }
+}
+
 DrainReport StreamBackend::stop() {
   if (stopped_ || !started_) return {};
   stopped_ = true;
@@ -172,7 +203,7 @@ class SoloHandler final : public SoloServer {
     running_ = false;
     (void)handlers_.cancel_all();  // the loop failed, or abort_all() stopped it
   }
-  void drain(Clock::time_point) override {}
+  void drain(Clock::time_point) override { handlers_.drain(); }
   DrainReport abort_all() override {
     DrainReport cut;
     cut.cut = handlers_.cancel_all();

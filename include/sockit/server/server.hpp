@@ -148,8 +148,10 @@ class Server {
   /// the loop the serving thread makes for its connection, as for a service). Admission, the cap,
   /// drain and the connection counts are the server's; bytes, messages and deadlines are the
   /// handler's (stats() counts no traffic for it). `handler` is called on every serving thread: it
-  /// must be thread-safe. A drain waits for handlers to return and destroys those still running at
-  /// the deadline (their streams close; the report counts them as cut).
+  /// must be thread-safe. A drain asks each handler to finish: the read it waits in (or its
+  /// next read that has to wait, after the bytes already there) fails with Errc::draining, once
+  /// (StreamInterrupt), so that it can say goodbye and return. Handlers still running at the
+  /// deadline are destroyed (their streams close; the report counts them as cut).
   [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
                                                               StreamHandler handler,
                                                               ServerOptions options);
