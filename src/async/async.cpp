@@ -183,6 +183,19 @@ Result<AsyncStream> AsyncStream::adopt(EventLoop& loop, UniqueFd fd) {
   return AsyncStream(new detail::IoCore(loop, std::move(fd)));
 }
 
+void StreamInterrupt::attach(const AsyncStream& stream) noexcept {
+  detach();
+  if (stream.core_ != nullptr && !stream.core_->closed()) stream.core_->bind(this);
+}
+
+void StreamInterrupt::detach() noexcept {
+  if (core_ != nullptr) core_->bind(nullptr);
+}
+
+void StreamInterrupt::interrupt(std::error_code why) noexcept {
+  if (core_ != nullptr) core_->interrupt_reads(why);
+}
+
 void AsyncStream::close() noexcept {
   if (core_ != nullptr) detail::IoCore::destroy(std::exchange(core_, nullptr));
 }

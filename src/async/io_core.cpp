@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cerrno>
 #include <chrono>
+#include <utility>
 
 namespace sockit::detail {
 
@@ -99,6 +100,10 @@ bool IoCore::suspend(IoWaiter& w, std::coroutine_handle<> h) noexcept {
   }
   if (w.deadline_.expired()) {
     w.error_ = make_error_code(Errc::deadline_passed);
+    return false;
+  }
+  if (w.dir_ == IoWaiter::Dir::read && read_interrupt_) {  // StreamInterrupt, delivered once
+    w.error_ = std::exchange(read_interrupt_, {});
     return false;
   }
   const std::uint32_t bit = w.dir_ == IoWaiter::Dir::read ? kPollRead : kPollWrite;
@@ -211,9 +216,38 @@ void IoCore::resume_ready() noexcept {
   }
 }
 
+void IoCore::bind(StreamInterrupt* handle) noexcept {
+  if (interrupt_ == handle) return;
+  if (interrupt_ != nullptr) interrupt_->core_ = nullptr;
+  interrupt_ = handle;
+  if (handle == nullptr) return;
+  if (handle->core_ != nullptr) handle->core_->bind(nullptr);
+  handle->core_ = this;
+}
+
+void IoCore::interrupt_reads(std::error_code why) noexcept {
+  if (closed_) return;
+  if (readers_.head == nullptr) {
+    read_interrupt_ = why;
+    return;
+  }
+  while (IoWaiter* w = readers_.head) {
+    readers_.unlink(w);
+    w->error_ = why;
+    w->where_ = IoWaiter::Where::ready;
+    ready_.push_back(w);
+  }
+  // Called from this stream's own callback (a task it resumed), the callback resumes them.
+  if (in_callback_) return;
+  in_callback_ = true;  // a resumed handler may close and destroy this stream
+  resume_ready();
+  end_callback();
+}
+
 void IoCore::close() noexcept {
   if (closed_) return;
   closed_ = true;
+  bind(nullptr);
   if (registered_) (void)loop_.unwatch(fd_.get());
   (void)loop_.disarm(*this);  // a TimerEntry must be disarmed before it is destroyed
   armed_at_ = Clock::time_point::max();

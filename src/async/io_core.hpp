@@ -32,7 +32,7 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   IoCore(EventLoop& loop, UniqueFd fd) noexcept;
   IoCore(const IoCore&) = delete;
   IoCore& operator=(const IoCore&) = delete;
-  ~IoCore() override = default;
+  ~IoCore() override { bind(nullptr); }
 
   /// Closes and frees (see Lifetime above).
   static void destroy(IoCore* core) noexcept;
@@ -52,6 +52,9 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   void withdraw(IoWaiter& w) noexcept;
   /// Unwatches and closes the descriptor, completes pending operations with Errc::cancelled.
   void close() noexcept;
+  /// StreamInterrupt's side: the binding (null: none) and the interrupt itself.
+  void bind(StreamInterrupt* handle) noexcept;
+  void interrupt_reads(std::error_code why) noexcept;
 
   void on_ready(std::uint32_t events) override;
 
@@ -77,6 +80,8 @@ class IoCore final : public EventLoop::Handler, private EventLoop::TimerEntry {
   List readers_, writers_, ready_;
   Buffer input_{0};  // allocated on first use: read_some/read_exact/write_all never need it
   std::size_t pending_consume_ = 0;
+  StreamInterrupt* interrupt_ = nullptr;  // the handle bound to this stream, if any
+  std::error_code read_interrupt_;        // for the next read that has to wait (once)
   std::uint32_t interest_ = 0;
   bool registered_ = false;
   bool closed_ = false;

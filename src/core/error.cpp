@@ -55,6 +55,8 @@ class SockitCategory final : public std::error_category {
         return "the deadline passed before the operation finished";
       case Errc::end_of_stream:
         return "end of stream: the peer closed the connection";
+      case Errc::draining:
+        return "the server is draining: finish and close";
     }
     return "unknown sockit error " + std::to_string(value);
   }
@@ -66,6 +68,7 @@ class SockitCategory final : public std::error_category {
       case Errc::deadline_passed:
         return std::errc::timed_out;
       case Errc::cancelled:
+      case Errc::draining:
         return std::errc::operation_canceled;
       default:
         return {value, *this};

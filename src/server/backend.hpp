@@ -57,8 +57,32 @@ class Backend {
   virtual std::size_t conns_for_descriptors(std::size_t descriptors) const = 0;
 };
 
+/// What a serving thread of the thread and pool models runs for one connection on the loop it
+/// made for it: a Reactor with one connection (a service) or one coroutine handler. Made and
+/// served on that thread; drain() and abort_all() are posted to its loop.
+class SoloServer {
+ public:
+  virtual ~SoloServer() = default;
+  virtual EventLoop& loop() = 0;
+  /// Serves `fd` until the connection is gone (runs the loop; returns at once when the
+  /// connection could not be set up). Releases its place under the cap. Loop thread.
+  virtual void serve(UniqueFd fd, std::string remote) = 0;
+  /// The connection drains until `until` (also before serve(): then it drains from the start).
+  /// Loop thread.
+  virtual void drain(Clock::time_point until) = 0;
+  /// Cuts the connection now and stops the loop; returns what was cut. Loop thread.
+  virtual DrainReport abort_all() = 0;
+  /// Adds the traffic counters (messages, bytes). Thread-safe.
+  virtual void add_traffic(ServerStats& stats) const = 0;
+};
+
 std::unique_ptr<Backend> make_loop_backend(EventLoop& base, ServeContext& ctx, unsigned loops);
-std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads);
+/// The thread and pool models; with a handler, each connection's loop runs it as a task.
+std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads,
+                                             StreamHandler handler);
+/// One coroutine handler for one connection on `loop` (the thread and pool models).
+std::unique_ptr<SoloServer> make_solo_handler(ServeContext& ctx, EventLoop& loop,
+                                              const StreamHandler& handler);
 /// Coroutine handlers on the base loop (loops == 0) or on `loops` worker loops, round robin.
 std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
                                              StreamHandler handler);

@@ -141,18 +141,22 @@ class Server::Admission final : public Acceptor::Owner {
 
 namespace {
 
-// The model's backend; with a handler, the coroutine backend on the same loops.
+// The model's backend; with a handler, the coroutine one on the same loops (loop, reactors) or
+// on each serving thread's own loop (thread, pool).
 std::unique_ptr<Backend> backend_for(EventLoop& base, ServeContext& ctx,
                                      const ServerOptions& options, StreamHandler handler) {
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   const bool one_loop = options.model == Model::loop;
-  if (handler) return make_stream_backend(base, ctx, one_loop ? 0 : threads, std::move(handler));
+  const bool threaded = options.model == Model::thread || options.model == Model::pool;
+  if (handler && !threaded) {
+    return make_stream_backend(base, ctx, one_loop ? 0 : threads, std::move(handler));
+  }
   switch (options.model) {
     case Model::thread:
-      return make_thread_backend(ctx, false, threads);
+      return make_thread_backend(ctx, false, threads, std::move(handler));
     case Model::pool:
-      return make_thread_backend(ctx, true, threads);
+      return make_thread_backend(ctx, true, threads, std::move(handler));
     case Model::loop:
       return make_loop_backend(base, ctx, 0);
     case Model::reactors:
@@ -230,10 +234,6 @@ Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listene
 Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener,
                                                StreamHandler handler, ServerOptions options) {
   if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
-  // A thread of its own per connection would need a loop per thread for the coroutine to run
-  // on: not done yet (docs/architecture.md).
-  if (options.model == Model::thread || options.model == Model::pool)
-    return fail(std::make_error_code(std::errc::not_supported));
   // A handler takes an AsyncStream; TLS for it is AsyncTlsStream (tls_accept) in the handler.
   if (options.tls) return fail(std::make_error_code(std::errc::not_supported));
   return make(base, std::move(listener), nullptr, std::move(handler), std::move(options));
@@ -247,8 +247,7 @@ Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& 
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                StreamHandler handler, ServerOptions options) {
   if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
-  if (options.model == Model::thread || options.model == Model::pool || options.tls)
-    return fail(std::make_error_code(std::errc::not_supported));
+  if (options.tls) return fail(std::make_error_code(std::errc::not_supported));
   return bind_and_make(base, at, nullptr, std::move(handler), std::move(options));
 }
 

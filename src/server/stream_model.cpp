@@ -1,10 +1,18 @@
-// Coroutine handlers (StreamHandler) under Server's loop and reactors models: each admitted
-// connection becomes an AsyncStream on the loop it is handed to and its handler is spawned in
-// that loop's TaskSet, so a coroutine server gets the shared accept path, the reactors' spread
-// over threads, drain and the connection counts. What it does not get (the handler owns its
-// bytes): message and byte counters, idle and partial deadlines (use Deadline in the handler),
-// and a quiet-point drain (a drain waits for handlers to end, then cuts the rest).
+// Coroutine handlers (StreamHandler) under Server, on every model: each admitted connection
+// becomes an AsyncStream on the loop that serves it and its handler runs there as a task. The
+// loop and reactors models spawn it on the base loop or on long-lived worker loops (below); the
+// thread and pool models on the loop their serving thread makes for the connection
+// (make_solo_handler, driven by src/server/thread_model.cpp). Either way a coroutine server
+// gets the shared accept path, drain and the connection counts. What it does not get (the
+// handler owns its bytes): message and byte counters, idle and partial deadlines (use Deadline
+// in the handler).
+//
+// Drain asks each handler to finish: its stream's waiting read (or its next read that has to
+// wait) fails with Errc::draining, once (StreamInterrupt). A handler that returns then closes at
+// a point where it had nothing to read; one that carries on is cut at the drain's deadline.
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -13,17 +21,70 @@
 namespace sockit {
 namespace {
 
-// Releases the connection's place under the cap however the handler ends: returning, or its
-// frame destroyed by stop().
-Task<void> serve_one(const StreamHandler& handler, AsyncStream stream,
-                     std::atomic<std::size_t>& live) {
-  struct Release {
-    std::atomic<std::size_t>& live;
-    ~Release() { live.fetch_sub(1, std::memory_order_relaxed); }
-  } release{live};
-  co_await handler(std::move(stream));
-}
+// The handlers running on one loop and the handles that interrupt their reads. Loop thread only.
+class HandlerSet {
+ public:
+  HandlerSet(ServeContext& ctx, const StreamHandler& handler) : ctx_(ctx), handler_(handler) {}
+  ~HandlerSet() { tasks_.cancel_all(); }
 
+  /// Runs the handler for `fd` on `loop`; `done` (if set) runs on the loop when it ends.
+  void spawn(EventLoop& loop, UniqueFd fd, std::function<void()> done = {}) {
+    auto stream = AsyncStream::adopt(loop, std::move(fd));
+    if (!stream) {
+      ctx_.live.fetch_sub(1, std::memory_order_relaxed);
+      if (done) done();
+      return;
+    }
+    tasks_.spawn(serve_one(std::move(*stream), std::move(done)));
+  }
+  /// Asks every handler, and those spawned from now on, to finish.
+  void drain() {
+    draining_ = true;
+    // A handler may end (and leave the list) or spawn nothing while it is told: copy first.
+    const std::vector<StreamInterrupt*> told = interrupts_;
+    for (auto* i : told) {
+      if (std::find(interrupts_.begin(), interrupts_.end(), i) != interrupts_.end())
+        i->interrupt(make_error_code(Errc::draining));
+    }
+  }
+  /// Destroys the handlers still running; returns how many there were.
+  std::size_t cancel_all() {
+    const std::size_t n = tasks_.size();
+    tasks_.cancel_all();
+    return n;
+  }
+  std::size_t size() const { return tasks_.size(); }
+
+ private:
+  // Releases the connection's place under the cap however the handler ends: returning, or its
+  // frame destroyed by cancel_all().
+  Task<void> serve_one(AsyncStream stream, std::function<void()> done) {
+    struct Release {
+      HandlerSet& set;
+      StreamInterrupt* interrupt;
+      std::function<void()> done;
+      ~Release() {
+        std::erase(set.interrupts_, interrupt);
+        set.ctx_.live.fetch_sub(1, std::memory_order_relaxed);
+        if (done) done();
+      }
+    };
+    StreamInterrupt interrupt;
+    interrupt.attach(stream);
+    interrupts_.push_back(&interrupt);
+    Release release{*this, &interrupt, std::move(done)};
+    if (draining_) interrupt.interrupt(make_error_code(Errc::draining));
+    co_await handler_(std::move(stream));
+  }
+
+  ServeContext& ctx_;
+  const StreamHandler& handler_;  // the server's; called on every serving thread
+  TaskSet tasks_;
+  std::vector<StreamInterrupt*> interrupts_;  // one per running handler, in its frame
+  bool draining_ = false;
+};
+
+// The loop and reactors models.
 class StreamBackend final : public Backend {
  public:
   StreamBackend(EventLoop& base, ServeContext& ctx, unsigned loops, StreamHandler handler)
@@ -32,9 +93,7 @@ class StreamBackend final : public Backend {
 
   Status start() override;
   void adopt(UniqueFd fd, std::string remote) override;
-  // Nothing to tell a coroutine handler: the server waits for the handlers to return until the
-  // deadline, and stop() cuts the rest.
-  void drain(Clock::time_point) override {}
+  void drain(Clock::time_point) override;
   DrainReport stop() override;
   void add_stats(ServerStats&) const override {}
   // With worker loops, handlers may open descriptors (an upstream connection) on other threads.
@@ -43,12 +102,12 @@ class StreamBackend final : public Backend {
 
  private:
   struct Worker {
+    Worker(ServeContext& ctx, const StreamHandler& handler) : handlers(ctx, handler) {}
     std::unique_ptr<EventLoop> loop;  // null for the base loop, which belongs to the caller
     EventLoop* on = nullptr;
-    TaskSet tasks;  // that loop's thread only
+    HandlerSet handlers;  // that loop's thread only
     std::thread thread;
   };
-  void spawn(Worker& w, UniqueFd fd);
 
   EventLoop& base_;
   ServeContext& ctx_;
@@ -62,13 +121,13 @@ class StreamBackend final : public Backend {
 
 Status StreamBackend::start() {
   if (loops_ == 0) {
-    workers_.push_back(std::make_unique<Worker>());
+    workers_.push_back(std::make_unique<Worker>(ctx_, handler_));
     workers_.back()->on = &base_;
   }
   for (unsigned i = 0; i < loops_; ++i) {
     auto loop = EventLoop::create();
     if (!loop) return fail(loop.error());
-    auto w = std::make_unique<Worker>();
+    auto w = std::make_unique<Worker>(ctx_, handler_);
     w->loop = std::move(*loop);
     w->on = w->loop.get();
     workers_.push_back(std::move(w));
@@ -80,23 +139,26 @@ Status StreamBackend::start() {
   return {};
 }
 
-void StreamBackend::spawn(Worker& w, UniqueFd fd) {
-  auto stream = AsyncStream::adopt(*w.on, std::move(fd));
-  if (!stream) {
-    ctx_.live.fetch_sub(1, std::memory_order_relaxed);
-    return;
-  }
-  w.tasks.spawn(serve_one(handler_, std::move(*stream), ctx_.live));
-}
-
 void StreamBackend::adopt(UniqueFd fd, std::string) {
   Worker& w = *workers_[next_++ % workers_.size()];
   if (!w.loop) {
-    spawn(w, std::move(fd));
+    w.handlers.spawn(*w.on, std::move(fd));
     return;
   }
-  w.loop->post(
-      [this, &w, fd = std::make_shared<UniqueFd>(std::move(fd))] { spawn(w, std::move(*fd)); });
+  w.loop->post([&w, fd = std::make_shared<UniqueFd>(std::move(fd))] {
+    w.handlers.spawn(*w.on, std::move(*fd));
+  });
+}
+
+// Posted behind the connections the drain's last accepts handed to each loop.
+void StreamBackend::drain(Clock::time_point) {
+  for (auto& w : workers_) {
+    if (!w->loop) {
+      w->handlers.drain();
+    } else {
+      w->loop->post([&h = w->handlers] { h.drain(); });
+    }
+  }
 }
 
 DrainReport StreamBackend::stop() {
@@ -108,13 +170,11 @@ DrainReport StreamBackend::stop() {
     Worker& w = *workers_[i];
     std::size_t& n = cut[i];
     if (!w.loop) {
-      n = w.tasks.size();
-      w.tasks.cancel_all();
+      n = w.handlers.cancel_all();
       continue;
     }
     w.loop->post([&w, &n] {
-      n = w.tasks.size();
-      w.tasks.cancel_all();  // destroys the frames: their streams close on this thread
+      n = w.handlers.cancel_all();  // destroys the frames: their streams close on this thread
       w.loop->stop();
     });
   }
@@ -126,11 +186,48 @@ DrainReport StreamBackend::stop() {
   return report;
 }
 
+// The thread and pool models: one handler on the loop its serving thread made, which runs
+// until the handler ends.
+class SoloHandler final : public SoloServer {
+ public:
+  SoloHandler(ServeContext& ctx, EventLoop& loop, const StreamHandler& handler)
+      : loop_(loop), handlers_(ctx, handler) {}
+  EventLoop& loop() override { return loop_; }
+  void serve(UniqueFd fd, std::string) override {
+    handlers_.spawn(loop_, std::move(fd), [this] {
+      if (running_) loop_.stop();  // a stop before run() would end the next run at once
+    });
+    if (handlers_.size() == 0) return;  // ended (or failed) before its first wait
+    running_ = true;
+    (void)loop_.run();
+    running_ = false;
+    (void)handlers_.cancel_all();  // the loop failed, or abort_all() stopped it
+  }
+  void drain(Clock::time_point) override { handlers_.drain(); }
+  DrainReport abort_all() override {
+    DrainReport cut;
+    cut.cut = handlers_.cancel_all();
+    loop_.stop();
+    return cut;
+  }
+  void add_traffic(ServerStats&) const override {}
+
+ private:
+  EventLoop& loop_;
+  HandlerSet handlers_;
+  bool running_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
                                              StreamHandler handler) {
   return std::make_unique<StreamBackend>(base, ctx, loops, std::move(handler));
+}
+
+std::unique_ptr<SoloServer> make_solo_handler(ServeContext& ctx, EventLoop& loop,
+                                              const StreamHandler& handler) {
+  return std::make_unique<SoloHandler>(ctx, loop, handler);
 }
 
 }  // namespace sockit

@@ -2,7 +2,8 @@
 // EventLoop (a Reactor with one connection): it sleeps in epoll_wait on its socket and on the
 // loop's eventfd, so it wakes for the client's bytes and for messages other threads deliver to
 // it (chat). A blocking recv() could not do the second; this keeps the per-connection code
-// identical to the loop models. The cost is two extra descriptors per connection.
+// identical to the loop models. The cost is two extra descriptors per connection. A coroutine
+// handler runs the same way: its loop runs the handler's task for the one connection.
 //
 //   thread: one joinable thread per connection, started on accept and reaped after it ends.
 //   pool:   a fixed set of threads taking accepted connections from a queue.
@@ -49,10 +50,39 @@ struct Pending {
   std::string remote;
 };
 
+// A service's connection: a Reactor with one connection, whose loop stops when it closes.
+class SoloReactor final : public SoloServer {
+ public:
+  SoloReactor(ServeContext& ctx, EventLoop& loop) : r_(ctx, loop) {
+    r_.stop_when_empty = true;
+    r_.start_sweep();
+  }
+  ~SoloReactor() override { r_.clear(); }
+  EventLoop& loop() override { return r_.loop; }
+  void serve(UniqueFd fd, std::string remote) override {
+    r_.adopt(std::move(fd), std::move(remote));
+    if (!r_.conns.empty()) (void)r_.loop.run();
+    r_.clear();
+  }
+  void drain(Clock::time_point until) override { r_.drain(until); }
+  DrainReport abort_all() override { return r_.abort_all(); }
+  void add_traffic(ServerStats& stats) const override {
+    stats.messages += r_.counters.messages.load(std::memory_order_relaxed);
+    stats.bytes_in += r_.counters.bytes_in.load(std::memory_order_relaxed);
+    stats.bytes_out += r_.counters.bytes_out.load(std::memory_order_relaxed);
+  }
+
+ private:
+  Reactor r_;
+};
+
 class ThreadBackend final : public Backend {
  public:
-  ThreadBackend(ServeContext& ctx, bool pool, unsigned threads)
-      : ctx_(ctx), pool_(pool), pool_size_(threads == 0 ? 1 : threads) {}
+  ThreadBackend(ServeContext& ctx, bool pool, unsigned threads, StreamHandler handler)
+      : ctx_(ctx),
+        pool_(pool),
+        pool_size_(threads == 0 ? 1 : threads),
+        handler_(std::move(handler)) {}
   ~ThreadBackend() override { (void)stop(); }
 
   Status start() override {
@@ -91,8 +121,8 @@ class ThreadBackend final : public Backend {
     std::lock_guard lock(mutex_);
     draining_ = true;
     drain_until_ = until;
-    for (auto* r : active_)
-      r->loop.post([r, until] { r->drain(until); });
+    for (auto* s : active_)
+      s->loop().post([s, until] { s->drain(until); });
   }
 
   DrainReport stop() override;
@@ -104,11 +134,8 @@ class ThreadBackend final : public Backend {
     stats.messages += retired_.messages;
     stats.bytes_in += retired_.bytes_in;
     stats.bytes_out += retired_.bytes_out;
-    for (const auto* r : active_) {
-      stats.messages += r->counters.messages.load(std::memory_order_relaxed);
-      stats.bytes_in += r->counters.bytes_in.load(std::memory_order_relaxed);
-      stats.bytes_out += r->counters.bytes_out.load(std::memory_order_relaxed);
-    }
+    for (const auto* s : active_)
+      s->add_traffic(stats);
   }
 
   // Every serving thread opens an epoll and an eventfd: the reserved-descriptor trick would race.
@@ -129,6 +156,7 @@ class ThreadBackend final : public Backend {
   ServeContext& ctx_;
   const bool pool_;
   const unsigned pool_size_;
+  const StreamHandler handler_;  // empty: the service's sessions (a Reactor per connection)
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Pending> queue_;                               // pool: waiting connections
@@ -136,15 +164,13 @@ class ThreadBackend final : public Backend {
   std::unordered_map<std::uint64_t, std::thread> threads_;  // thread model, by key
   std::vector<std::uint64_t> finished_;                     // thread model: ready to join
   std::uint64_t next_key_ = 0;
-  std::vector<Reactor*> active_;  // reactors serving a connection now
+  std::vector<SoloServer*> active_;  // serving a connection now
   std::uint64_t serving_ = 0;
   bool draining_ = false;
   Clock::time_point drain_until_;
   bool stopping_ = false;
   DrainReport cut_;
-  struct {
-    std::uint64_t messages = 0, bytes_in = 0, bytes_out = 0;
-  } retired_;
+  ServerStats retired_;  // traffic of the connections served and gone
 };
 
 void ThreadBackend::serve(Pending p) {
@@ -156,9 +182,12 @@ void ThreadBackend::serve(Pending p) {
     ctx_.live.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  Reactor r(ctx_, **loop);
-  r.stop_when_empty = true;
-  r.start_sweep();
+  std::unique_ptr<SoloServer> solo;
+  if (handler_) {
+    solo = make_solo_handler(ctx_, **loop, handler_);
+  } else {
+    solo = std::make_unique<SoloReactor>(ctx_, **loop);
+  }
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -166,22 +195,17 @@ void ThreadBackend::serve(Pending p) {
       cut_.unread += unread_bytes(p.fd.get());
       (void)set_abortive_close(p.fd.get());
       ctx_.live.fetch_sub(1, std::memory_order_relaxed);
-      r.clear();
       return;
     }
-    if (draining_) r.begin_drain(drain_until_);
-    active_.push_back(&r);
+    if (draining_) solo->drain(drain_until_);
+    active_.push_back(solo.get());
     ++serving_;
   }
-  r.adopt(std::move(p.fd), std::move(p.remote));
-  if (!r.conns.empty()) (void)(*loop)->run();
-  r.clear();
+  solo->serve(std::move(p.fd), std::move(p.remote));
   std::lock_guard lock(mutex_);
-  std::erase(active_, &r);
+  std::erase(active_, solo.get());
   --serving_;
-  retired_.messages += r.counters.messages.load(std::memory_order_relaxed);
-  retired_.bytes_in += r.counters.bytes_in.load(std::memory_order_relaxed);
-  retired_.bytes_out += r.counters.bytes_out.load(std::memory_order_relaxed);
+  solo->add_traffic(retired_);
 }
 
 void ThreadBackend::work() {
@@ -225,9 +249,9 @@ DrainReport ThreadBackend::stop() {
     }
     ctx_.live.fetch_sub(queue_.size(), std::memory_order_relaxed);
     queue_.clear();
-    for (auto* r : active_) {
-      r->loop.post([this, r] {
-        const DrainReport n = r->abort_all();
+    for (auto* s : active_) {
+      s->loop().post([this, s] {
+        const DrainReport n = s->abort_all();
         std::lock_guard inner(mutex_);
         cut_.cut += n.cut;
         cut_.unsent += n.unsent;
@@ -250,8 +274,9 @@ DrainReport ThreadBackend::stop() {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads) {
-  return std::make_unique<ThreadBackend>(ctx, pool, threads);
+std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsigned threads,
+                                             StreamHandler handler) {
+  return std::make_unique<ThreadBackend>(ctx, pool, threads, std::move(handler));
 }
 
 }  // namespace sockit

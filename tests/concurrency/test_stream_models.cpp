@@ -1,5 +1,6 @@
-// Coroutine handlers (StreamHandler) under Server's loop and reactors models: the same handler
-// start_server runs, now with the reactors' threads, the connection cap, stats and drain.
+// Coroutine handlers (StreamHandler) under Server, on every model: the same handler
+// start_server runs, now with the models' threads, the connection cap, allow/deny, stats and
+// drain.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -31,17 +32,42 @@ Task<void> echo(AsyncStream s) {
   g_running.fetch_sub(1);
 }
 
+// Echoes; when the server drains, says "bye\n" and returns.
+Task<void> polite_echo(AsyncStream s) {
+  std::array<std::byte, 4096> buf;
+  for (;;) {
+    auto n = co_await s.read_some(buf, Deadline::after(10s));
+    if (!n && n.error() == Errc::draining) {
+      (void)co_await s.send_all("bye\n", Deadline::after(2s));
+      co_return;
+    }
+    if (!n || *n == 0) co_return;
+    if (!co_await s.send_all(std::span(buf).first(*n), Deadline::after(10s))) co_return;
+  }
+}
+
+// Echoes and does not stop for a drain: reads again after Errc::draining.
+Task<void> stubborn_echo(AsyncStream s) {
+  std::array<std::byte, 4096> buf;
+  for (int reads = 0; reads < 100; ++reads) {
+    auto n = co_await s.read_some(buf, Deadline::after(10s));
+    if (!n && n.error() == Errc::draining) continue;
+    if (!n || *n == 0) co_return;
+    if (!co_await s.send_all(std::span(buf).first(*n), Deadline::after(10s))) co_return;
+  }
+}
+
 // The server fixture for a handler: its base loop on a thread of its own.
 class HandlerServer {
  public:
-  explicit HandlerServer(ServerOptions options) {
+  explicit HandlerServer(ServerOptions options, StreamHandler handler = echo) {
     std::promise<std::uint16_t> ready;
     auto port = ready.get_future();
-    thread_ = std::thread([&, opts = std::move(options)]() mutable {
+    thread_ = std::thread([&, opts = std::move(options), h = std::move(handler)]() mutable {
       auto loop = EventLoop::create();
       if (!loop) return ready.set_value(0);
       loop_ = loop->get();
-      auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), echo, std::move(opts));
+      auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), h, std::move(opts));
       if (!server || !(*server)->start()) return ready.set_value(0);
       server_ = server->get();
       ready.set_value((*server)->local_endpoint().port());
@@ -56,6 +82,10 @@ class HandlerServer {
   }
   std::uint16_t port() const { return port_; }
   ServerStats stats() const { return server_->stats(); }
+  // Keeps the base loop busy for `d` (from its next turn), as a loop under load would be.
+  void stall(Clock::duration d) {
+    loop_->post([d] { std::this_thread::sleep_for(d); });
+  }
   DrainReport drain(Clock::duration deadline) {
     std::promise<DrainReport> done;
     auto report = done.get_future();
@@ -112,11 +142,13 @@ TEST_P(StreamModels, TheCapRefusesWithTheServersLine) {
   EXPECT_EQ(server.stats().refused, 1U);
 }
 
+// A handler that keeps reading after the drain's Errc::draining is waited for until the deadline
+// and then cut; one that returns on its own (here: its client closes) is not.
 TEST_P(StreamModels, DrainWaitsForHandlersThenCutsTheRest) {
   ServerOptions options;
   options.model = GetParam();
   options.threads = 2;
-  HandlerServer server(options);
+  HandlerServer server(options, stubborn_echo);
   ASSERT_NE(server.port(), 0);
   test::Client leaves(server.port());
   test::Client stays(server.port());
@@ -135,22 +167,98 @@ TEST_P(StreamModels, DrainWaitsForHandlersThenCutsTheRest) {
   EXPECT_EQ(server.stats().connections, 0U);
 }
 
-INSTANTIATE_TEST_SUITE_P(LoopModels, StreamModels, ::testing::Values(Model::loop, Model::reactors),
+TEST_P(StreamModels, DenyClosesWithoutAWordAndCounts) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  options.deny = {*IpNetwork::parse("127.0.0.0/8")};
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client denied(server.port());
+  auto [got, ended] = denied.read_to_eof(3s);
+  EXPECT_EQ(got, "");
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(server.stats().refused, 1U);
+  EXPECT_EQ(server.stats().accepted, 0U);
+}
+
+// The pool's workers each run one handler at a time; the others wait in its queue, are counted
+// there, and are served in turn once a worker is free.
+TEST(StreamModelsPool, ConnectionsBeyondTheWorkersWaitAndAreServedInTurn) {
+  ServerOptions options;
+  options.model = Model::pool;
+  options.threads = 1;
+  HandlerServer server(options);
+  ASSERT_NE(server.port(), 0);
+  test::Client first(server.port());
+  ASSERT_TRUE(first.send("one"));
+  EXPECT_EQ(first.read_exact(3), "one");
+  test::Client second(server.port());
+  ASSERT_TRUE(second.send("two"));
+  for (int i = 0; i < 300 && server.stats().waiting != 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server.stats().waiting, 1U);
+  EXPECT_EQ(server.stats().threads, 1U);
+  first.shutdown_write();
+  EXPECT_TRUE(first.read_to_eof(3s).second);
+  EXPECT_EQ(second.read_exact(3), "two");  // its handler runs once the worker is free
+}
+
+// Drain asks every handler to finish: an idle one reads Errc::draining, says goodbye and returns,
+// so the drain ends long before its deadline and cuts nobody.
+TEST_P(StreamModels, DrainAsksHandlersToFinishAndTheySayGoodbye) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  HandlerServer server(options, polite_echo);
+  ASSERT_NE(server.port(), 0);
+  test::Client a(server.port());
+  test::Client b(server.port());
+  ASSERT_TRUE(a.send("ping") && b.send("pong"));
+  EXPECT_EQ(a.read_exact(4), "ping");
+  EXPECT_EQ(b.read_exact(4), "pong");
+  const auto start = Clock::now();
+  const DrainReport report = server.drain(5s);
+  EXPECT_LT(Clock::now() - start, 2s);  // the handlers ended; nobody waited for the deadline
+  EXPECT_EQ(report.cut, 0U);
+  EXPECT_EQ(report.unsent, 0U);
+  for (auto* c : {&a, &b}) {
+    auto [got, ended] = c->read_to_eof(3s);
+    EXPECT_EQ(got, "bye\n");
+    EXPECT_TRUE(ended);
+  }
+  EXPECT_EQ(server.stats().connections, 0U);
+}
+
+// A connection the drain's last accepts take (already in the backlog) is asked at once: its
+// handler's first read that would wait fails with Errc::draining, after what the client sent.
+TEST_P(StreamModels, AConnectionAcceptedDuringTheDrainIsAskedToo) {
+  ServerOptions options;
+  options.model = GetParam();
+  options.threads = 2;
+  options.max_connections = 10;
+  HandlerServer server(options, polite_echo);
+  ASSERT_NE(server.port(), 0);
+  test::Client served(server.port());
+  ASSERT_TRUE(served.send("x"));
+  EXPECT_EQ(served.read_exact(1), "x");
+  server.stall(200ms);               // the base loop accepts nobody meanwhile
+  test::Client late(server.port());  // completed by the kernel, not yet accepted
+  ASSERT_TRUE(late.send("hello"));
+  const DrainReport report = server.drain(5s);  // queued behind the stall
+  EXPECT_EQ(report.cut, 0U);
+  auto [got, ended] = late.read_to_eof(3s);
+  EXPECT_EQ(got, "hellobye\n");
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(served.read_to_eof(3s).first, "bye\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, StreamModels,
+                         ::testing::Values(Model::thread, Model::pool, Model::loop,
+                                           Model::reactors),
                          [](const auto& param_info) {
                            return std::string(model_name(param_info.param));
                          });
-
-TEST(StreamModelsThreads, ThreadAndPoolAreNotSupportedYet) {
-  auto loop = EventLoop::create();
-  ASSERT_TRUE(loop);
-  for (const Model model : {Model::thread, Model::pool}) {
-    ServerOptions options;
-    options.model = model;
-    auto server = Server::listen(**loop, *Endpoint::parse("127.0.0.1:0"), echo, options);
-    ASSERT_FALSE(server);
-    EXPECT_EQ(server.error(), std::errc::not_supported);
-  }
-}
 
 }  // namespace
 }  // namespace sockit

@@ -300,7 +300,34 @@ class AsyncStream {
 
  private:
   friend class ConnectOp;
+  friend class StreamInterrupt;
   explicit AsyncStream(detail::IoCore* core) noexcept : core_(core) {}
+  detail::IoCore* core_ = nullptr;
+};
+
+/// A handle for interrupting a stream's reads without owning the stream (a draining server asks
+/// a handler to finish with it): interrupt(why) completes the reads waiting now with `why`, or,
+/// when none waits, the next read that has to wait (a read that finds its bytes already there
+/// still gets them), once; reads after that wait as usual. Either side may go first: closing
+/// the stream detaches the handle, destroying the handle detaches the stream. Not movable (the
+/// stream points to it). Loop thread only.
+class StreamInterrupt {
+ public:
+  StreamInterrupt() noexcept = default;
+  StreamInterrupt(const StreamInterrupt&) = delete;
+  StreamInterrupt& operator=(const StreamInterrupt&) = delete;
+  ~StreamInterrupt() { detach(); }
+
+  /// Binds to `stream` (nothing for an empty or closed one), replacing an earlier binding on
+  /// either side.
+  void attach(const AsyncStream& stream) noexcept;
+  void detach() noexcept;
+  /// See above; no effect when detached.
+  void interrupt(std::error_code why) noexcept;
+  bool attached() const noexcept { return core_ != nullptr; }
+
+ private:
+  friend class detail::IoCore;
   detail::IoCore* core_ = nullptr;
 };
 

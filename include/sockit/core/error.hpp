@@ -43,6 +43,9 @@ enum class Errc {
   /// The peer ended the stream cleanly at a message boundary: recv_exact before its first
   /// byte, recv_until with nothing buffered (a message cut off is closed_early instead).
   end_of_stream,
+  /// The server is draining and asks the handler to finish (a coroutine handler's read under
+  /// Server::drain; see StreamInterrupt). Compares equal to std::errc::operation_canceled.
+  draining,
 };
 
 const std::error_category& sockit_category() noexcept;

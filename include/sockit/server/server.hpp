@@ -144,12 +144,14 @@ class Server {
                                                               Service& service,
                                                               ServerOptions options);
   /// The same for coroutine handlers: each connection becomes an AsyncStream on the loop that
-  /// serves it and `handler(stream)` runs there as a task (models loop and reactors; thread
-  /// and pool are std::errc::not_supported). Admission, the cap, drain and the connection
-  /// counts are the server's; bytes, messages and deadlines are the handler's (stats() counts
-  /// no traffic for it). `handler` is called on every serving thread: it must be thread-safe.
-  /// A drain waits for handlers to return and destroys those still running at the deadline
-  /// (their streams close; the report counts them as cut).
+  /// serves it and `handler(stream)` runs there as a task, on every model (thread and pool: on
+  /// the loop the serving thread makes for its connection, as for a service). Admission, the cap,
+  /// drain and the connection counts are the server's; bytes, messages and deadlines are the
+  /// handler's (stats() counts no traffic for it). `handler` is called on every serving thread: it
+  /// must be thread-safe. A drain asks each handler to finish: the read it waits in (or its
+  /// next read that has to wait, after the bytes already there) fails with Errc::draining, once
+  /// (StreamInterrupt), so that it can say goodbye and return. Handlers still running at the
+  /// deadline are destroyed (their streams close; the report counts them as cut).
   [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
                                                               StreamHandler handler,
                                                               ServerOptions options);
