@@ -65,7 +65,7 @@ struct Scratch {
 // request, its Progress): 10,000 idle keep-alive connections are a design point (issue 12).
 class HttpCodec final : public MessageCodec {
  public:
-  explicit HttpCodec(const HttpLimits& limits) : limits_(limits) {}
+  explicit HttpCodec(const HttpLimits& limits) : limits_(&limits) {}
   std::string_view name() const noexcept override { return "http"; }
   Status decode(std::string_view bytes, MessageSink& sink) override;
   Status finish(MessageSink&) override { return {}; }  // an unfinished request is dropped
@@ -80,20 +80,25 @@ class HttpCodec final : public MessageCodec {
   std::size_t scan(Progress& p, Scratch& out, std::string_view data);
   void add_error(Scratch& out, std::error_code e) {
     out.add(kError, std::to_string(e.value()));
-    stopped_ = true;
+    stop();
   }
   // After a scan that used `used` bytes of `data` with `p`: keeps the request in progress, if
   // any, in held_ (moving the thread's state there), else frees held_ and readies the scratch.
   void keep_progress(Progress& p, Scratch& scratch, std::string_view data, std::size_t used);
 
-  const HttpLimits& limits_;        // the service's: it outlives its connections
+  bool stopped() const noexcept { return limits_ == nullptr; }
+  void stop() noexcept { limits_ = nullptr; }
+
+  // The service's limits (it outlives its connections); null once decoding stopped (after an
+  // error or a closing session: input is dropped). No separate flag: three words fit malloc's
+  // 32-byte chunk, a bool more would take 48 (16 bytes per idle connection).
+  const HttpLimits* limits_;
   std::unique_ptr<Progress> held_;  // null unless a request is in progress across reads
-  bool stopped_ = false;            // after an error or a closing session: input is dropped
 };
 
 std::size_t HttpCodec::scan(Progress& p, Scratch& out, std::string_view data) {
   std::size_t pos = 0;
-  while (!stopped_ && pos <= data.size()) {
+  while (!stopped() && pos <= data.size()) {
     if (p.in_body) {
       const HttpBodyStep step = p.body.decode(data.substr(pos));
       pos += step.consumed;
@@ -125,7 +130,7 @@ std::size_t HttpCodec::scan(Progress& p, Scratch& out, std::string_view data) {
     // would use the body) rather than let it wait, and close, since the body stays unread.
     if (http_iequals(r.head.find("expect"), "100-continue") && r.head.version.minor == 1) {
       out.add(kUnread, head);
-      stopped_ = true;
+      stop();
       break;
     }
     p.head.assign(head);
@@ -137,7 +142,7 @@ std::size_t HttpCodec::scan(Progress& p, Scratch& out, std::string_view data) {
 
 void HttpCodec::keep_progress(Progress& p, Scratch& scratch, std::string_view data,
                               std::size_t used) {
-  if (stopped_ || (used == data.size() && !p.in_body)) {
+  if (stopped() || (used == data.size() && !p.in_body)) {
     held_.reset();
     scratch.progress.parser.reset();  // (after an error it stays failed until reset)
     scratch.progress.in_body = false;
@@ -147,7 +152,7 @@ void HttpCodec::keep_progress(Progress& p, Scratch& scratch, std::string_view da
     // The parser's offsets count from the start of the unfinished request, which is where
     // `rest` will start: the state moves as it is.
     held_ = std::make_unique<Progress>(std::move(p));
-    scratch.progress = Progress(limits_);
+    scratch.progress = Progress(*limits_);
     held_->rest.assign(data.substr(used));
   } else if (data.data() == held_->rest.data()) {
     held_->rest.erase(0, used);
@@ -157,8 +162,8 @@ void HttpCodec::keep_progress(Progress& p, Scratch& scratch, std::string_view da
 }
 
 Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
-  if (stopped_) return {};
-  Scratch& scratch = Scratch::get(limits_);
+  if (stopped()) return {};
+  Scratch& scratch = Scratch::get(*limits_);
   Progress& p = held_ ? *held_ : scratch.progress;
   std::string_view data = bytes;
   if (held_ && !held_->rest.empty()) {
@@ -175,7 +180,7 @@ Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
   // Delivery calls no other connection's decode on this thread, so the scratch stays ours.
   for (const Scratch::Span& m : scratch.spans) {
     if (!sink.on_message(std::string_view(batch).substr(m.at, m.size))) {
-      stopped_ = true;
+      stop();
       held_.reset();
       break;
     }
