@@ -35,6 +35,14 @@ struct Progress {
   std::string rest;  // the unconsumed bytes of the request in progress (held state only)
 };
 
+// True when every limit of `a` equals that of `b`.
+bool same_limits(const HttpLimits& a, const HttpLimits& b) noexcept {
+  return a.max_start_line == b.max_start_line && a.max_headers == b.max_headers &&
+         a.max_header_bytes == b.max_header_bytes && a.max_body == b.max_body &&
+         a.max_chunk_line == b.max_chunk_line && a.max_chunk_extension == b.max_chunk_extension &&
+         a.max_trailers == b.max_trailers && a.max_trailer_bytes == b.max_trailer_bytes;
+}
+
 // Per-thread working memory for every HTTP connection the thread serves: a decode() runs to
 // completion (scan, then every message delivered) before another connection's starts, so one
 // parser and one batch buffer serve them all. Warm, it allocates nothing per request, and an
@@ -189,13 +197,6 @@ Status HttpCodec::decode(std::string_view bytes, MessageSink& sink) {
 }
 
 }  // namespace
-
-bool same_limits(const HttpLimits& a, const HttpLimits& b) noexcept {
-  return a.max_start_line == b.max_start_line && a.max_headers == b.max_headers &&
-         a.max_header_bytes == b.max_header_bytes && a.max_body == b.max_body &&
-         a.max_chunk_line == b.max_chunk_line && a.max_chunk_extension == b.max_chunk_extension &&
-         a.max_trailers == b.max_trailers && a.max_trailer_bytes == b.max_trailer_bytes;
-}
 
 CodecPtr make_http_codec(const HttpLimits& limits) {
   return std::make_unique<HttpCodec>(limits);

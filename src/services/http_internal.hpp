@@ -33,10 +33,6 @@ inline constexpr char kUnread = 'U';
 /// outlives its connections).
 CodecPtr make_http_codec(const HttpLimits& limits);
 
-/// True when every limit of `a` equals that of `b` (the per-thread parsers follow their
-/// service's limits).
-bool same_limits(const HttpLimits& a, const HttpLimits& b) noexcept;
-
 /// The decoded path of an origin-form target ("/a%20b/?q" -> "/a b/"), or the status to answer
 /// (400 for bad percent-encoding, NUL, %2F, "..", a target that is not a path).
 struct DecodedPath {

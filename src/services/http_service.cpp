@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -106,13 +107,19 @@ struct Reply {
   // A body to send with sendfile once the heads before it are handed to the peer.
   UniqueFd file;
   std::uint64_t file_at = 0, file_length = 0;
-  HttpRequestParser parser;     // re-reads the head the codec checked (views for this request)
+  // Re-reads the head the codec accepted (for views into this request). The codec enforced the
+  // service's limits already, and limits only ever reject: this parser needs none, so one
+  // serves every service on the thread with nothing to check per request.
+  HttpRequestParser parser{no_limits()};
   const void* owner = nullptr;  // the session that used it last
 
-  static Reply& get(const HttpLimits& limits) {
+  static Reply& get() {
     thread_local Reply reply;
-    if (!same_limits(reply.parser.limits(), limits)) reply.parser = HttpRequestParser(limits);
     return reply;
+  }
+  static HttpLimits no_limits() {
+    constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+    return {kAll, kAll, kAll, std::numeric_limits<std::uint64_t>::max(), kAll, kAll, kAll, kAll};
   }
 };
 
@@ -144,7 +151,7 @@ class HttpSession final : public Session {
  public:
   explicit HttpSession(const Shared& shared) : s_(shared) {}
   void on_message(std::string_view message, Peer& peer) override {
-    Reply& reply = Reply::get(s_.options.limits);
+    Reply& reply = Reply::get();
     if (reply.owner != this) {  // never another session's leftovers (there are none: belt)
       reply.out.clear();
       reply.file.reset();

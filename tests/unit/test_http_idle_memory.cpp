@@ -78,9 +78,10 @@ struct Conn final : MessageSink {
 constexpr std::string_view kGet =
     "GET /1k.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: idle-test\r\nAccept: */*\r\n\r\n";
 
-std::unique_ptr<Service> file_service(const TempRoot& root) {
+std::unique_ptr<Service> file_service(const TempRoot& root, HttpLimits limits = {}) {
   HttpServiceOptions o;
   o.root = root.path();
+  o.limits = limits;
   o.log_format = HttpLogFormat::none;
   auto service = make_http_service(std::move(o));
   return service ? std::move(*service) : nullptr;
@@ -189,6 +190,27 @@ TEST(HttpIdleMemory, BusyConnectionsAllocateNothingPerRequest) {
   EXPECT_EQ(test::allocation_count() - allocations, 0u);
   EXPECT_EQ(a.peer.sent.size(), answer_bytes);
   EXPECT_EQ(b.peer.sent.size(), answer_bytes);
+}
+
+// The per-thread parser follows each service's own limits: two servers on one thread (tests,
+// an embedding program) never judge a request by the other's limits.
+TEST(HttpIdleMemory, ServicesWithOtherLimitsShareTheThreadSafely) {
+  TempRoot root;
+  HttpLimits strict;
+  strict.max_headers = 2;  // kGet has 3
+  auto loose_service = file_service(root);
+  auto strict_service = file_service(root, strict);
+  ASSERT_NE(loose_service, nullptr);
+  ASSERT_NE(strict_service, nullptr);
+  for (int round = 0; round < 2; ++round) {
+    Conn loose(*loose_service), tight(*strict_service);
+    ASSERT_TRUE(loose.feed(kGet));
+    ASSERT_TRUE(tight.feed(kGet));
+    EXPECT_TRUE(answered_1k(loose.peer.sent)) << loose.peer.sent;
+    EXPECT_TRUE(tight.peer.sent.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        << tight.peer.sent;
+    EXPECT_TRUE(tight.peer.closing());
+  }
 }
 
 }  // namespace
