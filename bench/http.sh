@@ -27,6 +27,7 @@
 #   SERVERS="sockit nginx" WORKLOADS="plaintext@256 1m.bin@50" IDLE=0 bench/http.sh
 #   SOCKIT_BASE=/tmp/sockit-before SERVERS="sockit base nginx" WORKLOADS=1m.bin@50 IDLE=0 \
 #     ROUNDS=9 bench/http.sh           # a change against the binary before it, same rounds
+#   SERVERS="sockit nginx" ROUNDS=0 bench/http.sh   # the idle phase only
 #
 # Needs: nginx (nginx-light), wrk, taskset, /usr/bin/time, /usr/bin/python3; h2o when it is in
 # SERVERS; h2load (nghttp2-client) when h1p16 is in WORKLOADS.
@@ -249,25 +250,27 @@ median() {  # median of column $3 for server $1 and workload $2
     awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'
 }
 
-echo
-echo "median of $ROUNDS rounds (${DURATION}s each, server on CPU $SERVER_CPU, load (wrk -t1;" \
-  "h2load -t1 for h1p16) on CPU" \
-  "$LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg));" \
-  "ratios are to nginx (req/s: higher is better; CPU/req: lower is better):"
-for wl in $WORKLOADS; do
-  w=${wl%@*}
-  n_rps=$(median nginx "$wl" 4) n_cpu=$(median nginx "$wl" 5)
-  for s in $SERVERS; do
-    skip "$s" "$w" && continue
-    rps=$(median "$s" "$wl" 4) cpu=$(median "$s" "$wl" 5) gen=$(median "$s" "$wl" 6)
-    awk -v wl="$wl" -v s="$s" -v r="$rps" -v c="$cpu" -v nr="$n_rps" -v nc="$n_cpu" \
-      -v g="$gen" 'BEGIN {
-      rr = (nr + 0 > 0) ? sprintf("%.2fx", r / nr) : "-"
-      cr = (nc + 0 > 0) ? sprintf("%.2fx", c / nc) : "-"
-      printf "  %-14s %-6s %10s req/s (%6s)  %8s us CPU/req (%6s)  gen %3s%%\n", wl, s, r, rr,
-        c, cr, g }'
+if ((ROUNDS > 0)); then
+  echo
+  echo "median of $ROUNDS rounds (${DURATION}s each, server on CPU $SERVER_CPU, load (wrk -t1;" \
+    "h2load -t1 for h1p16) on CPU" \
+    "$LOAD_CPU; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg));" \
+    "ratios are to nginx (req/s: higher is better; CPU/req: lower is better):"
+  for wl in $WORKLOADS; do
+    w=${wl%@*}
+    n_rps=$(median nginx "$wl" 4) n_cpu=$(median nginx "$wl" 5)
+    for s in $SERVERS; do
+      skip "$s" "$w" && continue
+      rps=$(median "$s" "$wl" 4) cpu=$(median "$s" "$wl" 5) gen=$(median "$s" "$wl" 6)
+      awk -v wl="$wl" -v s="$s" -v r="$rps" -v c="$cpu" -v nr="$n_rps" -v nc="$n_cpu" \
+        -v g="$gen" 'BEGIN {
+        rr = (nr + 0 > 0) ? sprintf("%.2fx", r / nr) : "-"
+        cr = (nc + 0 > 0) ? sprintf("%.2fx", c / nc) : "-"
+        printf "  %-14s %-6s %10s req/s (%6s)  %8s us CPU/req (%6s)  gen %3s%%\n", wl, s, r, rr,
+          c, cr, g }'
+    done
   done
-done
+fi
 
 # --- phase 2: idle keep-alive memory -------------------------------------------------------
 if ((IDLE > 0)); then

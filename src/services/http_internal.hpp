@@ -29,6 +29,8 @@ inline constexpr char kLast = 'L';
 inline constexpr char kError = 'E';
 inline constexpr char kUnread = 'U';
 
+/// The request-head adapter; `limits` must outlive the codec (the service's own: a service
+/// outlives its connections).
 CodecPtr make_http_codec(const HttpLimits& limits);
 
 /// The decoded path of an origin-form target ("/a%20b/?q" -> "/a b/"), or the status to answer

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace http_service {
 namespace {
 
 constexpr std::size_t kFlushAt = 64 * 1024;
+constexpr std::size_t kKeepBytes = 256 * 1024;
 
 bool known_method(std::string_view m) {
   for (std::string_view k : {"POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
@@ -89,11 +91,44 @@ struct Shared {
   UniqueFd root;
 };
 
-class HttpSession final : public Session {
+// Per-thread memory for answering: every session on the thread builds its answers here, since
+// a read's batch of answers is built and flushed within one delivery (the codec hands over a
+// whole read's requests in one go, the last one marked). An idle keep-alive connection then
+// holds no answer buffer, header array or cached validator (issue 12), and a busy thread
+// allocates nothing per request once warm.
+struct Reply {
+  std::string out;  // answers not sent yet (one read's worth); empty between deliveries
+  std::vector<HttpHeader> headers;
+  std::string etag, modified, range, location;
+  bool keep = true;
+  bool http10 = false;
+  int status = 0;
+  std::uint64_t sent = 0;  // body bytes of the last answer, for the log
+  // A body to send with sendfile once the heads before it are handed to the peer.
+  UniqueFd file;
+  std::uint64_t file_at = 0, file_length = 0;
+  // Re-reads the head the codec accepted (for views into this request). The codec enforced the
+  // service's limits already, and limits only ever reject: this parser needs none, so one
+  // serves every service on the thread with nothing to check per request.
+  HttpRequestParser parser{no_limits()};
+  const void* owner = nullptr;  // the session that used it last
+
+  static Reply& get() {
+    thread_local Reply reply;
+    return reply;
+  }
+  static HttpLimits no_limits() {
+    constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+    return {kAll, kAll, kAll, std::numeric_limits<std::uint64_t>::max(), kAll, kAll, kAll, kAll};
+  }
+};
+
+// One delivery's worth of work for a session, on the thread's Reply.
+class Responder {
  public:
-  explicit HttpSession(const Shared& shared)
-      : s_(shared), o_(shared.options), parser_(shared.options.limits) {}
-  void on_message(std::string_view message, Peer& peer) override;
+  Responder(const Shared& shared, Reply& reply, std::size_t& served)
+      : s_(shared), o_(shared.options), r_(reply), served_(served) {}
+  void on_message(std::string_view message, Peer& peer);
 
  private:
   void handle(const HttpRequest& req, bool body_unread);
@@ -103,60 +138,77 @@ class HttpSession final : public Session {
               std::uint64_t length);
   void error(int status, bool head);
   void log(Peer& peer, std::string_view method, std::string_view target, HttpVersion v);
+  void flush(Peer& peer);
 
   const Shared& s_;
   const HttpServiceOptions& o_;
-  HttpRequestParser parser_;
-  std::string out_;  // answers not sent yet (one read's worth)
-  std::vector<HttpHeader> headers_;
-  std::string etag_, modified_, range_, location_;
-  std::size_t served_ = 0;
-  bool keep_ = true;
-  bool http10_ = false;
-  int status_ = 0;
-  std::uint64_t sent_ = 0;  // body bytes of the last answer, for the log
-  // A body to send with sendfile once the heads before it are handed to the peer.
-  UniqueFd file_;
-  std::uint64_t file_at_ = 0, file_length_ = 0;
+  Reply& r_;
+  std::size_t& served_;
 };
 
-void HttpSession::on_message(std::string_view message, Peer& peer) {
+// What a connection keeps between requests: its request count.
+class HttpSession final : public Session {
+ public:
+  explicit HttpSession(const Shared& shared) : s_(shared) {}
+  void on_message(std::string_view message, Peer& peer) override {
+    Reply& reply = Reply::get();
+    if (reply.owner != this) {  // never another session's leftovers (there are none: belt)
+      reply.out.clear();
+      reply.file.reset();
+      reply.owner = this;
+    }
+    Responder(s_, reply, served_).on_message(message, peer);
+  }
+
+ private:
+  const Shared& s_;
+  std::size_t served_ = 0;
+};
+
+void Responder::on_message(std::string_view message, Peer& peer) {
   const char kind = message.empty() ? kError : message[0];
   message.remove_prefix(message.empty() ? 0 : 1);
   if (kind == kError) {
     int code = 0;
     for (char c : message)
       code = code * 10 + (c - '0');
-    keep_ = false;
-    http10_ = false;
+    r_.keep = false;
+    r_.http10 = false;
     error(http_status(make_error_code(static_cast<HttpErrc>(code))), false);
     log(peer, "-", "-", {});
   } else {
-    const auto r = parser_.parse(message);
+    const auto r = r_.parser.parse(message);
     if (r.status != HttpParseStatus::done) {  // the adapter parsed it already: cannot happen
-      keep_ = false;
+      r_.parser.reset();  // (a failed parser stays failed, and it serves the whole thread)
+      r_.keep = false;
       error(400, false);
     } else {
       handle(r.head, kind == kUnread);
       log(peer, r.head.method, r.head.target, r.head.version);
     }
   }
-  if (file_) {
-    peer.send_file(std::move(file_), file_at_, file_length_, out_);
-    out_.clear();
+  if (r_.file) {
+    peer.send_file(std::move(r_.file), r_.file_at, r_.file_length, r_.out);
+    r_.out.clear();
   }
   // At the end of a read's worth, or once a batch is big: a read of tiny requests for inline
   // files must not build megabytes here (the Connection's output limit then judges the peer).
-  if (!keep_ || kind != kMore || out_.size() >= kFlushAt) {
-    if (!out_.empty()) peer.send(out_);
-    out_.clear();
-    if (!keep_) peer.close();
-  }
+  // A closing peer takes nothing more and stops the delivery: nothing may stay behind then.
+  if (!r_.keep || kind != kMore || r_.out.size() >= kFlushAt || peer.closing()) flush(peer);
 }
 
-void HttpSession::handle(const HttpRequest& req, bool body_unread) {
-  keep_ = !body_unread && req.keep_alive && ++served_ < o_.max_requests;
-  http10_ = req.version.minor == 0;
+// Sends the collected answers; `out` is empty afterwards, and the thread keeps at most
+// kKeepBytes of it (a big directory listing must not pin its size for the thread's life).
+void Responder::flush(Peer& peer) {
+  if (!r_.out.empty()) peer.send(r_.out);
+  r_.out.clear();
+  if (r_.out.capacity() > kKeepBytes) std::string().swap(r_.out);
+  if (!r_.keep) peer.close();
+}
+
+void Responder::handle(const HttpRequest& req, bool body_unread) {
+  r_.keep = !body_unread && req.keep_alive && ++served_ < o_.max_requests;
+  r_.http10 = req.version.minor == 0;
   const bool head = req.method == "HEAD";
   if (req.method != "GET" && !head) {
     const int status = known_method(req.method) ? 405 : 501;
@@ -170,7 +222,7 @@ void HttpSession::handle(const HttpRequest& req, bool body_unread) {
   serve_path(req, head);
 }
 
-void HttpSession::serve_path(const HttpRequest& req, bool head) {
+void Responder::serve_path(const HttpRequest& req, bool head) {
   const DecodedPath d = decode_target(req.target);
   if (d.status != 0) return error(d.status, head);
   if (!o_.show_hidden && has_hidden_segment(d.path)) return error(404, head);
@@ -181,8 +233,8 @@ void HttpSession::serve_path(const HttpRequest& req, bool head) {
   if (o.status != 0) return error(o.status, head);
   if (S_ISREG(o.st.st_mode)) return serve_file(req, o, d.path, head);
   if (!d.path.ends_with('/')) {
-    location_ = d.raw + "/" + d.query;
-    headers_ = {{"Location", location_}};
+    r_.location = d.raw + "/" + d.query;
+    r_.headers = {{"Location", r_.location}};
     return answer(301, "text/html", "", head, 0);
   }
   Opened index = open_below(s_.root.get(), relative + "index.html", o_.follow_symlinks);
@@ -193,33 +245,32 @@ void HttpSession::serve_path(const HttpRequest& req, bool head) {
   answer(200, "text/html; charset=utf-8", page, head, page.size());
 }
 
-void HttpSession::serve_file(const HttpRequest& req, Opened& file, std::string_view name,
-                             bool head) {
+void Responder::serve_file(const HttpRequest& req, Opened& file, std::string_view name, bool head) {
   const auto size = static_cast<std::uint64_t>(file.st.st_size);
   char tag[64];
   std::snprintf(
       tag, sizeof tag, "\"%llx-%lx-%llx\"", static_cast<unsigned long long>(file.st.st_mtim.tv_sec),
       static_cast<unsigned long>(file.st.st_mtim.tv_nsec), static_cast<unsigned long long>(size));
-  etag_ = tag;
-  modified_ = http_date_of(file.st.st_mtim.tv_sec);
-  headers_ = {{"ETag", etag_}, {"Last-Modified", modified_}};
+  r_.etag = tag;
+  r_.modified = http_date_of(file.st.st_mtim.tv_sec);
+  r_.headers = {{"ETag", r_.etag}, {"Last-Modified", r_.modified}};
   const std::string_view inm = req.find("If-None-Match");
-  bool not_modified = !inm.empty() && etag_matches(inm, etag_);
+  bool not_modified = !inm.empty() && etag_matches(inm, r_.etag);
   if (inm.empty()) {
     const auto since = parse_http_date(req.find("If-Modified-Since"));
     not_modified = since && file.st.st_mtim.tv_sec <= *since;
   }
   if (not_modified) return answer(304, "", "", true, 0);
-  headers_.push_back({"Accept-Ranges", "bytes"});
+  r_.headers.push_back({"Accept-Ranges", "bytes"});
   Range range;
   if (const auto value = req.find("Range"); !value.empty() && !head) {
     const std::string_view if_range = trim(req.find("If-Range"));
-    if (if_range.empty() || if_range == etag_ || if_range == modified_)
+    if (if_range.empty() || if_range == r_.etag || if_range == r_.modified)
       range = parse_range(value, size);
   }
   if (range.kind == Range::unsatisfiable) {
-    range_ = "bytes */" + std::to_string(size);
-    headers_.push_back({"Content-Range", range_});
+    r_.range = "bytes */" + std::to_string(size);
+    r_.headers.push_back({"Content-Range", r_.range});
     return answer(416, "text/html", "", head, 0);
   }
   std::uint64_t first = 0, count = size;
@@ -228,71 +279,71 @@ void HttpSession::serve_file(const HttpRequest& req, Opened& file, std::string_v
     first = range.first;
     count = range.last - range.first + 1;
     status = 206;
-    range_ = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
-             std::to_string(size);
-    headers_.push_back({"Content-Range", range_});
+    r_.range = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
+               std::to_string(size);
+    r_.headers.push_back({"Content-Range", r_.range});
   }
-  const std::size_t at = out_.size();
+  const std::size_t at = r_.out.size();
   answer(status, content_type(name), "", true, count);
-  sent_ = head ? 0 : count;
+  r_.sent = head ? 0 : count;
   if (head) return;
   if (count > o_.inline_file_bytes) {
-    file_ = std::move(file.fd);
-    file_at_ = first;
-    file_length_ = count;
+    r_.file = std::move(file.fd);
+    r_.file_at = first;
+    r_.file_length = count;
     return;
   }
-  const std::size_t body_at = out_.size();
-  out_.resize(body_at + count);
+  const std::size_t body_at = r_.out.size();
+  r_.out.resize(body_at + count);
   std::uint64_t done = 0;
   while (done < count) {
-    const ssize_t n = ::pread(file.fd.get(), out_.data() + body_at + done, count - done,
+    const ssize_t n = ::pread(file.fd.get(), r_.out.data() + body_at + done, count - done,
                               static_cast<off_t>(first + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<std::uint64_t>(n);
   }
   if (done != count) {  // the file shrank or failed under us: what was announced cannot be sent
-    out_.resize(at);
-    keep_ = false;
+    r_.out.resize(at);
+    r_.keep = false;
     error(500, false);
   }
 }
 
-// The head (Server, Connection and the headers_ collected so far), then `body` unless `head`.
+// The head (Server, Connection and the headers collected so far), then `body` unless `head`.
 // `length` is the Content-Length announced.
-void HttpSession::answer(int status, std::string_view type, std::string_view body, bool head,
-                         std::uint64_t length) {
-  headers_.push_back({"Server", "sockit"});
-  if (!type.empty()) headers_.push_back({"Content-Type", type});
-  if (!keep_)
-    headers_.push_back({"Connection", "close"});
-  else if (http10_)
-    headers_.push_back({"Connection", "keep-alive"});
+void Responder::answer(int status, std::string_view type, std::string_view body, bool head,
+                       std::uint64_t length) {
+  r_.headers.push_back({"Server", "sockit"});
+  if (!type.empty()) r_.headers.push_back({"Content-Type", type});
+  if (!r_.keep)
+    r_.headers.push_back({"Connection", "close"});
+  else if (r_.http10)
+    r_.headers.push_back({"Connection", "keep-alive"});
   const bool bodiless = status == 304 || status < 200 || status == 204;
   const HttpBody framing{bodiless ? HttpBodyKind::none : HttpBodyKind::length, length};
-  (void)write_response_head(out_, status, headers_, framing);
-  headers_.clear();
-  status_ = status;
-  sent_ = 0;
+  (void)write_response_head(r_.out, status, r_.headers, framing);
+  r_.headers.clear();
+  r_.status = status;
+  r_.sent = 0;
   if (!head && !bodiless) {
-    out_.append(body);
-    sent_ = body.size();
+    r_.out.append(body);
+    r_.sent = body.size();
   }
 }
 
-void HttpSession::error(int status, bool head) {
+void Responder::error(int status, bool head) {
   if (status == 405)
-    headers_ = {{"Allow", "GET, HEAD"}};
+    r_.headers = {{"Allow", "GET, HEAD"}};
   else
-    headers_.clear();
+    r_.headers.clear();
   const std::string what = std::to_string(status) + " " + std::string(http_reason(status));
   const std::string page = "<!DOCTYPE html>\n<html><head><title>" + what +
                            "</title></head><body><h1>" + what + "</h1></body></html>\n";
   answer(status, "text/html", page, head, page.size());
 }
 
-void HttpSession::log(Peer& peer, std::string_view method, std::string_view target, HttpVersion v) {
+void Responder::log(Peer& peer, std::string_view method, std::string_view target, HttpVersion v) {
   if (o_.log_format == HttpLogFormat::none || !o_.log) return;
   std::string_view host = peer.remote();
   if (const auto colon = host.rfind(':'); colon != std::string_view::npos)
@@ -314,8 +365,8 @@ void HttpSession::log(Peer& peer, std::string_view method, std::string_view targ
     std::string line = R"({"time":")";
     line.append(when).append(R"(","remote":")").append(host).append(R"(","method":")");
     line.append(method).append(R"(","target":")").append(t).append(R"(","version":")");
-    line.append(version).append(R"(","status":)").append(std::to_string(status_));
-    line.append(R"(,"bytes":)").append(std::to_string(sent_)).append("}");
+    line.append(version).append(R"(","status":)").append(std::to_string(r_.status));
+    line.append(R"(,"bytes":)").append(std::to_string(r_.sent)).append("}");
     o_.log(line);
     return;
   }
@@ -326,7 +377,7 @@ void HttpSession::log(Peer& peer, std::string_view method, std::string_view targ
     line.append("-");
   else
     line.append(method).append(" ").append(target).append(" ").append(version);
-  line.append("\" ").append(std::to_string(status_)).append(" ").append(std::to_string(sent_));
+  line.append("\" ").append(std::to_string(r_.status)).append(" ").append(std::to_string(r_.sent));
   o_.log(line);
 }
 
