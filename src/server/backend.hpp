@@ -83,6 +83,10 @@ std::unique_ptr<Backend> make_thread_backend(ServeContext& ctx, bool pool, unsig
 /// One coroutine handler for one connection on `loop` (the thread and pool models).
 std::unique_ptr<SoloServer> make_solo_handler(ServeContext& ctx, EventLoop& loop,
                                               const StreamHandler& handler);
+/// The StreamHandler that serves TLS handlers: tls_accept under options.tls_handshake_timeout,
+/// a failure counted and reported (ServeContext::filter_closed), else `handler` with the stream.
+/// Thread-safe when `handler` is; `ctx` outlives the handlers it runs.
+StreamHandler tls_stream_handler(ServeContext& ctx, TlsStreamHandler handler);
 /// Coroutine handlers on the base loop (loops == 0) or on `loops` worker loops, round robin.
 std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
                                              StreamHandler handler);

@@ -168,11 +168,12 @@ std::unique_ptr<Backend> backend_for(EventLoop& base, ServeContext& ctx,
 }  // namespace
 
 Server::Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
-               ServerOptions options)
+               TlsStreamHandler tls_handler, ServerOptions options)
     : base_(base), service_(service), options_(std::move(options)) {
   // With the kernel's share bounded by the send buffer, the output limit can count it.
   options_.connection.count_kernel_queue = send_buffer_for(options_) > 0;
   ctx_ = std::make_unique<ServeContext>(service_, options_);
+  if (tls_handler) handler = tls_stream_handler(*ctx_, std::move(tls_handler));
   backend_ = backend_for(base_, *ctx_, options_, std::move(handler));
   AcceptRules rules;
   rules.max_connections = options_.max_connections;
@@ -216,43 +217,57 @@ Server::~Server() {
 }
 
 Result<std::unique_ptr<Server>> Server::make(EventLoop& base, UniqueFd listener, Service* service,
-                                             StreamHandler handler, ServerOptions options) {
+                                             StreamHandler handler, TlsStreamHandler tls_handler,
+                                             ServerOptions options) {
   assert(base.in_loop_thread());
   auto local = sockit::local_endpoint(listener.get());
   if (!local) return fail(local.error());
-  std::unique_ptr<Server> server(
-      new Server(base, std::move(listener), service, std::move(handler), std::move(options)));
+  std::unique_ptr<Server> server(new Server(base, std::move(listener), service, std::move(handler),
+                                            std::move(tls_handler), std::move(options)));
   server->local_ = *local;
   return server;
 }
 
 Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener, Service& service,
                                                ServerOptions options) {
-  return make(base, std::move(listener), &service, nullptr, std::move(options));
+  return make(base, std::move(listener), &service, nullptr, nullptr, std::move(options));
 }
 
 Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener,
                                                StreamHandler handler, ServerOptions options) {
   if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
-  // A handler takes an AsyncStream; TLS for it is AsyncTlsStream (tls_accept) in the handler.
+  // A StreamHandler would read ciphertext: TLS handlers use the TlsStreamHandler form below.
   if (options.tls) return fail(std::make_error_code(std::errc::not_supported));
-  return make(base, std::move(listener), nullptr, std::move(handler), std::move(options));
+  return make(base, std::move(listener), nullptr, std::move(handler), nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::create(EventLoop& base, UniqueFd listener,
+                                               TlsStreamHandler handler, ServerOptions options) {
+  if (!handler || !options.tls) return fail(std::make_error_code(std::errc::invalid_argument));
+  return make(base, std::move(listener), nullptr, nullptr, std::move(handler), std::move(options));
 }
 
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                Service& service, ServerOptions options) {
-  return bind_and_make(base, at, &service, nullptr, std::move(options));
+  return bind_and_make(base, at, &service, nullptr, nullptr, std::move(options));
 }
 
 Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
                                                StreamHandler handler, ServerOptions options) {
   if (!handler) return fail(std::make_error_code(std::errc::invalid_argument));
-  if (options.tls) return fail(std::make_error_code(std::errc::not_supported));
-  return bind_and_make(base, at, nullptr, std::move(handler), std::move(options));
+  if (options.tls) return fail(std::make_error_code(std::errc::not_supported));  // see create()
+  return bind_and_make(base, at, nullptr, std::move(handler), nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<Server>> Server::listen(EventLoop& base, const Endpoint& at,
+                                               TlsStreamHandler handler, ServerOptions options) {
+  if (!handler || !options.tls) return fail(std::make_error_code(std::errc::invalid_argument));
+  return bind_and_make(base, at, nullptr, nullptr, std::move(handler), std::move(options));
 }
 
 Result<std::unique_ptr<Server>> Server::bind_and_make(EventLoop& base, const Endpoint& at,
                                                       Service* service, StreamHandler handler,
+                                                      TlsStreamHandler tls_handler,
                                                       ServerOptions options) {
   if (at.is_unix()) {
     UnixBindOptions bind_options;
@@ -263,7 +278,8 @@ Result<std::unique_ptr<Server>> Server::bind_and_make(EventLoop& base, const End
     // the server accepts on a duplicate and drops both when it stops listening.
     UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
     if (!dup) return fail(sys_error());
-    auto server = make(base, std::move(dup), service, std::move(handler), std::move(options));
+    auto server = make(base, std::move(dup), service, std::move(handler), std::move(tls_handler),
+                       std::move(options));
     if (!server) return server;
     (*server)->listener_owner_ = std::make_shared<UnixListener>(std::move(*listener));
     return server;
@@ -274,7 +290,8 @@ Result<std::unique_ptr<Server>> Server::bind_and_make(EventLoop& base, const End
   // closes when `listener` goes out of scope; the socket lives on through the duplicate).
   UniqueFd dup(::fcntl(listener->fd(), F_DUPFD_CLOEXEC, 0));
   if (!dup) return fail(sys_error());
-  return make(base, std::move(dup), service, std::move(handler), std::move(options));
+  return make(base, std::move(dup), service, std::move(handler), std::move(tls_handler),
+              std::move(options));
 }
 
 Status Server::start() {

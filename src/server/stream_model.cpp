@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -218,7 +220,34 @@ class SoloHandler final : public SoloServer {
   bool running_ = false;
 };
 
+// The handshake of one TLS handler's connection. `handler` is shared rather than referenced:
+// the frame must not depend on where the wrapping StreamHandler is stored.
+Task<void> serve_tls(ServeContext& ctx, std::shared_ptr<const TlsStreamHandler> handler,
+                     AsyncStream stream) {
+  const auto timeout = ctx.options.tls_handshake_timeout;
+  const Deadline deadline =
+      timeout > Clock::duration::zero() ? Deadline::after(timeout) : Deadline{};
+  // Known now, before the stream moves into the handshake that may fail.
+  auto peer = stream.peer_endpoint();
+  auto tls = co_await tls_accept(std::move(stream), *ctx.options.tls, deadline);
+  if (!tls) {
+    // A drain that interrupts the handshake ends it as the server's choice, not a failure.
+    if (tls.error() == Errc::draining) co_return;
+    std::string remote = !peer           ? std::string("?")
+                         : peer->is_ip() ? peer->to_string()
+                                         : std::string("unix");
+    ctx.filter_closed(remote, tls.error(), false);
+    co_return;
+  }
+  co_await (*handler)(std::move(*tls));
+}
+
 }  // namespace
+
+StreamHandler tls_stream_handler(ServeContext& ctx, TlsStreamHandler handler) {
+  auto shared = std::make_shared<const TlsStreamHandler>(std::move(handler));
+  return [&ctx, shared](AsyncStream stream) { return serve_tls(ctx, shared, std::move(stream)); };
+}
 
 std::unique_ptr<Backend> make_stream_backend(EventLoop& base, ServeContext& ctx, unsigned loops,
                                              StreamHandler handler) {

@@ -34,6 +34,7 @@
 #include "sockit/server/async_server.hpp"
 #include "sockit/server/service.hpp"
 #include "sockit/sys/fd.hpp"
+#include "sockit/tls/async_stream.hpp"
 #include "sockit/tls/context.hpp"
 
 namespace sockit {
@@ -48,6 +49,9 @@ std::string_view model_name(Model m) noexcept;
 using CodecFactory = std::function<CodecPtr(std::size_t max_message)>;
 /// A factory for one of the built-in codecs (make_codec(framing, max_message)).
 CodecFactory codec_factory(Framing framing);
+
+/// Runs one TLS connection of a coroutine server: the handshake is done (Server::create).
+using TlsStreamHandler = std::function<Task<void>(AsyncTlsStream)>;
 
 struct ServerOptions {
   Model model = Model::loop;
@@ -68,7 +72,8 @@ struct ServerOptions {
   /// Serve TLS on every connection with this context (null: plain). Every model; the TLS
   /// session is a transport filter inside the connection (ConnectionFilter), so services and
   /// codecs do not know it is there. Kernel echo is off for TLS connections. Coroutine
-  /// handlers (Server::create with a StreamHandler) are refused with not_supported.
+  /// handlers take TLS through the TlsStreamHandler form of create/listen (which requires
+  /// this); a plain StreamHandler with `tls` set is refused with not_supported.
   std::shared_ptr<const TlsServerContext> tls;
   /// A TLS client that has not finished its handshake this long after it was accepted is
   /// closed (Errc::deadline_passed). Zero: no limit.
@@ -158,6 +163,21 @@ class Server {
   [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
                                                               StreamHandler handler,
                                                               ServerOptions options);
+  /// A StreamHandler with options.tls set is refused (not_supported): its handler would read
+  /// ciphertext. For TLS use this form. It requires options.tls (invalid_argument without it);
+  /// the server runs tls_accept on each connection, under options.tls_handshake_timeout (zero:
+  /// none), and calls `handler` with the AsyncTlsStream. A handshake that fails or times out
+  /// never reaches the handler: it is counted in ServerStats::tls_failures and reported to
+  /// options.on_tls_failure (`in_handshake` true, `remote` the socket's peer), as the services'
+  /// TLS is; one the server ends itself (drain, stop) is not. Everything else is as above,
+  /// drain included: the TLS stream's waiting read fails with Errc::draining. What the handler
+  /// does with the stream afterwards (its TLS errors, close_notify) is its own business.
+  [[nodiscard]] static Result<std::unique_ptr<Server>> create(EventLoop& base, UniqueFd listener,
+                                                              TlsStreamHandler handler,
+                                                              ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> listen(EventLoop& base, const Endpoint& at,
+                                                              TlsStreamHandler handler,
+                                                              ServerOptions options);
   /// Stops every thread; connections still open are closed at once. Base loop thread only.
   ~Server();
   Server(const Server&) = delete;
@@ -182,16 +202,16 @@ class Server {
 
  private:
   class Admission;
+  // `tls_handler` (with `handler` empty): wrapped into a StreamHandler that runs the handshake.
   Server(EventLoop& base, UniqueFd listener, Service* service, StreamHandler handler,
-         ServerOptions options);
+         TlsStreamHandler tls_handler, ServerOptions options);
   [[nodiscard]] static Result<std::unique_ptr<Server>> make(EventLoop& base, UniqueFd listener,
                                                             Service* service, StreamHandler handler,
+                                                            TlsStreamHandler tls_handler,
                                                             ServerOptions options);
-  [[nodiscard]] static Result<std::unique_ptr<Server>> bind_and_make(EventLoop& base,
-                                                                     const Endpoint& at,
-                                                                     Service* service,
-                                                                     StreamHandler handler,
-                                                                     ServerOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<Server>> bind_and_make(
+      EventLoop& base, const Endpoint& at, Service* service, StreamHandler handler,
+      TlsStreamHandler tls_handler, ServerOptions options);
   void adopt(UniqueFd fd, const Endpoint& peer);
   void serve(UniqueFd fd, const Endpoint& client);
   void finish_drain();
