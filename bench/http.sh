@@ -33,6 +33,8 @@
 # SERVERS; h2load (nghttp2-client) when h1p16 is in WORKLOADS.
 # Exit 2 when one is missing.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 SOCKIT=${SOCKIT:-}
@@ -93,20 +95,7 @@ end
 request = function() return req end
 LUA
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_port() {  # up to 5 s
-  for _ in $(seq 50); do
-    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "bench/http.sh: nothing listens on port $1" >&2
-  return 1
-}
 
 # --- servers -------------------------------------------------------------------------------
 declare -A PORT PID
@@ -185,9 +174,6 @@ for s in $SERVERS; do
 done
 for s in $SERVERS; do wait_port "${PORT[$s]}"; done
 
-cpu_ticks() {  # utime + stime of a process, in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 
 # --- phase 1: load -------------------------------------------------------------------------

@@ -12,6 +12,8 @@
 #   bench/tls_bulk.sh [SECONDS]            (default 5 per run)
 #   SOCKIT=build/release/bin/sockit        the binary measured (default: the release build)
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 secs=${1:-5}
 sockit=${SOCKIT:-build/release/bin/sockit}
@@ -28,22 +30,7 @@ trap cleanup EXIT
 
 [[ -x "$sockit" ]] || { echo "no sockit binary at $sockit (cmake --build --preset release)" >&2; exit 1; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {  # up to 5 s for something to accept on 127.0.0.1:$1
-  for _ in $(seq 50); do
-    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
+tls_cert "$dir"
 
 # CPU ticks of a set of processes, children they reaped included.
 cpu_ticks() {

@@ -16,6 +16,8 @@
 # Prints one line per server: handshakes, handshakes/s, server CPU us per handshake. All three
 # negotiate TLS 1.3 (TLS_AES_256_GCM_SHA384, X25519) with s_time's defaults.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 secs=${1:-5}
 sockit=${SOCKIT:-build/release/bin/sockit}
@@ -39,26 +41,10 @@ trap cleanup EXIT
 
 [[ -x "$sockit" ]] || { echo "no sockit binary at $sockit (cmake --build --preset release)" >&2; exit 1; }
 
-if [[ "$key_type" == rsa ]]; then newkey=(-newkey rsa:2048); else
-  newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); fi
-openssl req -x509 "${newkey[@]}" -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+tls_cert "$dir" "$key_type"
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
-wait_port() {  # up to 5 s for something to accept on 127.0.0.1:$1
-  for _ in $(seq 50); do
-    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # measure NAME PORT: s_time against the server whose pid is $server_pid.
 measure() {
@@ -117,28 +103,7 @@ measure "openssl s_server" "$port"
 stop_server
 
 port=$(free_port)
-cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
-  uwsgi_temp_path $dir; scgi_temp_path $dir;
-  server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $dir/cert.pem;
-    ssl_certificate_key $dir/key.pem;
-    # nginx 1.22's default is TLSv1 to TLSv1.2: without this it would be measured on TLS 1.2
-    # against the others' TLS 1.3.
-    ssl_protocols TLSv1.2 TLSv1.3;
-    return 200 "x";
-  }
-}
-EOF
+nginx_tls_conf "$dir" "$port"
 taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/nginx.err" &
 server_pid=$!
 wait_port "$port"

@@ -19,6 +19,8 @@
 # Every server is started and stopped here, on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 sockit=${SOCKIT:-build/release/bin/sockit}
 count=${HANDSHAKES:-200}
 warmup=${WARMUP:-20}
@@ -36,15 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ "$key_type" == rsa ]]; then newkey=(-newkey rsa:2048); else
-  newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); fi
-openssl req -x509 "${newkey[@]}" -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+tls_cert "$dir" "$key_type"
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # handshakes PORT N [reuse]: N handshakes, one connection each; prints how many completed and
 # how many of them resumed the previous connection's session.
@@ -118,26 +113,7 @@ else
 fi
 
 port=$(free_port)
-cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir;
-  uwsgi_temp_path $dir; scgi_temp_path $dir;
-  server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $dir/cert.pem;
-    ssl_certificate_key $dir/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    return 200 "x";
-  }
-}
-EOF
+nginx_tls_conf "$dir" "$port"
 measure "nginx" "$port" -- nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/nginx.err"
 
 port=$(free_port)
