@@ -227,6 +227,15 @@ std::size_t SmtpServerCodec::scan_data(std::string_view data, MessageSink& sink,
       std::size_t j = i;
       while (j < data.size() && data[j] != '\r' && data[j] != '\n')
         ++j;
+      if (j > i && data_error_ == SmtpServerErrc::ok &&
+          (line_octets_ + (j - i) + 2 > limits_.max_text_line ||
+           body_.size() - 2 + (j - i) > limits_.max_message)) {
+        // A limit breaks inside this run: octet by octet, so that the limit reported is the one
+        // broken first, as with any other split of the input (found by fuzz_smtp_command).
+        for (; i < j; ++i)
+          data_byte(data[i]);
+        continue;
+      }
       if (j > i) {
         line_octets_ += j - i;
         if (line_octets_ + 2 > limits_.max_text_line) flag(SmtpServerErrc::data_line_too_long);

@@ -151,6 +151,19 @@ TEST(SmtpServerCodec, MessageSizeLimit) {
                 limits);
 }
 
+TEST(SmtpServerCodec, TheLimitBrokenFirstIsReportedAtEverySplit) {
+  // One long line breaks both limits: which is reported must not depend on how the bytes were
+  // split (found by fuzz_smtp_command: in one piece the line limit won, byte by byte the size).
+  SmtpServerLimits limits;
+  limits.max_text_line = 12;
+  limits.max_message = 40;
+  expect_events("DATA\r\n" + std::string(60, 'a') + "\r\n.\r\n",
+                {"C:DATA", "R:message line too long"}, limits);
+  limits.max_message = 5;
+  expect_events("DATA\r\n" + std::string(60, 'a') + "\r\n.\r\n", {"C:DATA", "R:message too big"},
+                limits);
+}
+
 TEST(SmtpServerCodec, StartTlsDiscardsWhatFollowsInTheSameRead) {
   // The plaintext pipelined after STARTTLS (CVE-2011-0411) is dropped with the read it came in.
   EXPECT_EQ(feed("EHLO x\r\nSTARTTLS\r\nMAIL FROM:<inject@x>\r\nRSE", {}),
