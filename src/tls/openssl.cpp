@@ -139,26 +139,35 @@ Sha256 fingerprint_of(X509* cert) {
   return digest;
 }
 
-SessionCache::~SessionCache() {
-  for (auto& [key, session] : sessions_)
-    ::SSL_SESSION_free(session);
-}
-
-void SessionCache::put(const std::string& key, SSL_SESSION* session) {
-  const std::lock_guard lock(mutex_);
-  auto [it, inserted] = sessions_.try_emplace(key, session);
-  if (!inserted) {
-    ::SSL_SESSION_free(it->second);
-    it->second = session;
+bool SessionCache::put(const std::string& key, const SSL_SESSION* session) {
+  const int length = ::i2d_SSL_SESSION(session, nullptr);
+  if (length <= 0) {
+    ::ERR_clear_error();
+    return false;
   }
+  std::vector<unsigned char> der(static_cast<std::size_t>(length));
+  unsigned char* out = der.data();
+  if (::i2d_SSL_SESSION(session, &out) != length) {
+    ::ERR_clear_error();
+    return false;
+  }
+  const std::lock_guard lock(mutex_);
+  sessions_.insert_or_assign(key, std::move(der));
+  return true;
 }
 
 SSL_SESSION* SessionCache::take(std::string_view key) {
-  const std::lock_guard lock(mutex_);
-  auto it = sessions_.find(key);
-  if (it == sessions_.end()) return nullptr;
-  SSL_SESSION* session = it->second;
-  sessions_.erase(it);
+  std::vector<unsigned char> der;
+  {
+    const std::lock_guard lock(mutex_);
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) return nullptr;
+    der = std::move(it->second);
+    sessions_.erase(it);
+  }
+  const unsigned char* in = der.data();
+  SSL_SESSION* session = ::d2i_SSL_SESSION(nullptr, &in, static_cast<long>(der.size()));
+  if (session == nullptr) ::ERR_clear_error();
   return session;
 }
 

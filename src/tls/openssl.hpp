@@ -53,21 +53,25 @@ Status add_trusted_pem(SSL_CTX* ctx, std::string_view pem, bool as_client_ca_nam
 Result<std::vector<unsigned char>> alpn_wire(const std::vector<std::string>& names);
 Sha256 fingerprint_of(X509* cert);
 
-/// Client sessions remembered per key for resumption; owns one reference to each.
+/// Client sessions remembered per key for resumption, kept in their DER form. No SSL_SESSION
+/// object is ever shared between connections: OpenSSL reads a live connection's session (to
+/// copy it when the next ticket arrives) while another thread might release the cache's
+/// reference to it, and the only thing ordering the two is a reference count inside libcrypto
+/// that ThreadSanitizer cannot see. Copies cost a few microseconds per ticket, next to a
+/// handshake's hundreds.
 class SessionCache {
  public:
-  SessionCache() = default;
-  SessionCache(const SessionCache&) = delete;
-  SessionCache& operator=(const SessionCache&) = delete;
-  ~SessionCache();
-  void put(const std::string& key, SSL_SESSION* session);  // takes the reference
-  /// Removes and returns the session for key (TLS 1.3 tickets are single use), or null.
+  /// Remembers a DER copy of `session` under key (the caller keeps its reference). False when
+  /// the session cannot be encoded, which only loses the chance to resume.
+  bool put(const std::string& key, const SSL_SESSION* session);
+  /// Removes the session for key (TLS 1.3 tickets are single use) and returns a new object
+  /// the caller owns, or null.
   SSL_SESSION* take(std::string_view key);
   std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, SSL_SESSION*, std::less<>> sessions_;
+  std::map<std::string, std::vector<unsigned char>, std::less<>> sessions_;
 };
 
 }  // namespace sockit::tls_detail

@@ -82,7 +82,7 @@ int on_new_client_session(SSL* ssl, SSL_SESSION* session) {
   auto* impl = static_cast<TlsSession::Impl*>(SSL_get_app_data(ssl));
   if (impl == nullptr || !impl->client || impl->cache_key.empty()) return 0;
   impl->client->cache.put(impl->cache_key, session);
-  return 1;  // the cache keeps the reference
+  return 0;  // the cache kept a copy; OpenSSL keeps its own reference
 }
 
 }  // namespace tls_detail
