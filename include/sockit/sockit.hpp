@@ -14,6 +14,7 @@
 #include "sockit/net/interfaces.hpp"
 #include "sockit/net/resolver.hpp"
 
+#include "sockit/sys/accept.hpp"
 #include "sockit/sys/fd.hpp"
 #include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
@@ -34,7 +35,6 @@
 #include "sockit/stream/udp.hpp"
 #include "sockit/stream/unix.hpp"
 
-#include "sockit/tls/async_io.hpp"
 #include "sockit/tls/async_stream.hpp"
 #include "sockit/tls/causes.hpp"
 #include "sockit/tls/context.hpp"
@@ -44,6 +44,7 @@
 #include "sockit/tls/stream.hpp"
 
 #include "sockit/async/async.hpp"
+#include "sockit/async/async_io.hpp"
 #include "sockit/async/connection.hpp"
 #include "sockit/async/loop.hpp"
 #include "sockit/async/poller.hpp"

@@ -1,14 +1,15 @@
 #include "acceptor.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <cassert>
-#include <cerrno>
+#include <span>
 
 #include "sockit/server/server.hpp"
+#include "sockit/sys/accept.hpp"
 #include "sockit/sys/fd.hpp"
+#include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
 
 namespace sockit {
@@ -22,22 +23,19 @@ UniqueFd open_reserve() {
   return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-bool out_of_descriptors(int err) {
-  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 }  // namespace
 
 void refuse_connection(int fd, std::string_view line, Clock::duration wait) {
-  if (!line.empty()) (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (!line.empty()) (void)try_write(fd, std::as_bytes(std::span(line)));
   (void)shutdown(fd, ShutdownHow::write);
   // Bounded: at most 64 reads, and no waiting past `wait`.
   const auto until = Clock::now() + wait;
-  std::array<char, 4096> sink{};
+  std::array<std::byte, 4096> sink{};
   for (int i = 0; i < 64; ++i) {
-    const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;  // EOF: a clean close
-    if (n > 0) continue;
+    const auto n = try_read(fd, sink);
+    if (n && *n == 0) return;                   // EOF: a clean close
+    if (!n && !would_block(n.error())) return;  // reset, or another error
+    if (n) continue;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
     if (left.count() <= 0 || !wait_ready(fd, Ready::read, Deadline::after(left))) return;
   }
@@ -75,18 +73,13 @@ void Acceptor::on_ready(std::uint32_t) {
 void Acceptor::accept_some(int max) {
   for (int i = 0; i < max && listener_; ++i) {
     SockAddr peer;
-    peer.len = sizeof peer.storage;
-    const int fd = ::accept4(listener_.get(), peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      const int err = errno;
-      // ECONNABORTED: a queued peer reset before we took it; the next one may be fine.
-      if (err == EINTR || err == ECONNABORTED) continue;
-      if (out_of_descriptors(err)) on_descriptors_exhausted();
-      return;  // EAGAIN: nothing queued; anything else is the one connection's own problem
+    auto conn = try_accept(listener_.get(), &peer);
+    if (!conn) {
+      if (is_out_of_descriptors(conn.error())) on_descriptors_exhausted();
+      return;  // would block: nothing queued; anything else is the one connection's own problem
     }
-    UniqueFd conn(fd);
     auto endpoint = Endpoint::from_sockaddr(peer.get(), peer.len);
-    admit(std::move(conn), endpoint ? *endpoint : Endpoint(UnixPath{}));
+    admit(std::move(*conn), endpoint ? *endpoint : Endpoint(UnixPath{}));
   }
 }
 
@@ -115,13 +108,8 @@ void Acceptor::on_descriptors_exhausted() {
     // libuv's trick: give back the spare descriptor, accept and refuse with it until the queue
     // is empty, then take the spare again.
     reserve_.reset();
-    for (;;) {
-      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        break;
-      }
-      refuse(UniqueFd(fd));
+    for (auto conn = try_accept(listener_.get()); conn; conn = try_accept(listener_.get())) {
+      refuse(std::move(*conn));
     }
     reserve_ = open_reserve();
     if (reserve_) return;

@@ -1,20 +1,17 @@
 #include "proxy_gate.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
+#include <array>
 #include <cassert>
-#include <cerrno>
 #include <chrono>
+#include <span>
 #include <string_view>
 
 #include "sockit/codec/proxy_protocol.hpp"
+#include "sockit/sys/io.hpp"
 
 namespace sockit {
 namespace {
-
-// Peeks and consumes are retried at most this often on EINTR per readiness event.
-constexpr int kMaxInterrupts = 8;
 
 bool in_loopback(const IpAddress& a) noexcept {
   return a.is_v4() ? (a.v4().to_uint() >> 24) == 127 : a.v6() == IPv6Address::loopback();
@@ -89,23 +86,20 @@ void ProxyGate::Pending::step() {
   // One scratch per thread, not per waiting connection (a header may be 4 KiB; most are not).
   thread_local std::string peek;
   peek.resize(cap - held_.size());
-  ssize_t n = -1;
-  for (int i = 0; i < kMaxInterrupts; ++i) {
-    n = ::recv(fd_.get(), peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
-    if (n >= 0 || errno != EINTR) break;
-  }
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-    gate_.finish(*this, sys_error(), nullptr);
+  const auto peeked = try_peek(fd_.get(), std::as_writable_bytes(std::span(peek)));
+  if (!peeked) {
+    if (would_block(peeked.error())) return;
+    gate_.finish(*this, peeked.error(), nullptr);
     return;
   }
+  const std::size_t n = *peeked;
   if (n == 0) {
     const auto why = held_.empty() ? ProxyErrc::missing : ProxyErrc::truncated;
     gate_.finish(*this, make_error_code(why), nullptr);
     return;
   }
   const std::size_t before = held_.size();
-  held_.append(peek.data(), static_cast<std::size_t>(n));
+  held_.append(peek.data(), n);
   const ProxyParse parse = parse_proxy_header(held_, limits);
   if (parse.status == ProxyStatus::error) {
     gate_.finish(*this, parse.error, nullptr);
@@ -115,14 +109,10 @@ void ProxyGate::Pending::step() {
   const std::size_t take =
       parse.status == ProxyStatus::complete ? parse.header.size - before : held_.size() - before;
   held_.resize(before + take);
-  // The bytes are already queued in the kernel, so this recv takes exactly `take` of them.
-  ssize_t got = -1;
-  for (int i = 0; i < kMaxInterrupts; ++i) {
-    got = ::recv(fd_.get(), peek.data(), take, MSG_DONTWAIT);
-    if (got >= 0 || errno != EINTR) break;
-  }
-  if (got != static_cast<ssize_t>(take)) {
-    gate_.finish(*this, got < 0 ? sys_error() : make_error_code(ProxyErrc::truncated), nullptr);
+  // The bytes are already queued in the kernel, so this read takes exactly `take` of them.
+  const auto got = try_read(fd_.get(), std::as_writable_bytes(std::span(peek.data(), take)));
+  if (!got || *got != take) {
+    gate_.finish(*this, got ? make_error_code(ProxyErrc::truncated) : got.error(), nullptr);
     return;
   }
   if (parse.status == ProxyStatus::need_more) return;
@@ -147,13 +137,9 @@ void ProxyGate::Pending::step() {
 
 // The peer's end is already closed (FIN or reset queued): nothing more can come from it.
 bool ProxyGate::Pending::hung_up() {
-  char byte = 0;
-  ssize_t n = -1;
-  for (int i = 0; i < kMaxInterrupts; ++i) {
-    n = ::recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n >= 0 || errno != EINTR) break;
-  }
-  return n == 0 || (n < 0 && errno == ECONNRESET);
+  std::array<std::byte, 1> byte{};
+  const auto n = try_peek(fd_.get(), byte);
+  return n ? *n == 0 : n.error() == std::errc::connection_reset;
 }
 
 ProxyGate::ProxyGate(EventLoop& loop, const ServerOptions& options, Ready ready, Closed closed)

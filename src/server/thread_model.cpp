@@ -8,10 +8,8 @@
 //   thread: one joinable thread per connection, started on accept and reaped after it ends.
 //   pool:   a fixed set of threads taking accepted connections from a queue.
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 
-#include <cerrno>
-
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -21,6 +19,7 @@
 
 #include "acceptor.hpp"
 #include "reactor.hpp"
+#include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
 
 namespace sockit {
@@ -31,9 +30,10 @@ namespace {
 // of spending a thread, an epoll and an eventfd on it. A peer that only half-closed is still
 // served: it may be waiting for a greeting or a reply.
 bool peer_reset(int fd) {
-  char byte = 0;
-  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == ECONNRESET || errno == ETIMEDOUT || errno == EPIPE);
+  std::array<std::byte, 1> byte{};
+  const auto n = try_peek(fd, byte);
+  return !n && (n.error() == std::errc::connection_reset || n.error() == std::errc::timed_out ||
+                n.error() == std::errc::broken_pipe);
 }
 
 // A serving thread that cannot set up a loop has nothing else to do: it may wait this long for

@@ -1,10 +1,9 @@
 #include "sockit/server/udp_server.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 
 #include <cassert>
-#include <cerrno>
+#include <span>
 
 #include "sockit/stream/udp.hpp"
 #include "sockit/sys/socket.hpp"
@@ -50,29 +49,18 @@ Status UdpServer::start() {
 void UdpServer::on_ready(std::uint32_t) {
   for (int i = 0; i < kBatch; ++i) {
     SockAddr from;
-    iovec iov{buffer_.data(), buffer_.size()};
-    msghdr msg{};
-    msg.msg_name = from.get();
-    msg.msg_namelen = sizeof from.storage;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    // MSG_TRUNC makes the kernel report the datagram's real length even when it was cut.
-    const ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_TRUNC);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN, or an ICMP error for an earlier echo: nothing to read now
-    }
-    const auto real = static_cast<std::size_t>(n);
-    if ((msg.msg_flags & MSG_TRUNC) != 0 || real > buffer_.size()) {
+    const auto got = try_recv_from(fd_.get(), buffer_, from);
+    if (!got) return;  // would block, or an ICMP error for an earlier echo: nothing to read now
+    if (got->truncated || got->real_size > buffer_.size()) {
       truncated_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
+    const std::size_t real = got->real_size;
     datagrams_.fetch_add(1, std::memory_order_relaxed);
     bytes_in_.fetch_add(real, std::memory_order_relaxed);
     if (!options_.echo) continue;
-    const ssize_t sent = ::sendto(fd_.get(), buffer_.data(), real, MSG_DONTWAIT | MSG_NOSIGNAL,
-                                  from.get(), msg.msg_namelen);
-    if (sent == n) {
+    const auto sent = try_send_to(fd_.get(), std::span(buffer_).first(real), from);
+    if (sent && *sent == real) {
       bytes_out_.fetch_add(real, std::memory_order_relaxed);
     } else {
       send_errors_.fetch_add(1, std::memory_order_relaxed);

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "sockit/sys/accept.hpp"
+
 namespace sockit {
 namespace {
 
@@ -48,14 +50,9 @@ Result<RfcommListener> RfcommListener::bind(const Endpoint& at, int backlog) {
 }
 
 Result<RfcommStream> RfcommListener::accept(Deadline deadline) {
-  for (;;) {
-    const int raw = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (raw >= 0) return RfcommStream(UniqueFd(raw));
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return fail(sys_error());
-    if (auto ready = wait_ready(fd_.get(), Ready::read, deadline); !ready)
-      return fail(ready.error());
-  }
+  auto conn = accept_wait(fd_.get(), deadline);
+  if (!conn) return fail(conn.error());
+  return RfcommStream(std::move(*conn));
 }
 
 Result<Endpoint> RfcommListener::local_endpoint() const {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "sockit/sys/accept.hpp"
 #include "sys/socket_internal.hpp"
 
 namespace sockit {
@@ -76,32 +77,21 @@ Result<TcpListener> TcpListener::bind(const Endpoint& at, const ListenOptions& o
 }
 
 Result<Accepted> TcpListener::try_accept() {
-  for (;;) {
-    SockAddr peer;
-    peer.len = sizeof peer.storage;
-    const int raw = ::accept4(fd_.get(), peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (raw >= 0) {
-      UniqueFd conn(raw);
-      auto endpoint = Endpoint::from_sockaddr(peer.get(), peer.len);
-      if (!endpoint) return fail(endpoint.error());
-      return Accepted{TcpStream(std::move(conn)), std::move(*endpoint)};
-    }
-    // ECONNABORTED: a queued peer reset before we took it; the next one may be fine.
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    return fail(sys_error());
-  }
+  SockAddr peer;
+  auto conn = sockit::try_accept(fd_.get(), &peer);
+  if (!conn) return fail(conn.error());
+  auto endpoint = Endpoint::from_sockaddr(peer.get(), peer.len);
+  if (!endpoint) return fail(endpoint.error());
+  return Accepted{TcpStream(std::move(*conn)), std::move(*endpoint)};
 }
 
 Result<Accepted> TcpListener::accept(Deadline deadline) {
-  for (;;) {
-    auto accepted = try_accept();
-    if (accepted || accepted.error() != std::errc::resource_unavailable_try_again) {
-      return accepted;
-    }
-    if (auto ready = wait_ready(fd_.get(), Ready::read, deadline); !ready) {
-      return fail(ready.error());
-    }
-  }
+  SockAddr peer;
+  auto conn = accept_wait(fd_.get(), deadline, &peer);
+  if (!conn) return fail(conn.error());
+  auto endpoint = Endpoint::from_sockaddr(peer.get(), peer.len);
+  if (!endpoint) return fail(endpoint.error());
+  return Accepted{TcpStream(std::move(*conn)), std::move(*endpoint)};
 }
 
 Result<Endpoint> TcpListener::local_endpoint() const {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "sockit/sys/accept.hpp"
 #include "sys/socket_internal.hpp"
 
 namespace sockit {
@@ -154,24 +155,15 @@ Result<UnixListener> UnixListener::bind(const UnixPath& path, const UnixBindOpti
 }
 
 Result<UnixStream> UnixListener::try_accept() {
-  for (;;) {
-    const int raw = ::accept4(fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (raw >= 0) return UnixStream(UniqueFd(raw));
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    return fail(sys_error());
-  }
+  auto conn = sockit::try_accept(fd());
+  if (!conn) return fail(conn.error());
+  return UnixStream(std::move(*conn));
 }
 
 Result<UnixStream> UnixListener::accept(Deadline deadline) {
-  for (;;) {
-    auto accepted = try_accept();
-    if (accepted || accepted.error() != std::errc::resource_unavailable_try_again) {
-      return accepted;
-    }
-    if (auto ready = wait_ready(fd(), Ready::read, deadline); !ready) {
-      return fail(ready.error());
-    }
-  }
+  auto conn = accept_wait(fd(), deadline);
+  if (!conn) return fail(conn.error());
+  return UnixStream(std::move(*conn));
 }
 
 // ---- UnixDatagram ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 #include "sockit/core/buffer.hpp"
 #include "sockit/sys/fd.hpp"
@@ -168,6 +169,15 @@ Result<std::size_t> write_some(int fd, std::span<const std::byte> data, Deadline
   if (data.empty()) return 0;
   Call c{fd, trace, deadline};
   return with_wait(c, Ready::write, [&] { return send_once(c, data.data(), data.size()); });
+}
+
+Result<std::size_t> try_peek(int fd, std::span<std::byte> out) {
+  if (out.empty()) return 0;
+  for (;;) {
+    const ssize_t r = ::recv(fd, out.data(), out.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (r >= 0) return static_cast<std::size_t>(r);
+    if (errno != EINTR) return fail(sys_error());
+  }
 }
 
 Result<std::size_t> read_into(int fd, Buffer& buffer, IoTrace trace) {

@@ -159,28 +159,64 @@ Endpoint sender_of(int fd, const SockAddr& from, socklen_t len) {
 
 }  // namespace
 
-Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline) {
+namespace {
+
+// One recvmsg() with MSG_TRUNC (EINTR retried): Linux then returns the datagram's real length
+// even when it was cut. Returns the byte count or -errno.
+ssize_t recv_from_once(int fd, std::span<std::byte> buffer, SockAddr& from, int flags,
+                       DatagramSize& out) {
   for (;;) {
-    SockAddr from;
     iovec iov{buffer.data(), buffer.size()};
     msghdr msg{};
     msg.msg_name = from.get();
     msg.msg_namelen = sizeof from.storage;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    // With MSG_TRUNC in flags, Linux returns the datagram's real length even when it was cut.
-    const ssize_t n = ::recvmsg(fd, &msg, MSG_TRUNC);
+    const ssize_t n = ::recvmsg(fd, &msg, flags | MSG_TRUNC);
+    if (n >= 0) {
+      from.len = msg.msg_namelen;
+      out.real_size = static_cast<std::size_t>(n);
+      out.size = out.real_size < buffer.size() ? out.real_size : buffer.size();
+      out.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      return n;
+    }
+    if (errno != EINTR) return -errno;
+  }
+}
+
+}  // namespace
+
+Result<Datagram> recv_datagram(int fd, std::span<std::byte> buffer, Deadline deadline) {
+  for (;;) {
+    SockAddr from;
+    DatagramSize got;
+    const ssize_t n = recv_from_once(fd, buffer, from, 0, got);
     if (n >= 0) {
       Datagram d;
-      d.real_size = static_cast<std::size_t>(n);
-      d.size = d.real_size < buffer.size() ? d.real_size : buffer.size();
-      d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-      d.from = sender_of(fd, from, msg.msg_namelen);
+      d.size = got.size;
+      d.real_size = got.real_size;
+      d.truncated = got.truncated;
+      d.from = sender_of(fd, from, from.len);
       return d;
     }
-    if (errno == EINTR) continue;
-    if (!would_block(errno)) return fail(sys_error());
+    if (!would_block(static_cast<int>(-n))) return fail(sys_error(static_cast<int>(-n)));
     if (auto ready = wait_ready(fd, Ready::read, deadline); !ready) return fail(ready.error());
+  }
+}
+
+Result<DatagramSize> try_recv_from(int fd, std::span<std::byte> buffer, SockAddr& from) {
+  DatagramSize got;
+  const ssize_t n = recv_from_once(fd, buffer, from, MSG_DONTWAIT, got);
+  if (n < 0) return fail(sys_error(static_cast<int>(-n)));
+  return got;
+}
+
+Result<std::size_t> try_send_to(int fd, std::span<const std::byte> data, const SockAddr& to) {
+  for (;;) {
+    const ssize_t n =
+        ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL, to.get(), to.len);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return fail(sys_error());
   }
 }
 

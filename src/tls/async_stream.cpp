@@ -7,9 +7,9 @@
 #include <cstring>
 #include <vector>
 
+#include "sockit/async/async_io.hpp"
 #include "sockit/core/buffer.hpp"
 #include "sockit/stream/stream.hpp"
-#include "sockit/tls/async_io.hpp"
 
 namespace sockit {
 

@@ -1,6 +1,7 @@
 // The byte-moving system calls for stream descriptors: the one place sockit calls send(),
-// recv(), recvmsg(), write(), read() and readv() on a connection (stream/, async/ and the tool
-// call these; see docs/architecture.md, "Where bytes meet the kernel").
+// recv(), recvmsg(), write(), read() and readv() on a connection (stream/, server/, async/ and
+// the tool call these; see docs/architecture.md, "Where bytes meet the kernel"). Datagrams are
+// socket.hpp's, accept4 is accept.hpp's, sendfile is sendfile.hpp's.
 //
 // The calls here never wait. Waiting forms (poll until a Deadline) are socket.hpp's read_some
 // and write_some, which are built on these. Every call:
@@ -86,6 +87,11 @@ inline bool would_block(const std::error_code& ec) noexcept {
 /// `data` makes no call.
 [[nodiscard]] Result<std::size_t> try_write(int fd, std::span<const std::byte> data,
                                             IoTrace trace = {});
+
+/// One receive with MSG_PEEK | MSG_DONTWAIT: copies up to out.size() queued bytes into `out`
+/// and leaves them queued, so the next read returns them again. 0 means end of stream (or an
+/// empty `out`, which makes no call). Sockets only (a pipe gives ENOTSOCK); never traced.
+[[nodiscard]] Result<std::size_t> try_peek(int fd, std::span<std::byte> out);
 
 /// One read into `buffer`'s writable area plus a 64 KiB stack overflow area (recvmsg; readv
 /// for a non-socket), so one call drains up to 64 KiB without growing the Buffer first. Returns

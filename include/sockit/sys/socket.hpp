@@ -119,6 +119,23 @@ struct Datagram {
 [[nodiscard]] Result<std::size_t> send_datagram_to(int fd, std::span<const std::byte> data,
                                                    const Endpoint& to, Deadline deadline = {});
 
+/// What try_recv_from() received; the sender is left as the kernel wrote it (a SockAddr), so a
+/// server's loop can answer it without converting it to an Endpoint and back.
+struct DatagramSize {
+  std::size_t size = 0;       ///< bytes stored in the buffer
+  std::size_t real_size = 0;  ///< the datagram's full length (MSG_TRUNC); > size when truncated
+  bool truncated = false;     ///< MSG_TRUNC was set in msg_flags
+};
+
+/// One recvmsg(MSG_TRUNC | MSG_DONTWAIT) that never waits (nothing queued: would_block());
+/// `from` receives the sender and its length. EINTR is retried.
+[[nodiscard]] Result<DatagramSize> try_recv_from(int fd, std::span<std::byte> buffer,
+                                                 SockAddr& from);
+/// One sendto(MSG_DONTWAIT | MSG_NOSIGNAL) that never waits; an empty datagram is sent too.
+/// EINTR is retried.
+[[nodiscard]] Result<std::size_t> try_send_to(int fd, std::span<const std::byte> data,
+                                              const SockAddr& to);
+
 /// Starts a non-blocking connect: true if it completed at once, false if it is in progress (wait
 /// for writability, then read pending_error()), or the immediate error (e.g. ECONNREFUSED).
 [[nodiscard]] Result<bool> start_connect(int fd, const SockAddr& to);

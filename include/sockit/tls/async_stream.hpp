@@ -1,6 +1,6 @@
 // AsyncTlsStream: TLS over an AsyncStream for coroutines, modelling AsyncByteStream
 // (stream/stream.hpp), with AsyncStream's send_all / recv_exact / recv_until (same names,
-// results and limits; written once in async_io.hpp).
+// results and limits; written once in async/async_io.hpp).
 //
 //   Task<void> serve(AsyncStream s, const TlsServerContext& ctx) {
 //     auto tls = co_await tls_accept(std::move(s), ctx, Deadline::after(10s));

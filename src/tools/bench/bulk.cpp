@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "internal.hpp"
+#include "sys/raw_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -134,10 +135,10 @@ void BulkLoop::on_write(Stream& s) {
   const ssize_t n =
       s.tls != nullptr
           ? s.tls->send(s.fd, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len)
-      : count == 1 ? ::send(s.fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                   : ::sendmsg(s.fd, &msg, MSG_NOSIGNAL);
+      : count == 1 ? raw::send(s.fd, iov[0].iov_base, iov[0].iov_len)
+                   : raw::sendmsg(s.fd, &msg);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     count_io_error(errno, slot_.report.errors);
     kill(s, nullptr);
     return;
@@ -157,9 +158,9 @@ void BulkLoop::on_readable(Stream& s, std::uint64_t now) {
 
 bool BulkLoop::on_read(Stream& s, std::uint64_t now) {
   const ssize_t n = s.tls != nullptr ? s.tls->recv(s.fd, in_.data(), in_.size())
-                                     : ::recv(s.fd, in_.data(), in_.size(), 0);
+                                     : raw::recv(s.fd, in_.data(), in_.size());
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
     count_io_error(errno, slot_.report.errors);
     kill(s, nullptr);
     return false;

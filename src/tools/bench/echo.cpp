@@ -8,6 +8,7 @@
 
 #include "internal.hpp"
 #include "sockit/tools/rate.hpp"
+#include "sys/raw_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -137,9 +138,8 @@ void EchoLoop::flush(Conn& c) {
   while (c.begin < c.end) {
     const std::size_t len = c.end - c.begin;
     const ssize_t n = c.tls != nullptr ? c.tls->send(c.fd, c.out + c.begin, len)
-                                       : ::send(c.fd, c.out + c.begin, len, MSG_NOSIGNAL);
+                                       : raw::send(c.fd, c.out + c.begin, len);
     if (n < 0) {
-      if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       count_io_error(errno, slot_.report.errors);
       kill(c, nullptr);
@@ -174,9 +174,8 @@ void EchoLoop::on_readable(Conn& c) {
   const int rounds = c.tls != nullptr ? 1024 : 4;
   for (int round = 0; round < rounds && !c.dead; ++round) {
     const ssize_t n = c.tls != nullptr ? c.tls->recv(c.fd, in_.data(), in_.size())
-                                       : ::recv(c.fd, in_.data(), in_.size(), 0);
+                                       : raw::recv(c.fd, in_.data(), in_.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       count_io_error(errno, slot_.report.errors);
       kill(c, nullptr);

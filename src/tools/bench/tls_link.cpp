@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "internal.hpp"
+#include "sys/raw_io.hpp"
 
 namespace sockit::bench::detail {
 
@@ -44,8 +45,7 @@ bool TlsLink::flush(int fd) {
     }
     std::size_t sent = 0;
     while (sent < size) {
-      const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
+      const ssize_t n = raw::send(fd, data + sent, size - sent);
       if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
         if (from_scratch) {
@@ -80,18 +80,15 @@ ssize_t TlsLink::send(int fd, const std::byte* data, std::size_t n) {
 // Moves what the socket holds (up to the scratch buffer) into the session. After a read that
 // wanted input the session holds less than one record, so the scratch always fits.
 bool TlsLink::fill(int fd, bool& eof) {
-  for (;;) {
-    const ssize_t n = ::recv(fd, scratch_->data(), scratch_->size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) {
-      session_->feed_eof();
-      eof = true;
-    } else {
-      session_->feed({scratch_->data(), static_cast<std::size_t>(n)});
-    }
-    return true;
+  const ssize_t n = raw::recv(fd, scratch_->data(), scratch_->size());
+  if (n < 0) return false;
+  if (n == 0) {
+    session_->feed_eof();
+    eof = true;
+  } else {
+    session_->feed({scratch_->data(), static_cast<std::size_t>(n)});
   }
+  return true;
 }
 
 ssize_t TlsLink::recv(int fd, std::byte* out, std::size_t n) {

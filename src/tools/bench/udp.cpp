@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "internal.hpp"
+#include "sys/raw_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -92,7 +93,7 @@ void UdpLoop::send_one(Sock& s, std::uint64_t j, std::uint64_t now) {
     ++slot_.report.requests;
     if (slot_.first_ns == 0) slot_.first_ns = now;
   }
-  const ssize_t n = ::send(s.fd, out_.data(), out_.size(), MSG_NOSIGNAL);
+  const ssize_t n = raw::send(s.fd, out_.data(), out_.size());
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
     kill(s, errno);
     return;
@@ -105,10 +106,9 @@ void UdpLoop::send_one(Sock& s, std::uint64_t j, std::uint64_t now) {
 
 void UdpLoop::on_readable(Sock& s) {
   for (int round = 0; round < 64 && !s.dead; ++round) {  // bounded batch per wakeup
-    const ssize_t n = ::recv(s.fd, in_.data(), in_.size(), 0);
+    const ssize_t n = raw::recv(s.fd, in_.data(), in_.size());
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR) continue;
       kill(s, errno);  // e.g. ECONNREFUSED: nothing listens on the port
       return;
     }

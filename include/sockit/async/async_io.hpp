@@ -4,8 +4,8 @@
 // AsyncTlsStream. AsyncStream keeps its own members: they are hand-made awaiters that allocate
 // nothing, where each call here costs one coroutine frame.
 //
-// These live in tls/ because it is the lowest layer that sees both the concept (stream/) and
-// Task (async/); a layer above both (client/) may take them over.
+// They belong to the async layer, beside Task and AsyncStream: async/ uses stream/ for the
+// concept, so TLS (AsyncTlsStream), the clients and any other coroutine stream share them.
 #pragma once
 
 #include <cstddef>
