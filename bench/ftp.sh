@@ -11,8 +11,10 @@
 #   SOCKIT_BASELINE=path             also measure this sockit (e.g. a build before a change)
 #   BENCH_DIR=/dev/shm               where the served tree and the files go (3 x MiB of space)
 #
-# Prints one line per client and direction: seconds, MB/s (10^6 bytes), client CPU seconds per
-# GB (10^9 bytes), all medians.
+# Prints one line per client and direction: seconds, MB/s (10^6 bytes) with the slowest and
+# fastest run, client CPU seconds per GB (10^9 bytes), and vsftpd's CPU seconds per GB (its
+# session processes, as the listener reaps them), all medians. vsftpd is the bottleneck on
+# loopback: how a client sends changes what the server spends per byte (src/ftp/upload.cpp).
 set -euo pipefail
 
 mib=${1:-1024}
@@ -75,7 +77,7 @@ PY
 }
 
 labels=()
-declare -A cmd walls cpus
+declare -A cmd walls cpus servers
 add() {
   local label=$1; shift
   labels+=("$label")
@@ -88,10 +90,21 @@ add "sockit download" "$sockit" ftp --no-progress -o /dev/null "$url/pub/big.bin
 add "curl download" curl -s -o /dev/null "$url/pub/big.bin"
 add "lftp download" lftp -e "set xfer:clobber on; get pub/big.bin -o /dev/null; quit" "$url"
 add "sockit upload" "$sockit" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
+# The other way of sending a plain upload (read and send 256 KiB chunks, not sendfile).
+add "sockit copy upload" "$sockit" ftp --no-progress --no-sendfile -T "$dir/src.bin" "$url/up/big.bin"
 [[ -n "${SOCKIT_BASELINE:-}" ]] &&
   add "baseline upload" "$SOCKIT_BASELINE" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
 add "curl upload" curl -s -T "$dir/src.bin" "$url/up/big.bin"
 add "lftp upload" lftp -e "put $dir/src.bin -o up/big.bin; quit" "$url"
+
+# CPU seconds of the listener's reaped children (its sessions), once no session is running.
+server_cpu() {
+  for _ in $(seq 100); do
+    [[ -z $(cat "/proc/$server_pid/task/$server_pid/children" 2>/dev/null) ]] && break
+    sleep 0.02
+  done
+  awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($14 + $15) / hz}' "/proc/$server_pid/stat"
+}
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
@@ -99,18 +112,25 @@ echo "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null), $mib MiB, medi
 for _ in $(seq "$runs"); do
   for label in "${labels[@]}"; do
     rm -f "$dir/root/up/big.bin"
+    before=$(server_cpu)
     read -r wall cpu rc < <(eval "timed ${cmd[$label]}")
+    after=$(server_cpu)
     [[ "$rc" == 0 ]] || { echo "$label: exit $rc" >&2; exit 1; }
     if [[ "$label" == *upload ]]; then
       [[ $(stat -c %s "$dir/root/up/big.bin") == "$bytes" ]] || { echo "$label: short upload" >&2; exit 1; }
     fi
     walls[$label]+="$wall "
     cpus[$label]+="$cpu "
+    servers[$label]+="$(awk -v a="$after" -v b="$before" 'BEGIN{print a - b}') "
   done
 done
 for label in "${labels[@]}"; do
   w=$(echo "${walls[$label]}" | median)
   c=$(echo "${cpus[$label]}" | median)
-  awk -v l="$label" -v w="$w" -v c="$c" -v b="$bytes" \
-    'BEGIN{printf "%-22s %8.3f s %9.1f MB/s %7.3f CPU s/GB\n", l, w, b/w/1e6, c/(b/1e9)}'
+  sv=$(echo "${servers[$label]}" | median)
+  slow=$(echo "${walls[$label]}" | tr ' ' '\n' | sed '/^$/d' | sort -g | tail -1)
+  fast=$(echo "${walls[$label]}" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
+  awk -v l="$label" -v w="$w" -v c="$c" -v sv="$sv" -v b="$bytes" -v s="$slow" -v f="$fast" \
+    'BEGIN{printf "%-22s %8.3f s %7.1f MB/s [%6.1f-%6.1f] %6.3f CPU s/GB %6.3f vsftpd s/GB\n",
+           l, w, b/w/1e6, b/s/1e6, b/f/1e6, c/(b/1e9), sv/(b/1e9)}'
 done

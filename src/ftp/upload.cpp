@@ -1,6 +1,16 @@
 // Uploads: STOR/APPE from a Source (any bytes), or from a file, which a plain data connection
-// in TYPE I sends with sendfile(2): the page cache goes to the socket with no copy of ours and
-// no fixed chunk (the kernel takes what fits in the socket buffer on each call).
+// in TYPE I may send with sendfile(2): the page cache goes to the socket with no copy of ours
+// and no fixed chunk (the kernel takes what fits in the socket buffer on each call).
+//
+// ClientOptions::sendfile off reads the file in chunks instead. Over loopback sendfile makes
+// the server's recv() copy straight out of our page-cache pages (4 KiB fragments of memory no
+// CPU touched lately) where a copied send hands it 32 KiB fragments we have just written:
+// vsftpd pinned to one core spent 0.51-0.56 s of CPU per GB behind sendfile and 0.39-0.43 s
+// behind 256 KiB copies or curl's 64 KiB ones, in every comparison (bench/ftp.sh). The rates did
+// not follow: in seven interleaved comparisons (9-21 runs of 1 GiB each) sendfile went at
+// 0.89-1.31x curl and the copy at 0.87-1.05x, neither ahead of the other consistently, while
+// the copy costs the client 0.25-0.29 s of CPU per GB to sendfile's 0.06-0.08. So sendfile
+// stays the default and the copy is the choice for a CPU-bound server on the same machine.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,7 +71,7 @@ Status pump_out(Client::State& s, Channel& ch, const Source& source) {
 
 // The file from `offset` to its end.
 Status pump_file(Client::State& s, Channel& ch, int fd, std::uint64_t offset) {
-  if (ch.tls_session() == nullptr && !s.options.ascii) {
+  if (ch.tls_session() == nullptr && !s.options.ascii && s.options.sendfile) {
     for (;;) {
       const std::uint64_t before = offset;
       auto n = sendfile_some(ch.tcp().fd(), fd, offset, kSendfileRound, s.options.data_timeout);
@@ -71,7 +81,8 @@ Status pump_file(Client::State& s, Channel& ch, int fd, std::uint64_t offset) {
       if (*n < kSendfileRound) return end_upload(s, ch);
     }
   }
-  // TLS has to encrypt the bytes and TYPE A to convert them: both read the file themselves.
+  // TLS has to encrypt the bytes and TYPE A to convert them: both read the file themselves
+  // (as a plain upload does without options.sendfile).
   const Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
     for (;;) {
       const ssize_t n = ::pread(fd, b.data(), b.size(), static_cast<off_t>(offset));

@@ -1,4 +1,5 @@
-// `sockit ftp -T`: how an upload is sent (sendfile on a plain data connection) and resumed
+// `sockit ftp -T`: how an upload is sent (on a plain data connection: sendfile, or chunks read
+// and sent with --no-sendfile) and resumed
 // uploads (-C - asks SIZE and appends the rest, -C N skips N bytes), against vsftpd and
 // pyftpdlib.
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -29,45 +31,96 @@ std::uintmax_t size_or_zero(const std::string& path) {
   return ec ? 0 : n;
 }
 
-// The bytes given to sendfile(2) calls in an strace log ("sendfile(5, 3, [0] => [N], M) = R").
-std::uint64_t sendfile_bytes(const std::string& log) {
-  std::uint64_t total = 0;
+// The bytes each descriptor moved in the successful calls of `call` in an strace log
+// ("sendfile(5, 3, [0] => [N], M) = R", "pread64(3, ..., M, O) = R", "sendto(5, ...) = R").
+std::map<int, std::uint64_t> bytes_by_fd(const std::string& log, const std::string& call) {
+  std::map<int, std::uint64_t> total;
   std::size_t at = 0;
-  while ((at = log.find("sendfile(", at)) != std::string::npos) {
+  const std::string open = call + "(";
+  while ((at = log.find(open, at)) != std::string::npos) {
     const auto eol = log.find('\n', at);
+    const int fd = std::stoi(log.substr(at + open.size()));
     const auto eq = log.rfind(") = ", eol);
     // "= -1 EAGAIN (...)": the socket was full, nothing sent.
     if (eq != std::string::npos && eq > at && std::isdigit(static_cast<unsigned char>(log[eq + 4])))
-      total += std::stoull(log.substr(eq + 4));
+      total[fd] += std::stoull(log.substr(eq + 4));
     at = eol;
   }
   return total;
 }
 
-}  // namespace
+std::uint64_t sum(const std::map<int, std::uint64_t>& by_fd) {
+  std::uint64_t n = 0;
+  for (const auto& [fd, bytes] : by_fd)
+    n += bytes;
+  return n;
+}
 
-TEST(CliFtpUpload, PlainUploadSendsTheFileWithSendfile) {
-  // strace comes from bootstrap; a container that forbids ptrace cannot run this check at all.
-  if (run({"/usr/bin/strace", "-qq", "-o", "/dev/null", "/bin/true"}, {}, 10000ms).exit_code != 0)
-    GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
+// Uploads `data` to vsftpd with `sockit ftp -T FILE extra...` under strace (the calls in
+// `trace`, plus sendto: the STOR command marks where the upload starts); returns the log from
+// the STOR on.
+std::string traced_upload(const std::string& data, const std::vector<std::string>& extra,
+                          const std::string& trace) {
   FtpTree tree;
-  const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
   const auto src = FtpTree::write(tree.local("s.bin"), data);
   Vsftpd server(tree);
-  ASSERT_TRUE(server.ok());
+  EXPECT_TRUE(server.ok());
   const auto log = tree.local("strace.log");
   // LeakSanitizer cannot run under ptrace: in the asan build the traced tool skips its leak check.
   const char* asan = std::getenv("ASAN_OPTIONS");
   const std::string asan_options =
       "ASAN_OPTIONS=" + std::string(asan != nullptr ? asan : "") + ":detect_leaks=0";
-  auto r =
-      run({"/usr/bin/env", asan_options, "/usr/bin/strace", "-f", "-qq", "-e", "trace=sendfile",
-           "-o", log, sockit_bin(), "ftp", "-T", src, server.url("up/s.bin")},
-          {}, 60000ms);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> args = {
+      "/usr/bin/env", asan_options, "/usr/bin/strace", "-f", "-qq", "-e", "trace=" + trace,
+      "-o",           log,          sockit_bin(),      "ftp"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), {"-T", src, server.url("up/s.bin")});
+  auto r = run(std::move(args), {}, 60000ms);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(FtpTree::read_file(tree.root + "/up/s.bin") == data);
+  // From the STOR on: the dynamic loader's reads of libraries (pread64 too) come before.
+  const auto text = FtpTree::read_file(log);
+  const auto stor = text.find("STOR up/s.bin");
+  EXPECT_NE(stor, std::string::npos) << text.substr(0, 2000);
+  return stor == std::string::npos ? text : text.substr(stor);
+}
+
+bool strace_works() {
+  // strace comes from bootstrap; a container that forbids ptrace cannot run these checks at all.
+  return run({"/usr/bin/strace", "-qq", "-o", "/dev/null", "/bin/true"}, {}, 10000ms).exit_code ==
+         0;
+}
+
+}  // namespace
+
+TEST(CliFtpUpload, PlainUploadSendsTheFileWithSendfile) {
+  if (!strace_works()) GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
+  const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
+  const auto log = traced_upload(data, {}, "sendfile,pread64,sendto");
   // Every byte went from the page cache to the socket: none was read into a buffer of ours.
-  EXPECT_EQ(sendfile_bytes(FtpTree::read_file(log)), data.size());
+  EXPECT_EQ(sum(bytes_by_fd(log, "sendfile")), data.size());
+  EXPECT_EQ(sum(bytes_by_fd(log, "pread64")), 0U);
+}
+
+TEST(CliFtpUpload, NoSendfileReadsAndSendsTheFileInChunks) {
+  if (!strace_works()) GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
+  const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
+  const auto log = traced_upload(data, {"--no-sendfile"}, "sendfile,pread64,sendto");
+  EXPECT_TRUE(bytes_by_fd(log, "sendfile").empty()) << log.substr(0, 2000);
+  // The file was read from one descriptor, in 256 KiB chunks, ...
+  const auto read = bytes_by_fd(log, "pread64");
+  ASSERT_EQ(read.size(), 1U) << log.substr(0, 2000);
+  EXPECT_EQ(read.begin()->second, data.size());
+  EXPECT_NE(log.find(", 262144, 262144) = 262144\n"), std::string::npos) << log.substr(0, 2000);
+  // ... and one descriptor (the data connection) sent exactly the file; the control
+  // connection's commands are the only other sends.
+  int data_fds = 0;
+  for (const auto& [fd, bytes] : bytes_by_fd(log, "sendto"))
+    if (bytes == data.size())
+      ++data_fds;
+    else
+      EXPECT_LT(bytes, 4096U) << "fd " << fd;
+  EXPECT_EQ(data_fds, 1) << log.substr(0, 2000);
 }
 
 TEST(CliFtpUpload, ResumeCompletesAnInterruptedUploadToVsftpd) {
