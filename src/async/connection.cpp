@@ -3,16 +3,13 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cassert>
-#include <cerrno>
 
 #include "async/file_queue.hpp"
 #include "sockit/sys/socket.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit {
 namespace {
@@ -31,10 +28,6 @@ thread_local Scratch t_scratch;
 
 // How long a draining connection's input must have been silent before a quiet point counts.
 constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
-
-iovec iov_of(std::string_view s) {
-  return iovec{const_cast<char*>(s.data()), s.size()};
-}
 
 }  // namespace
 
@@ -169,17 +162,11 @@ Connection::Got Connection::handle_read() {
   std::span<std::byte> room;  // closing: input is no longer wanted, read only to find the EOF
   if (!closing_ && !direct) room = input_.writable();
   const auto spare = scratch.buffer.writable();
-  std::array<iovec, 2> iov{iovec{room.data(), room.size()}, iovec{spare.data(), spare.size()}};
-  ssize_t n = 0;
-  do {
-    // With nothing buffered the scratch is the only target: plain recv() spares the kernel the
-    // iovec import that readv() pays on every call (the common case of a request/response).
-    n = room.empty() ? ::recv(fd_.get(), spare.data(), spare.size(), 0)
-                     : ::readv(fd_.get(), iov.data(), 2);
-  } while (n < 0 && errno == EINTR);
+  // With nothing buffered (`room` empty) this is a plain recv() into the scratch.
+  const ssize_t n = stream_io::receive2(fd_.get(), room, spare);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Got::nothing;
-    abort(sys_error());
+    if (stream_io::would_block(n)) return Got::nothing;
+    abort(sys_error(static_cast<int>(-n)));
     return Got::end;
   }
   if (n == 0) {
@@ -227,18 +214,10 @@ Connection::Got Connection::handle_read() {
 }
 
 std::size_t Connection::write_now(std::string_view a, std::string_view b) {
-  std::array<iovec, 2> iov{iov_of(a), iov_of(b)};
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = 2;
-  ssize_t n = 0;
-  do {
-    // One piece (an echo, most replies) goes out with send(): no msghdr or iovec to import.
-    n = b.empty() ? ::send(fd_.get(), a.data(), a.size(), MSG_NOSIGNAL)
-                  : ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  // One piece (an echo, most replies) goes out with send(): no msghdr or iovec to import.
+  const ssize_t n = stream_io::transmit2(fd_.get(), a, b);
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
     return 0;
   }
   counters_.add_out(static_cast<std::size_t>(n));
@@ -280,13 +259,9 @@ void Connection::handle_write() {
     after_output_change();  // files may just have finished: a closing connection shuts down
     return;
   }
-  const auto data = output_.view();
-  ssize_t n = 0;
-  do {
-    n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = stream_io::transmit(fd_.get(), output_.view());
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
     return;
   }
   counters_.add_out(static_cast<std::size_t>(n));
