@@ -185,10 +185,12 @@ Connection::Got Connection::handle_read() {
     scratch.busy = true;
     partial_ = events_.on_data(*this, scratch.buffer);
     scratch.busy = false;
-    // Only the unconsumed rest of a partial message is copied into the connection's own buffer.
-    if (!closing_ && !closed() && filter_ == nullptr && !scratch.buffer.empty())
-      input_.append(scratch.buffer.readable());
-    scratch.buffer.consume_all();
+    // Only the unconsumed rest of a partial message is copied into the connection's own buffer
+    // (emptiness first: an owner that consumed it all, the common case, skips the rest).
+    if (!scratch.buffer.empty()) {
+      if (!closing_ && !closed() && filter_ == nullptr) input_.append(scratch.buffer.readable());
+      scratch.buffer.consume_all();
+    }
   } else {
     if (got <= room.size()) {
       input_.commit(got);
@@ -366,9 +368,13 @@ void Connection::finish(std::error_code why) {
   // Reported from a posted task so that the owner never sees on_close (and never destroys the
   // connection) in the middle of send(), on_data or the event batch. The weak token turns the
   // task into a no-op if the owner destroys the connection first (server teardown).
+  // The task holds only `this` and the token (24 bytes): std::move_only_function keeps that
+  // inline, so no allocation besides the token's; the reason waits in close_reason_, which
+  // nothing changes once closed.
+  close_reason_ = why;
   life_ = std::make_shared<char>();
-  loop_.post([this, why, alive = std::weak_ptr<char>(life_)] {
-    if (!alive.expired()) events_.on_close(*this, why);
+  loop_.post([this, alive = std::weak_ptr<char>(life_)] {
+    if (!alive.expired()) events_.on_close(*this, close_reason_);
   });
 }
 
