@@ -25,7 +25,8 @@
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
 // including a last error line (closing with unread input would send RST and could destroy it).
-// on_close is reported exactly once, from a posted task, never from inside send() or on_data.
+// on_close is reported exactly once, by the loop after the turn's events (a zero-delay timer the
+// connection embeds: no allocation per close), never from inside send() or on_data.
 //
 // Draining (drain(until)): the connection keeps answering while its peer has requests in flight
 // and closes at the first quiet point: no message half-received, nothing queued, no input for
@@ -116,7 +117,7 @@ class SplicePipe {
 /// that ignores SIGPIPE (as `sockit serve` does) gets kernel echo.
 bool splice_is_safe() noexcept;
 
-class Connection final : public EventLoop::Handler {
+class Connection final : public EventLoop::Handler, private EventLoop::TimerEntry {
  public:
   /// What the owner hears. All calls on the loop thread.
   class Events {
@@ -129,9 +130,9 @@ class Connection final : public EventLoop::Handler {
     virtual bool on_data(Connection& c, Buffer& input) = 0;
     /// The peer shut down its writing side (EOF). We may still send; call close() when done.
     virtual void on_eof(Connection& c) = 0;
-    /// The descriptor is closed; `why` is empty for an orderly close. Called once, from a posted
-    /// task (not at all if the owner destroys the connection first); the owner may destroy the
-    /// connection from here.
+    /// The descriptor is closed; `why` is empty for an orderly close. Called once, by the loop
+    /// after the events of the turn in which it closed (not at all if the owner destroys the
+    /// connection first); the owner may destroy the connection from here.
     virtual void on_close(Connection& c, std::error_code why) = 0;
     /// A drain found its quiet point and is about to close: what the owner sends now goes out
     /// before the FIN (a protocol's "shutting down" line, such as SMTP's 421). By default
@@ -237,6 +238,7 @@ class Connection final : public EventLoop::Handler {
  private:
   enum class Got : std::uint8_t { bytes, nothing, end };
   void on_ready(std::uint32_t events) override;
+  void on_timer() override;  // reports on_close (armed by finish)
   Got handle_read();
   void drain_step();
   bool splice_echo();
@@ -289,8 +291,7 @@ class Connection final : public EventLoop::Handler {
   // While open: since when the current message is incomplete. Once closing (no partial
   // message any more): when lingering for the peer's EOF ends.
   Clock::time_point partial_since_;
-  Clock::time_point drain_until_;  // draining: when the owner cuts the connection
-  std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
+  Clock::time_point drain_until_;             // draining: when the owner cuts the connection
   std::unique_ptr<ConnectionFilter> filter_;  // transport filter (TLS); null: plain
   std::unique_ptr<FileQueue> files_;  // send_file() queue; null when empty (one pointer idle)
 };
