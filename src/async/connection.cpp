@@ -46,7 +46,7 @@ Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
 Connection::~Connection() {
   assert(loop_.in_loop_thread());
   if (watching_ && fd_) (void)loop_.unwatch(fd_.get());
-  (void)loop_.disarm(*this);  // an on_close not reported yet never will be
+  unlink_report();  // an on_close not reported yet never will be
 }
 
 Status Connection::start() {
@@ -366,18 +366,11 @@ void Connection::finish(std::error_code why) {
   files_.reset();
   output_.consume_all();
   input_.consume_all();
-  // Reported by the loop once the event batch is done (on_timer), so that the owner never sees
-  // on_close (and never destroys the connection) in the middle of send(), on_data or the batch.
-  // The timer is embedded (no allocation, no liveness token per close, which cost about 300
-  // instructions per connection) and the destructor disarms it, so an owner that destroys the
-  // connection first (server teardown) hears nothing. The reason waits in close_reason_, which
-  // nothing changes once closed.
+  // Reported from a posted task so that the owner never sees on_close (and never destroys the
+  // connection) in the middle of send(), on_data or the event batch (connection_close.cpp).
+  // The reason waits in close_reason_, which nothing changes once closed.
   close_reason_ = why;
-  loop_.arm(*this, loop_.now());
-}
-
-void Connection::on_timer() {
-  events_.on_close(*this, close_reason_);  // may destroy *this: nothing may follow
+  queue_close_report();
 }
 
 std::error_code Connection::check_deadlines(Clock::time_point now) {

@@ -25,8 +25,8 @@
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
 // including a last error line (closing with unread input would send RST and could destroy it).
-// on_close is reported exactly once, by the loop after the turn's events (a zero-delay timer the
-// connection embeds: no allocation per close), never from inside send() or on_data.
+// on_close is reported exactly once, from a task posted to the loop (one per batch of closes,
+// no allocation per close), never from inside send() or on_data.
 //
 // Draining (drain(until)): the connection keeps answering while its peer has requests in flight
 // and closes at the first quiet point: no message half-received, nothing queued, no input for
@@ -117,7 +117,7 @@ class SplicePipe {
 /// that ignores SIGPIPE (as `sockit serve` does) gets kernel echo.
 bool splice_is_safe() noexcept;
 
-class Connection final : public EventLoop::Handler, private EventLoop::TimerEntry {
+class Connection final : public EventLoop::Handler {
  public:
   /// What the owner hears. All calls on the loop thread.
   class Events {
@@ -130,9 +130,9 @@ class Connection final : public EventLoop::Handler, private EventLoop::TimerEntr
     virtual bool on_data(Connection& c, Buffer& input) = 0;
     /// The peer shut down its writing side (EOF). We may still send; call close() when done.
     virtual void on_eof(Connection& c) = 0;
-    /// The descriptor is closed; `why` is empty for an orderly close. Called once, by the loop
-    /// after the events of the turn in which it closed (not at all if the owner destroys the
-    /// connection first); the owner may destroy the connection from here.
+    /// The descriptor is closed; `why` is empty for an orderly close. Called once, from a posted
+    /// task (not at all if the owner destroys the connection first); the owner may destroy the
+    /// connection from here.
     virtual void on_close(Connection& c, std::error_code why) = 0;
     /// A drain found its quiet point and is about to close: what the owner sends now goes out
     /// before the FIN (a protocol's "shutting down" line, such as SMTP's 421). By default
@@ -238,7 +238,6 @@ class Connection final : public EventLoop::Handler, private EventLoop::TimerEntr
  private:
   enum class Got : std::uint8_t { bytes, nothing, end };
   void on_ready(std::uint32_t events) override;
-  void on_timer() override;  // reports on_close (armed by finish)
   Got handle_read();
   void drain_step();
   bool splice_echo();
@@ -263,6 +262,11 @@ class Connection final : public EventLoop::Handler, private EventLoop::TimerEntr
   // ready yet cannot: waiting for writability then would only spin).
   bool wants_write() const noexcept;
   struct FileQueue;
+  // Reporting on_close (src/async/connection_close.cpp).
+  void queue_close_report();
+  void link_report(Connection*& head) noexcept;
+  void unlink_report() noexcept;
+  static void report_closes(EventLoop& loop);
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -294,6 +298,9 @@ class Connection final : public EventLoop::Handler, private EventLoop::TimerEntr
   Clock::time_point drain_until_;             // draining: when the owner cuts the connection
   std::unique_ptr<ConnectionFilter> filter_;  // transport filter (TLS); null: plain
   std::unique_ptr<FileQueue> files_;  // send_file() queue; null when empty (one pointer idle)
+  // Closed, on_close not reported yet: linked into the loop's list of pending reports.
+  Connection* report_next_ = nullptr;
+  Connection** report_prev_ = nullptr;  // null when not linked
 };
 
 }  // namespace sockit
