@@ -3,16 +3,13 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cassert>
-#include <cerrno>
 
 #include "async/file_queue.hpp"
 #include "sockit/sys/socket.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit {
 namespace {
@@ -32,10 +29,6 @@ thread_local Scratch t_scratch;
 // How long a draining connection's input must have been silent before a quiet point counts.
 constexpr Clock::duration kDrainQuietGrace = std::chrono::milliseconds(20);
 
-iovec iov_of(std::string_view s) {
-  return iovec{const_cast<char*>(s.data()), s.size()};
-}
-
 }  // namespace
 
 Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
@@ -53,6 +46,7 @@ Connection::Connection(EventLoop& loop, UniqueFd fd, Events& events,
 Connection::~Connection() {
   assert(loop_.in_loop_thread());
   if (watching_ && fd_) (void)loop_.unwatch(fd_.get());
+  unlink_report();  // an on_close not reported yet never will be
 }
 
 Status Connection::start() {
@@ -169,17 +163,11 @@ Connection::Got Connection::handle_read() {
   std::span<std::byte> room;  // closing: input is no longer wanted, read only to find the EOF
   if (!closing_ && !direct) room = input_.writable();
   const auto spare = scratch.buffer.writable();
-  std::array<iovec, 2> iov{iovec{room.data(), room.size()}, iovec{spare.data(), spare.size()}};
-  ssize_t n = 0;
-  do {
-    // With nothing buffered the scratch is the only target: plain recv() spares the kernel the
-    // iovec import that readv() pays on every call (the common case of a request/response).
-    n = room.empty() ? ::recv(fd_.get(), spare.data(), spare.size(), 0)
-                     : ::readv(fd_.get(), iov.data(), 2);
-  } while (n < 0 && errno == EINTR);
+  // With nothing buffered (`room` empty) this is a plain recv() into the scratch.
+  const ssize_t n = stream_io::receive2(fd_.get(), room, spare);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Got::nothing;
-    abort(sys_error());
+    if (stream_io::would_block(n)) return Got::nothing;
+    abort(sys_error(static_cast<int>(-n)));
     return Got::end;
   }
   if (n == 0) {
@@ -198,10 +186,12 @@ Connection::Got Connection::handle_read() {
     scratch.busy = true;
     partial_ = events_.on_data(*this, scratch.buffer);
     scratch.busy = false;
-    // Only the unconsumed rest of a partial message is copied into the connection's own buffer.
-    if (!closing_ && !closed() && filter_ == nullptr && !scratch.buffer.empty())
-      input_.append(scratch.buffer.readable());
-    scratch.buffer.consume_all();
+    // Only the unconsumed rest of a partial message is copied into the connection's own buffer
+    // (emptiness first: an owner that consumed it all, the common case, skips the rest).
+    if (!scratch.buffer.empty()) {
+      if (!closing_ && !closed() && filter_ == nullptr) input_.append(scratch.buffer.readable());
+      scratch.buffer.consume_all();
+    }
   } else {
     if (got <= room.size()) {
       input_.commit(got);
@@ -227,18 +217,10 @@ Connection::Got Connection::handle_read() {
 }
 
 std::size_t Connection::write_now(std::string_view a, std::string_view b) {
-  std::array<iovec, 2> iov{iov_of(a), iov_of(b)};
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = 2;
-  ssize_t n = 0;
-  do {
-    // One piece (an echo, most replies) goes out with send(): no msghdr or iovec to import.
-    n = b.empty() ? ::send(fd_.get(), a.data(), a.size(), MSG_NOSIGNAL)
-                  : ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  // One piece (an echo, most replies) goes out with send(): no msghdr or iovec to import.
+  const ssize_t n = stream_io::transmit2(fd_.get(), a, b);
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
     return 0;
   }
   counters_.add_out(static_cast<std::size_t>(n));
@@ -280,13 +262,9 @@ void Connection::handle_write() {
     after_output_change();  // files may just have finished: a closing connection shuts down
     return;
   }
-  const auto data = output_.view();
-  ssize_t n = 0;
-  do {
-    n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = stream_io::transmit(fd_.get(), output_.view());
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+    if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
     return;
   }
   counters_.add_out(static_cast<std::size_t>(n));
@@ -389,12 +367,10 @@ void Connection::finish(std::error_code why) {
   output_.consume_all();
   input_.consume_all();
   // Reported from a posted task so that the owner never sees on_close (and never destroys the
-  // connection) in the middle of send(), on_data or the event batch. The weak token turns the
-  // task into a no-op if the owner destroys the connection first (server teardown).
-  life_ = std::make_shared<char>();
-  loop_.post([this, why, alive = std::weak_ptr<char>(life_)] {
-    if (!alive.expired()) events_.on_close(*this, why);
-  });
+  // connection) in the middle of send(), on_data or the event batch (connection_close.cpp).
+  // The reason waits in close_reason_, which nothing changes once closed.
+  close_reason_ = why;
+  queue_close_report();
 }
 
 std::error_code Connection::check_deadlines(Clock::time_point now) {

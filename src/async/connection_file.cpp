@@ -1,38 +1,26 @@
 // Connection::send_file: file segments queued in order with send() and written with
 // sendfile(2) when their turn comes (see connection.hpp); through a filter (TLS), read in
 // chunks and passed through it as the socket drains.
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+//
+// A file's lead (the reply header queued before it) goes out with MSG_MORE: the bytes wait in
+// the kernel for the sendfile(2) that follows, so that a reply's header leaves in one full
+// segment with the file's first bytes. Alone in a small segment it costs the receiver a wakeup
+// of its own and, on Linux, hides the request-to-reply delay from the receiver's RTT estimate
+// (the header, not the first full-sized segment, carries the echoed timestamp): its
+// receive-buffer autotuning then stays small, and most of the file moves in small
+// window-limited bursts clocked by the reader's ACKs (measured: 1 MiB files at 0.8x nginx,
+// whose tcp_nopush corks the header the same way). MSG_MORE is per call: nothing stays corked
+// past the sendfile (or, if the socket is full, past the ACKs that free it).
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
 #include <system_error>
 
 #include "async/file_queue.hpp"
+#include "sockit/sys/io.hpp"
+#include "sockit/sys/sendfile.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit {
-
-namespace {
-
-// send() with MSG_MORE: the bytes wait in the kernel for the sendfile(2) that follows, so that a
-// reply's header leaves in one full segment with the file's first bytes. Alone in a small
-// segment it costs the receiver a wakeup of its own and, on Linux, hides the request-to-reply
-// delay from the receiver's RTT estimate (the header, not the first full-sized segment, carries
-// the echoed timestamp): its receive-buffer autotuning then stays small, and most of the file
-// moves in small window-limited bursts clocked by the reader's ACKs (measured: 1 MiB files at
-// 0.8x nginx, whose tcp_nopush corks the header the same way). MSG_MORE is per call: nothing
-// stays corked past the sendfile (or, if the socket is full, past the ACKs that free it).
-ssize_t send_more(int fd, std::string_view data) {
-  ssize_t n = 0;
-  do {
-    n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_MORE);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
-
-}  // namespace
 
 void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length,
                            std::string_view head) {
@@ -44,9 +32,9 @@ void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t le
     if (!head.empty()) send(head);
     if (length == 0 || closing_ || closed()) return;
   } else if (!head.empty()) {
-    const ssize_t n = send_more(fd_.get(), head);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      abort(sys_error());
+    const ssize_t n = stream_io::transmit_more(fd_.get(), head);
+    if (n < 0 && !stream_io::would_block(n)) {
+      abort(sys_error(static_cast<int>(-n)));
       return;
     }
     const auto sent = n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
@@ -68,22 +56,30 @@ void Connection::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t le
 bool Connection::write_files() {
   while (files_) {
     auto& f = files_->files.front();
-    ssize_t n = 0;
+    std::size_t sent = 0;
     if (f.lead > 0) {
-      n = send_more(fd_.get(), output_.view().substr(0, f.lead));
+      const ssize_t n = stream_io::transmit_more(fd_.get(), output_.view().substr(0, f.lead));
+      if (n < 0) {
+        if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
+        return false;
+      }
+      sent = static_cast<std::size_t>(n);
     } else {
-      auto at = static_cast<off_t>(f.offset);
       constexpr std::uint64_t kMaxChunk = std::uint64_t{1} << 30;
-      do {
-        n = ::sendfile(fd_.get(), f.fd.get(), &at, std::min(f.remaining, kMaxChunk));
-      } while (n < 0 && errno == EINTR);
-      if (n == 0) errno = EIO;  // the file is shorter than promised: the reply cannot be whole
+      std::uint64_t at = f.offset;  // advanced below, from what was sent
+      const auto n = try_sendfile(fd_.get(), f.fd.get(), at,
+                                  static_cast<std::size_t>(std::min(f.remaining, kMaxChunk)));
+      if (!n) {
+        if (!would_block(n.error())) abort(n.error());
+        return false;
+      }
+      if (*n == 0) {  // the file is shorter than promised: the reply cannot be whole
+        abort(sys_error(EIO));
+        return false;
+      }
+      sent = *n;
     }
-    if (n <= 0) {
-      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) abort(sys_error());
-      return false;
-    }
-    const auto sent = static_cast<std::size_t>(n);
+    if (sent == 0) return false;  // a zero-byte send of a non-empty lead: try again when writable
     counters_.add_out(sent);
     active_ = true;
     if (f.lead > 0) {
@@ -130,13 +126,10 @@ bool Connection::fill_filtered_files() {
       const auto room = t_file_chunk.writable();
       const std::size_t want =
           static_cast<std::size_t>(std::min<std::uint64_t>(f.remaining, room.size()));
-      ssize_t n = 0;
-      do {
-        n = ::pread(f.fd.get(), room.data(), want, static_cast<off_t>(f.offset));
-      } while (n < 0 && errno == EINTR);
+      const ssize_t n = stream_io::read_file_at(f.fd.get(), room.first(want), f.offset);
       if (n <= 0) {
-        if (n == 0) errno = EIO;  // the file is shorter than promised: the reply cannot be whole
-        abort(sys_error());
+        // 0: the file is shorter than promised, and the reply cannot be whole.
+        abort(sys_error(n == 0 ? EIO : static_cast<int>(-n)));
         return false;
       }
       const auto got = static_cast<std::size_t>(n);

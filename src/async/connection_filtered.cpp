@@ -6,13 +6,11 @@
 // waits there), send what the filter answered (handshake records) at once if the socket takes
 // it, then hand the plain bytes to on_data exactly as the plain path does. Writing: the filter
 // appends wire bytes to output_, which then flows (and is limited) like any other output.
-#include <sys/socket.h>
-
 #include <cassert>
-#include <cerrno>
 
 #include "async/file_queue.hpp"
 #include "sockit/async/connection.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit {
 namespace {
@@ -46,13 +44,10 @@ Status Connection::start_filter(std::unique_ptr<ConnectionFilter> filter) {
 Connection::Got Connection::read_filtered() {
   FilterScratch& scratch = t_filter;
   const auto room = scratch.wire.writable();  // always empty between calls
-  ssize_t n = 0;
-  do {
-    n = ::recv(fd_.get(), room.data(), room.size(), 0);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = stream_io::receive(fd_.get(), room);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Got::nothing;
-    abort(sys_error());
+    if (stream_io::would_block(n)) return Got::nothing;
+    abort(sys_error(static_cast<int>(-n)));
     return Got::end;
   }
   if (n == 0) {

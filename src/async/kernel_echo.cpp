@@ -9,11 +9,11 @@
 #include <csignal>
 
 #include "sockit/async/connection.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit {
 namespace {
 
-constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 // A splice that filled the pipe may have left more in the socket: a few more turns in the same
 // readiness event save an epoll round trip each while a connection streams.
 constexpr int kSpliceTurns = 4;
@@ -53,12 +53,9 @@ bool Connection::splice_echo() {
   const std::size_t capacity =
       std::min(pipe_->capacity(), std::max<std::size_t>(options_.high_water, 1));
   for (int turn = 0; turn < kSpliceTurns; ++turn) {
-    ssize_t n = 0;
-    do {
-      n = ::splice(fd_.get(), nullptr, pipe_->write_end(), nullptr, capacity, kSpliceFlags);
-    } while (n < 0 && errno == EINTR);
+    const ssize_t n = stream_io::splice_some(fd_.get(), pipe_->write_end(), capacity);
     if (n < 0) {  // the pipe is empty, so EAGAIN is about the socket
-      if (errno != EAGAIN && errno != EWOULDBLOCK) abort(sys_error());
+      if (!stream_io::would_block(n)) abort(sys_error(static_cast<int>(-n)));
       return true;
     }
     if (n == 0) {
@@ -84,16 +81,12 @@ std::size_t Connection::splice_out(std::size_t n) {
   std::size_t sent = 0;
   int error = 0;
   while (sent < n) {
-    const ssize_t m =
-        ::splice(pipe_->read_end(), nullptr, fd_.get(), nullptr, n - sent, kSpliceFlags);
-    if (m > 0) {
-      sent += static_cast<std::size_t>(m);
-    } else if (m < 0 && errno == EINTR) {
-      continue;
-    } else {
-      if (m < 0 && errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
+    const ssize_t m = stream_io::splice_some(pipe_->read_end(), fd_.get(), n - sent);
+    if (m <= 0) {
+      if (m < 0 && !stream_io::would_block(m)) error = static_cast<int>(-m);
       break;
     }
+    sent += static_cast<std::size_t>(m);
   }
   counters_.add_out(sent);
   if (sent == n) return n;
@@ -102,12 +95,9 @@ std::size_t Connection::splice_out(std::size_t n) {
   const auto room = output_.writable();
   std::size_t moved = 0;
   while (moved < rest) {  // a pipe holding `rest` bytes returns them without blocking
-    const ssize_t r = ::read(pipe_->read_end(), room.data() + moved, rest - moved);
-    if (r > 0) {
-      moved += static_cast<std::size_t>(r);
-    } else if (!(r < 0 && errno == EINTR)) {
-      break;
-    }
+    const ssize_t r = stream_io::read_pipe(pipe_->read_end(), room.subspan(moved, rest - moved));
+    if (r <= 0) break;
+    moved += static_cast<std::size_t>(r);
   }
   output_.commit(moved);
   if (error != 0) {

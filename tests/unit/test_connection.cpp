@@ -196,5 +196,39 @@ TEST_F(Fixture, PeerThatVanishesIsReportedAfterItsData) {
   EXPECT_EQ(rec.data, "x");
 }
 
+// on_close never comes from inside the call that closed (the owner may destroy the connection
+// from on_close), comes exactly once, with the reason of the close.
+TEST_F(Fixture, OnCloseComesOnceFromTheLoopWithTheReason) {
+  Connection& c = make();
+  c.abort(make_error_code(Errc::cancelled));
+  EXPECT_TRUE(c.closed());
+  EXPECT_EQ(rec.closes, 0);
+  spin(2s);
+  EXPECT_EQ(rec.closes, 1);
+  EXPECT_EQ(rec.why, make_error_code(Errc::cancelled));
+  spin(20ms);
+  EXPECT_EQ(rec.closes, 1);
+}
+
+// An owner that destroys a closed connection before the loop reported it hears nothing (server
+// teardown), and the loop keeps running without touching the destroyed connection.
+TEST_F(Fixture, OwnerThatDestroysTheConnectionFirstHearsNoClose) {
+  Connection& c = make();
+  c.abort(make_error_code(Errc::cancelled));
+  conn.reset();
+  spin(30ms);
+  EXPECT_EQ(rec.closes, 0);
+  // Another connection on the same loop is still reported normally.
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  ours = UniqueFd(fds[0]);
+  peer = UniqueFd(fds[1]);
+  make().close();
+  peer.reset();  // the peer's EOF ends the linger at once
+  spin(2s);
+  EXPECT_EQ(rec.closes, 1);
+  EXPECT_FALSE(rec.why);
+}
+
 }  // namespace
 }  // namespace sockit

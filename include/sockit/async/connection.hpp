@@ -25,7 +25,8 @@
 // Closing: close(why) stops handing input to the owner, flushes the output, sends FIN, and waits
 // (up to `linger`) for the peer's EOF before closing the descriptor, so the peer reads every byte
 // including a last error line (closing with unread input would send RST and could destroy it).
-// on_close is reported exactly once, from a posted task, never from inside send() or on_data.
+// on_close is reported exactly once, from a task posted to the loop (one per batch of closes,
+// no allocation per close), never from inside send() or on_data.
 //
 // Draining (drain(until)): the connection keeps answering while its peer has requests in flight
 // and closes at the first quiet point: no message half-received, nothing queued, no input for
@@ -261,6 +262,11 @@ class Connection final : public EventLoop::Handler {
   // ready yet cannot: waiting for writability then would only spin).
   bool wants_write() const noexcept;
   struct FileQueue;
+  // Reporting on_close (src/async/connection_close.cpp).
+  void queue_close_report();
+  void link_report(Connection*& head) noexcept;
+  void unlink_report() noexcept;
+  static void report_closes(EventLoop& loop);
 
   // Ordered and packed so that the per-connection footprint stays small (10,000 idle
   // connections are the design point, see docs/servers.md).
@@ -289,10 +295,12 @@ class Connection final : public EventLoop::Handler {
   // While open: since when the current message is incomplete. Once closing (no partial
   // message any more): when lingering for the peer's EOF ends.
   Clock::time_point partial_since_;
-  Clock::time_point drain_until_;  // draining: when the owner cuts the connection
-  std::shared_ptr<char> life_;     // expires with the connection; guards the posted on_close
+  Clock::time_point drain_until_;             // draining: when the owner cuts the connection
   std::unique_ptr<ConnectionFilter> filter_;  // transport filter (TLS); null: plain
   std::unique_ptr<FileQueue> files_;  // send_file() queue; null when empty (one pointer idle)
+  // Closed, on_close not reported yet: linked into the loop's list of pending reports.
+  Connection* report_next_ = nullptr;
+  Connection** report_prev_ = nullptr;  // null when not linked
 };
 
 }  // namespace sockit
