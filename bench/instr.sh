@@ -9,6 +9,7 @@
 #   bash bench/instr.sh                       all servers, 50 and 1,000 connections
 #   ONLY="sockit-loop asio" CONNS=50 ...      a subset
 #   BUILD_DIR=build/perf REQUESTS=20000 ...   (defaults: build/release, 20,000)
+#   SETTLE=5 ...                              seconds to wait for closes before each count
 #
 # Writes bench/results/instructions.md. Every server is started and stopped here, on 127.0.0.1.
 set -euo pipefail
@@ -18,6 +19,7 @@ BUILD=${BUILD_DIR:-build/release}
 SOCKIT=$BUILD/bin/sockit
 PEERS=$BUILD/bench/peers
 REQUESTS=${REQUESTS:-20000}
+SETTLE=${SETTLE:-5}  # seconds for the server to finish closing before counters are zeroed/dumped
 CONNS=${CONNS:-"50 1000"}
 SERVERS=${ONLY:-"sockit-loop asio libuv epoll"}
 OUT=${OUT:-bench/results/instructions.md}
@@ -57,10 +59,15 @@ measure() {
   # Warm up (connections, buffers, first-touch), then count only the measured requests.
   timeout 120 "$SOCKIT" bench tcp 127.0.0.1 "$port" --conns "$conns" --size 64 \
     --requests 2000 --connect-timeout 30 >/dev/null 2>&1 || true
+  # Let the server finish closing the warm-up's connections before zeroing, and the measured
+  # run's before dumping: otherwise how many closes land in the window depends on timing, and
+  # the 1,000-connection row swung by 10% between identical runs.
+  sleep "$SETTLE"
   callgrind_control -z "$VPID" >/dev/null 2>&1
   local json
   json=$(timeout 300 "$SOCKIT" bench tcp 127.0.0.1 "$port" --conns "$conns" --size 64 \
     --requests "$REQUESTS" --connect-timeout 30 --json 2>/dev/null || true)
+  sleep "$SETTLE"
   callgrind_control -d "$VPID" >/dev/null 2>&1
   kill "$VPID" 2>/dev/null || true
   wait "$VPID" 2>/dev/null || true
@@ -78,7 +85,7 @@ PY
 {
   echo "# User-space instructions per request (callgrind)"
   echo
-  echo "- commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown); $REQUESTS requests of 64 B per row, after 2,000 unmeasured"
+  echo "- commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown); $REQUESTS requests of 64 B per row, after 2,000 unmeasured, ${SETTLE} s settle before zeroing and before dumping"
   echo "- command: \`bash bench/instr.sh\` (BUILD_DIR=$BUILD)"
   echo
   echo "| server | connections | responses | errors | instructions per request |"

@@ -4,7 +4,8 @@
 #
 # Scanned: ROOT/src, ROOT/apps and ROOT/include (*.cpp, *.hpp, *.cc, *.h), except ROOT/src/sys/,
 # whose files are the one place these calls live (their public forms are sockit/sys/*.hpp:
-# io.hpp, socket.hpp, accept.hpp, sendfile.hpp; src/sys/raw_io.hpp for the bench's hot loops).
+# io.hpp, socket.hpp, accept.hpp, sendfile.hpp; src/sys/raw_io.hpp for the bench's hot loops and
+# src/sys/stream_io.hpp for the event loop Connection's).
 #
 # The rule: a call of one of these functions through the global qualifier, `::send(`, which is
 # how sockit writes every system call. Not matched, on purpose:
@@ -24,15 +25,6 @@ set(calls recv send sendmsg recvmsg sendto recvfrom sendmmsg recvmmsg readv writ
   splice tee vmsplice accept accept4)
 list(JOIN calls "|" call_alt)
 set(call_re "(^|[^A-Za-z0-9_:])::(${call_alt})[ \t]*\\(")
-
-# Still calling the kernel themselves while another change moves their calls into sys/
-# (helper "echoinstr", issue 10). The lead removes these four entries after the echoinstr merge;
-# an entry whose file no longer calls anything is reported below so it is not forgotten.
-set(allowed
-  src/async/connection.cpp
-  src/async/connection_file.cpp
-  src/async/connection_filtered.cpp
-  src/async/kernel_echo.cpp)
 
 set(globs)
 foreach(dir src apps include)
@@ -54,12 +46,6 @@ foreach(file IN LISTS files)
   # Cheap filter first: most files have no candidate line at all.
   file(STRINGS ${file} hits REGEX "${call_re}")
   if(NOT hits)
-    if(rel IN_LIST allowed)
-      message(NOTICE "allow-list entry no longer needed: ${rel} makes no socket call")
-    endif()
-    continue()
-  endif()
-  if(rel IN_LIST allowed)
     continue()
   endif()
   # Line numbers: split the file on newlines into a list; characters that CMake lists treat
