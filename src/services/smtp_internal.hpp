@@ -20,7 +20,8 @@ struct Envelope {
   bool esmtp = false, tls = false;
 };
 
-/// A new unique id: "SECONDS.MMICROSPPIDQSEQ.HOST", as the Maildir convention names files.
+/// A new unique id: "SECONDS.MMICROSPPIDQSEQ.HOST", as the Maildir convention names files; the
+/// microseconds have six digits, so that names sort by delivery time.
 std::string new_id();
 
 /// The Received: header for `e` (RFC 5321 §4.4; with type ESMTP, ESMTPS, ESMTPA or ESMTPSA as

@@ -82,7 +82,7 @@ std::string new_id() {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
   const auto seq = g_sequence.fetch_add(1, std::memory_order_relaxed);
   char head[96];
-  std::snprintf(head, sizeof head, "%lld.M%lldP%ldQ%llu.", static_cast<long long>(us / 1000000),
+  std::snprintf(head, sizeof head, "%lld.M%06lldP%ldQ%llu.", static_cast<long long>(us / 1000000),
                 static_cast<long long>(us % 1000000), static_cast<long>(::getpid()),
                 static_cast<unsigned long long>(seq));
   return head + host;

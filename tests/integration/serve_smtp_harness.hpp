@@ -32,7 +32,7 @@ class MailDir {
   MailDir& operator=(const MailDir&) = delete;
   /// The Maildir the server creates inside the temporary directory.
   std::string maildir() const { return path_ + "/mail"; }
-  /// The files in new/, by name (ids sort by time, then sequence).
+  /// The files in new/, by name (ids sort by delivery time: SmtpStoreIds).
   std::vector<std::string> messages() const {
     std::vector<std::string> names;
     std::error_code ec;
