@@ -28,7 +28,8 @@ TEST(SmtpStoreIds, SortByTimeAcrossAWholeSecond) {
   }
   ASSERT_GE(ids.size(), 200u);
   const std::regex form("[0-9]+\\.M[0-9]{6}P[0-9]+Q[0-9]+\\..+");
-  for (const auto& id : ids) ASSERT_TRUE(std::regex_match(id, form)) << id;
+  for (const auto& id : ids)
+    ASSERT_TRUE(std::regex_match(id, form)) << id;
   std::vector<std::string> sorted = ids;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, ids);

@@ -12,19 +12,15 @@
 #include "sockit/sys/accept.hpp"
 #include "sockit/sys/io.hpp"
 #include "sockit/sys/socket.hpp"
+#include "support/socket_pair.hpp"
 
 namespace sockit {
 namespace {
 
-struct Pair {
-  UniqueFd a;
-  UniqueFd b;
-};
+using Pair = test::SocketPair;
 
 Pair make_socketpair() {
-  int sv[2] = {-1, -1};
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+  return test::make_socket_pair();
 }
 
 std::span<const std::byte> bytes(std::string_view s) {

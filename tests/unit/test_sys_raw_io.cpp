@@ -12,19 +12,15 @@
 #include <string>
 
 #include "sockit/core/unique_fd.hpp"
+#include "support/socket_pair.hpp"
 
 namespace sockit {
 namespace {
 
-struct Pair {
-  UniqueFd a;
-  UniqueFd b;
-};
+using Pair = test::SocketPair;
 
 Pair make_socketpair() {
-  int sv[2] = {-1, -1};
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-  return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+  return test::make_socket_pair(SOCK_NONBLOCK);
 }
 
 TEST(SysRawIo, SendAndRecvMoveExactBytes) {
