@@ -90,8 +90,8 @@ add "sockit download" "$sockit" ftp --no-progress -o /dev/null "$url/pub/big.bin
 add "curl download" curl -s -o /dev/null "$url/pub/big.bin"
 add "lftp download" lftp -e "set xfer:clobber on; get pub/big.bin -o /dev/null; quit" "$url"
 add "sockit upload" "$sockit" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
-# The other way of sending a plain upload (read and send 256 KiB chunks, not sendfile).
-add "sockit copy upload" "$sockit" ftp --no-progress --no-sendfile -T "$dir/src.bin" "$url/up/big.bin"
+# The other way of sending a plain upload (sendfile, not 256 KiB chunks read and sent).
+add "sockit sendfile upload" "$sockit" ftp --no-progress --sendfile -T "$dir/src.bin" "$url/up/big.bin"
 [[ -n "${SOCKIT_BASELINE:-}" ]] &&
   add "baseline upload" "$SOCKIT_BASELINE" ftp --no-progress -T "$dir/src.bin" "$url/up/big.bin"
 add "curl upload" curl -s -T "$dir/src.bin" "$url/up/big.bin"

@@ -42,7 +42,7 @@ struct FtpArgs {
   bool trust_pasv = false;
   std::string active;
   bool ascii = false;
-  bool no_sendfile = false;
+  bool sendfile = false;
   bool remote_time = false;
   bool ssl = false;
   bool ssl_reqd = false;
@@ -64,7 +64,7 @@ Result<ftp::ClientOptions> client_options(const FtpArgs& a, const FtpUrl& url, s
   o.trust_pasv_address = a.trust_pasv;
   o.active_address = a.active;
   o.ascii = a.ascii;
-  o.sendfile = !a.no_sendfile;
+  o.sendfile = a.sendfile;
   o.tls = url.implicit_tls ? ftp::TlsMode::implicit
           : a.ssl_reqd     ? ftp::TlsMode::explicit_required
           : a.ssl          ? ftp::TlsMode::explicit_try
@@ -350,9 +350,9 @@ void add_ftp_command(CLI::App& app) {
   cmd->add_option("-P,--ftp-port", a->active,
                   "Active mode: listen on ADDRESS ('-' = the control connection's address)");
   cmd->add_flag("-B,--ascii", a->ascii, "TYPE A instead of TYPE I (binary)");
-  cmd->add_flag("--no-sendfile", a->no_sendfile,
-                "-T FILE: read and send 256 KiB chunks instead of sendfile(2) (spares a server "
-                "on this machine some CPU)");
+  cmd->add_flag("--sendfile,!--no-sendfile", a->sendfile,
+                "-T FILE: send the file with sendfile(2) (no copy through sockit) instead of "
+                "256 KiB chunks; slower when the server is on this machine");
   cmd->add_flag("-R,--remote-time", a->remote_time, "Give the download the remote file's time");
   cmd->add_flag("--ssl", a->ssl, "Explicit FTPS if the server offers it (AUTH TLS)");
   cmd->add_flag("--ssl-reqd", a->ssl_reqd, "Explicit FTPS or fail");

@@ -1,16 +1,15 @@
-// Uploads: STOR/APPE from a Source (any bytes), or from a file, which a plain data connection
-// in TYPE I may send with sendfile(2): the page cache goes to the socket with no copy of ours
-// and no fixed chunk (the kernel takes what fits in the socket buffer on each call).
+// Uploads: STOR/APPE from a Source (any bytes), or from a file, read in 256 KiB chunks and
+// sent from our buffer; a plain data connection in TYPE I can instead hand the file to
+// sendfile(2) (ClientOptions::sendfile): no copy of ours and no fixed chunk.
 //
-// ClientOptions::sendfile off reads the file in chunks instead. Over loopback sendfile makes
-// the server's recv() copy straight out of our page-cache pages (4 KiB fragments of memory no
-// CPU touched lately) where a copied send hands it 32 KiB fragments we have just written:
-// vsftpd pinned to one core spent 0.51-0.56 s of CPU per GB behind sendfile and 0.39-0.43 s
-// behind 256 KiB copies or curl's 64 KiB ones, in every comparison (bench/ftp.sh). The rates did
-// not follow: in seven interleaved comparisons (9-21 runs of 1 GiB each) sendfile went at
-// 0.89-1.31x curl and the copy at 0.87-1.05x, neither ahead of the other consistently, while
-// the copy costs the client 0.25-0.29 s of CPU per GB to sendfile's 0.06-0.08. So sendfile
-// stays the default and the copy is the choice for a CPU-bound server on the same machine.
+// The copy is the default because of the server's side. Over loopback sendfile makes the
+// server's recv() copy straight out of our page-cache pages (4 KiB fragments no CPU touched
+// lately) where a copied send hands it 32 KiB fragments we have just written: vsftpd pinned to
+// one core spent 0.84 s of CPU per GB behind sendfile and 0.65-0.67 s behind 256 KiB copies
+// (curl's 64 KiB ones: 0.66-0.68). With the machine otherwise idle that core is what limits an
+// upload, and sendfile went at 0.78x the best peer where the copy went at 0.98-1.02x
+// (bench/ftp.sh). The copy costs the client 0.38-0.40 s of CPU per GB to sendfile's 0.09, still
+// less than curl (0.43-0.45) or lftp (0.50).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,8 +80,8 @@ Status pump_file(Client::State& s, Channel& ch, int fd, std::uint64_t offset) {
       if (*n < kSendfileRound) return end_upload(s, ch);
     }
   }
-  // TLS has to encrypt the bytes and TYPE A to convert them: both read the file themselves
-  // (as a plain upload does without options.sendfile).
+  // TLS has to encrypt the bytes and TYPE A to convert them: both read the file themselves,
+  // as a plain upload does by default.
   const Source source = [&](std::span<std::byte> b) -> Result<std::size_t> {
     for (;;) {
       const ssize_t n = ::pread(fd, b.data(), b.size(), static_cast<off_t>(offset));

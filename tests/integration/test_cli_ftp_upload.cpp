@@ -1,5 +1,5 @@
-// `sockit ftp -T`: how an upload is sent (on a plain data connection: sendfile, or chunks read
-// and sent with --no-sendfile) and resumed
+// `sockit ftp -T`: how an upload is sent (chunks read and sent, or with --sendfile on a plain
+// data connection sendfile(2)) and resumed
 // uploads (-C - asks SIZE and appends the rest, -C N skips N bytes), against vsftpd and
 // pyftpdlib.
 #include <gtest/gtest.h>
@@ -93,19 +93,22 @@ bool strace_works() {
 
 }  // namespace
 
-TEST(CliFtpUpload, PlainUploadSendsTheFileWithSendfile) {
+TEST(CliFtpUpload, SendfileOptionSendsTheFileWithSendfile) {
   if (!strace_works()) GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
   const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
-  const auto log = traced_upload(data, {}, "sendfile,pread64,sendto");
+  const auto log = traced_upload(data, {"--sendfile"}, "sendfile,pread64,sendto");
   // Every byte went from the page cache to the socket: none was read into a buffer of ours.
   EXPECT_EQ(sum(bytes_by_fd(log, "sendfile")), data.size());
   EXPECT_EQ(sum(bytes_by_fd(log, "pread64")), 0U);
 }
 
-TEST(CliFtpUpload, NoSendfileReadsAndSendsTheFileInChunks) {
+// The default, and what --no-sendfile asks for after a --sendfile (the last one wins).
+class CliFtpUploadChunks : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(CliFtpUploadChunks, ReadsAndSendsTheFileInChunks) {
   if (!strace_works()) GTEST_SKIP() << "strace cannot trace here (ptrace not permitted)";
   const std::string data = pattern_bytes(8 * 1024 * 1024 + 3);
-  const auto log = traced_upload(data, {"--no-sendfile"}, "sendfile,pread64,sendto");
+  const auto log = traced_upload(data, GetParam(), "sendfile,pread64,sendto");
   EXPECT_TRUE(bytes_by_fd(log, "sendfile").empty()) << log.substr(0, 2000);
   // The file was read from one descriptor, in 256 KiB chunks, ...
   const auto read = bytes_by_fd(log, "pread64");
@@ -122,6 +125,11 @@ TEST(CliFtpUpload, NoSendfileReadsAndSendsTheFileInChunks) {
       EXPECT_LT(bytes, 4096U) << "fd " << fd;
   EXPECT_EQ(data_fds, 1) << log.substr(0, 2000);
 }
+
+INSTANTIATE_TEST_SUITE_P(Options, CliFtpUploadChunks,
+                         ::testing::Values(std::vector<std::string>{},
+                                           std::vector<std::string>{"--sendfile", "--no-sendfile"}),
+                         [](const auto& p) { return p.index == 0 ? "Default" : "NoSendfileLast"; });
 
 TEST(CliFtpUpload, ResumeCompletesAnInterruptedUploadToVsftpd) {
   FtpTree tree;

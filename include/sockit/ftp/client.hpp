@@ -56,13 +56,13 @@ struct ClientOptions {
   /// TYPE A instead of TYPE I. Lines end in CRLF on the wire: uploads turn each LF without a
   /// CR before it into CRLF, downloads turn CRLF into LF (see ftp/ascii.hpp).
   bool ascii = false;
-  /// How store_file() sends a plain (not TLS) upload in TYPE I: sendfile(2) (no copy of
-  /// ours), or false: read into a 256 KiB buffer and sent from there, as TLS and TYPE A are.
-  /// Over loopback the server's recv() copies straight out of our page-cache pages with
-  /// sendfile, which cost vsftpd about 25% more CPU per GB than copied bytes (0.51 against
-  /// 0.40 s) at the same measured rate; false spares a server on this machine that CPU at
-  /// about 4x the client's (docs/cli.md).
-  bool sendfile = true;
+  /// How store_file() sends a plain (not TLS) upload in TYPE I: false (the default) reads the
+  /// file into a 256 KiB buffer and sends it from there, as TLS and TYPE A do; true hands it to
+  /// sendfile(2) (no copy of ours, about a quarter of the client CPU). Over loopback a server
+  /// receiving from sendfile copies out of cold page-cache pages: vsftpd spent 0.84 s of CPU
+  /// per GB behind sendfile against 0.65-0.67 behind the copy, and went that much slower when
+  /// its core was the limit (bench/ftp.sh, docs/cli.md).
+  bool sendfile = false;
   TlsMode tls = TlsMode::none;
   std::shared_ptr<const TlsClientContext> tls_context;  ///< required when tls != none
   std::string tls_host;                                 ///< the name to verify
@@ -122,8 +122,8 @@ class Client {
                                              bool append = false);
   /// STOR (APPE when `append`) of the regular file `fd` from `offset` to its end (the
   /// descriptor's own position is neither used nor moved). On a plain data connection in TYPE I
-  /// the kernel sends the file (sendfile(2), unless options.sendfile is off); with PROT P or
-  /// TYPE A it is read in chunks.
+  /// the file is read in 256 KiB chunks, or sent by the kernel with options.sendfile
+  /// (sendfile(2)); with PROT P or TYPE A it is always read in chunks.
   /// expected() is the file's size minus `offset` (TYPE I). Not a regular file: EINVAL.
   [[nodiscard]] Result<TransferResult> store_file(std::string_view path, int fd,
                                                   std::uint64_t offset = 0, bool append = false);
