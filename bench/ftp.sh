@@ -13,8 +13,10 @@
 #
 # Prints one line per client and direction: seconds, MB/s (10^6 bytes) with the slowest and
 # fastest run, client CPU seconds per GB (10^9 bytes), and vsftpd's CPU seconds per GB (its
-# session processes, as the listener reaps them), all medians. vsftpd is the bottleneck on
-# loopback: how a client sends changes what the server spends per byte (src/ftp/upload.cpp).
+# session processes, as the listener reaps them) and how busy that kept its core over the
+# client's run (CPU over wall time), all medians; then sockit's time against each peer's, run by
+# run. vsftpd is the bottleneck of an upload on loopback (busy near 100%): how a client sends
+# changes what the server spends per byte (src/ftp/upload.cpp).
 set -euo pipefail
 
 mib=${1:-1024}
@@ -109,8 +111,17 @@ server_cpu() {
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 echo "vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null), $mib MiB, median of $runs interleaved runs"
-for _ in $(seq "$runs"); do
-  for label in "${labels[@]}"; do
+# Each run takes the clients in a new order (a shuffle seeded by the run's number, so the same
+# on every machine): what ran just before a client matters. In fixed order the upload right
+# after the downloads ran 10% slower than the same binary two places later, and cost vsftpd 12%
+# more CPU per GB, in two runs of 15.
+n=${#labels[@]}
+for run in $(seq "$runs"); do
+  order=$(awk -v n="$n" -v seed="$run" 'BEGIN{srand(seed); for (i = 0; i < n; i++) a[i] = i;
+    for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = a[i]; a[i] = a[j]; a[j] = t }
+    for (i = 0; i < n; i++) printf "%d ", a[i]}')
+  for k in $order; do
+    label=${labels[$k]}
     rm -f "$dir/root/up/big.bin"
     before=$(server_cpu)
     read -r wall cpu rc < <(eval "timed ${cmd[$label]}")
@@ -128,9 +139,28 @@ for label in "${labels[@]}"; do
   w=$(echo "${walls[$label]}" | median)
   c=$(echo "${cpus[$label]}" | median)
   sv=$(echo "${servers[$label]}" | median)
+  read -ra ws <<< "${walls[$label]}"
+  read -ra ss <<< "${servers[$label]}"
+  busy=$(for i in "${!ws[@]}"; do awk -v s="${ss[$i]}" -v w="${ws[$i]}" 'BEGIN{print s / w}'; done | median)
   slow=$(echo "${walls[$label]}" | tr ' ' '\n' | sed '/^$/d' | sort -g | tail -1)
   fast=$(echo "${walls[$label]}" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
-  awk -v l="$label" -v w="$w" -v c="$c" -v sv="$sv" -v b="$bytes" -v s="$slow" -v f="$fast" \
-    'BEGIN{printf "%-22s %8.3f s %7.1f MB/s [%6.1f-%6.1f] %6.3f CPU s/GB %6.3f vsftpd s/GB\n",
-           l, w, b/w/1e6, b/s/1e6, b/f/1e6, c/(b/1e9), sv/(b/1e9)}'
+  awk -v l="$label" -v w="$w" -v c="$c" -v sv="$sv" -v b="$bytes" -v s="$slow" -v f="$fast" -v u="$busy" \
+    'BEGIN{printf "%-22s %8.3f s %7.1f MB/s [%6.1f-%6.1f] %6.3f CPU s/GB %6.3f vsftpd s/GB %4.0f%% busy\n",
+           l, w, b/w/1e6, b/s/1e6, b/f/1e6, c/(b/1e9), sv/(b/1e9), 100*u}'
+done
+# The paired comparison: in each run, a peer's time over sockit's (above 1: sockit was the
+# faster in that run); the median and the range over the runs.
+for way in download upload; do
+  read -ra ours <<< "${walls[sockit $way]}"
+  for peer in curl lftp; do
+    read -ra theirs <<< "${walls[$peer $way]}"
+    ratios=""
+    for i in "${!ours[@]}"; do
+      ratios+="$(awk -v s="${ours[$i]}" -v p="${theirs[$i]}" 'BEGIN{printf "%.3f", p / s}') "
+    done
+    r=$(echo "$ratios" | median)
+    lo=$(echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | head -1)
+    hi=$(echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | tail -1)
+    printf "sockit %-8s vs %-4s run by run: %.3fx median [%.3f-%.3f]\n" "$way" "$peer" "$r" "$lo" "$hi"
+  done
 done

@@ -5,11 +5,12 @@
 // The copy is the default because of the server's side. Over loopback sendfile makes the
 // server's recv() copy straight out of our page-cache pages (4 KiB fragments no CPU touched
 // lately) where a copied send hands it 32 KiB fragments we have just written: vsftpd pinned to
-// one core spent 0.84 s of CPU per GB behind sendfile and 0.65-0.67 s behind 256 KiB copies
-// (curl's 64 KiB ones: 0.66-0.68). With the machine otherwise idle that core is what limits an
-// upload, and sendfile went at 0.78x the best peer where the copy went at 0.98-1.02x
-// (bench/ftp.sh). The copy costs the client 0.38-0.40 s of CPU per GB to sendfile's 0.09, still
-// less than curl (0.43-0.45) or lftp (0.50).
+// one core spent 0.76-0.78 s of CPU per GB behind sendfile and 0.65-0.68 s behind our copies
+// (curl's: 0.69-0.72, lftp's: 0.66-0.70). That core is what limits an upload (busy 98-99% of
+// it), and sendfile went at 0.87-0.91x the best of curl and lftp where the copy went at
+// 1.02-1.03x (bench/ftp.sh, two runs of 15). The copy costs the client 0.36-0.37 s of CPU per
+// GB to sendfile's 0.08-0.09, still less than curl (0.40-0.41) or lftp (0.46-0.48). 64 KiB
+// chunks measured the same as 256 KiB.
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -59,9 +59,9 @@ struct ClientOptions {
   /// How store_file() sends a plain (not TLS) upload in TYPE I: false (the default) reads the
   /// file into a 256 KiB buffer and sends it from there, as TLS and TYPE A do; true hands it to
   /// sendfile(2) (no copy of ours, about a quarter of the client CPU). Over loopback a server
-  /// receiving from sendfile copies out of cold page-cache pages: vsftpd spent 0.84 s of CPU
-  /// per GB behind sendfile against 0.65-0.67 behind the copy, and went that much slower when
-  /// its core was the limit (bench/ftp.sh, docs/cli.md).
+  /// receiving from sendfile copies out of cold page-cache pages: vsftpd spent 0.76-0.78 s of
+  /// CPU per GB behind sendfile against 0.65-0.68 behind the copy, and went that much slower,
+  /// its core being the limit (bench/ftp.sh, docs/cli.md).
   bool sendfile = false;
   TlsMode tls = TlsMode::none;
   std::shared_ptr<const TlsClientContext> tls_context;  ///< required when tls != none
