@@ -25,8 +25,6 @@ namespace sockit::cli {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
-constexpr int kStdin = 0;
-constexpr int kStdout = 1;
 
 /// --trace: one stderr line per syscall, so short sends and receives become visible.
 void print_trace(const IoEvent& e) {
@@ -46,7 +44,7 @@ bool would_block(std::error_code ec) {
 Result<std::string> read_stdin() {
   std::string buf(kChunk, '\0');
   for (;;) {
-    const ssize_t n = ::read(kStdin, buf.data(), buf.size());
+    const ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
     if (n >= 0) {
       buf.resize(static_cast<std::size_t>(n));
       return buf;
@@ -102,7 +100,7 @@ class StreamBridge {
       std::array<pollfd, 2> fds{};
       std::size_t count = 0;
       const bool want_stdin = stdin_open_ && out_.empty();
-      if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
+      if (want_stdin) fds[count++] = {STDIN_FILENO, POLLIN, 0};
       const std::size_t sock_slot = count++;
       short events = reading_ ? POLLIN : 0;
       if (!out_.empty()) events = static_cast<short>(events | POLLOUT);
@@ -154,7 +152,7 @@ class StreamBridge {
     if (o_.hex) std::fputs(in_dump_.rows(raw).c_str(), stderr);
     auto text = decoder_.decode(raw);
     if (!text) return fail(text.error());
-    auto written = write_all_fd(kStdout, *text);
+    auto written = write_all_fd(STDOUT_FILENO, *text);
     if (!written && written.error() == std::errc::broken_pipe) {
       finished_ = true;  // whoever read our output has gone (`| head`): a normal end
       return {};

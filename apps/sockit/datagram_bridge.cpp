@@ -24,8 +24,6 @@ namespace sockit::cli {
 namespace {
 
 constexpr std::size_t kMaxPayload = 65507;  // the largest UDP payload over IPv4
-constexpr int kStdin = 0;
-constexpr int kStdout = 1;
 
 class DatagramBridge {
  public:
@@ -40,7 +38,7 @@ class DatagramBridge {
       std::size_t count = 0;
       // Without a peer (listen -u before the first datagram) there is nobody to send to yet.
       const bool want_stdin = stdin_open_ && (connected_ || peer_.has_value());
-      if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
+      if (want_stdin) fds[count++] = {STDIN_FILENO, POLLIN, 0};
       if (o_.send_only && !stdin_open_) return {};
       const std::size_t sock_slot = count++;
       // --send-only never prints what arrives, but listen -u must still receive to learn whom
@@ -69,7 +67,7 @@ class DatagramBridge {
  private:
   Status on_stdin() {
     std::string chunk(kMaxPayload, '\0');
-    const ssize_t n = ::read(kStdin, chunk.data(), chunk.size());
+    const ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
     if (n < 0) return errno == EINTR ? Status{} : fail(sys_error());
     if (n == 0) {
       stdin_open_ = false;
@@ -99,7 +97,7 @@ class DatagramBridge {
     if (o_.send_only) return {};
     const std::string_view data(reinterpret_cast<const char*>(buffer.data()), got->size);
     if (o_.hex) std::fputs(in_dump_.rows(data).c_str(), stderr);
-    auto written = write_all_fd(kStdout, data);
+    auto written = write_all_fd(STDOUT_FILENO, data);
     if (!written && written.error() == std::errc::broken_pipe) {
       reader_gone_ = true;  // whoever read our output has gone (`| head`): a normal end
       return {};

@@ -128,7 +128,7 @@ void keep_remote_time(ftp::Client& c, const std::string& remote, const std::stri
 }
 
 int run_download(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port,
-                 Progress& progress) {
+                 FtpProgress& progress) {
   std::string local = a.output;
   if (a.remote_name) local = base_name(url.path);
   const bool to_stdout = local.empty() || local == "-";
@@ -184,7 +184,8 @@ Result<std::uint64_t> resume_offset(ftp::Client& c, const FtpArgs& a, const std:
   return **size;
 }
 
-int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port, Progress& progress) {
+int run_upload(ftp::Client& c, const FtpArgs& a, const FtpUrl& url, int port,
+               FtpProgress& progress) {
   std::string remote = url.path;
   if (url.is_directory()) remote += base_name(a.upload);
   UniqueFd fd(a.upload == "-" ? ::dup(0) : ::open(a.upload.c_str(), O_RDONLY | O_CLOEXEC));
@@ -284,7 +285,7 @@ int run_ftp(const FtpArgs& a) {
   // itself goes to stdout, not with -v (its lines would tear the dialogue).
   const bool to_stdout =
       a.upload.empty() && !a.remote_name && (a.output.empty() || a.output == "-");
-  Progress progress(!a.no_progress && !a.verbose && !url.is_directory() && !to_stdout);
+  FtpProgress progress(!a.no_progress && !a.verbose && !url.is_directory() && !to_stdout);
   options->on_progress = [&progress](std::uint64_t bytes, std::optional<std::uint64_t> total) {
     progress.update(bytes, total);
   };

@@ -35,9 +35,9 @@ int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Clien
 /// A progress meter on stderr, drawn only when stderr is a terminal, at most 4 times a second,
 /// over one line ("\r" before each drawing):
 ///   "\r      12.6 MB of 64.0 MB  20%     180.2 MB/s " (without " of ..." when the size is unknown)
-class Progress {
+class FtpProgress {
  public:
-  explicit Progress(bool enabled);
+  explicit FtpProgress(bool enabled);
   /// `total`: the expected size when known (SIZE, or the local file's for an upload).
   void update(std::uint64_t bytes, std::optional<std::uint64_t> total);
   /// Draws the final state (also when the transfer was too quick for any drawing), then ends

@@ -162,9 +162,9 @@ int report_ftp_error(std::error_code ec, std::string_view what, const ftp::Clien
   return report_failure(line, code);
 }
 
-Progress::Progress(bool enabled) : enabled_(enabled && ::isatty(2) == 1) {}
+FtpProgress::FtpProgress(bool enabled) : enabled_(enabled && ::isatty(2) == 1) {}
 
-void Progress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
+void FtpProgress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   if (!enabled_) return;
   const auto now = Clock::now();
   if (!started_) {  // the rate counts from the first data, not from the login
@@ -176,7 +176,7 @@ void Progress::update(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   draw(bytes, total, now);
 }
 
-void Progress::done(std::uint64_t bytes, std::optional<std::uint64_t> total) {
+void FtpProgress::done(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   if (!enabled_) return;
   const auto now = Clock::now();
   if (!started_) start_ = now;
@@ -184,8 +184,8 @@ void Progress::done(std::uint64_t bytes, std::optional<std::uint64_t> total) {
   std::fputs("\n", stderr);
 }
 
-void Progress::draw(std::uint64_t bytes, std::optional<std::uint64_t> total,
-                    Clock::time_point now) {
+void FtpProgress::draw(std::uint64_t bytes, std::optional<std::uint64_t> total,
+                       Clock::time_point now) {
   last_ = now;
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double mb = static_cast<double>(bytes) / 1e6;

@@ -72,9 +72,9 @@ void verbose_note(std::string_view line);
 void verbose_head(char marker, std::string_view head);
 
 /// The progress meter on a terminal: bytes, rate, ETA, redrawn at most every 200 ms.
-class Progress {
+class HttpProgress {
  public:
-  explicit Progress(bool on) : on_(on) {}
+  explicit HttpProgress(bool on) : on_(on) {}
   void start(std::uint64_t expected);
   void update(std::uint64_t received);
   void end();

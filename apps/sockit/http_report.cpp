@@ -189,12 +189,12 @@ void verbose_head(char marker, std::string_view head) {
   std::fputs(out.c_str(), stderr);
 }
 
-void Progress::start(std::uint64_t expected) {
+void HttpProgress::start(std::uint64_t expected) {
   expected_ = expected;
   start_ = last_ = Clock::now();
 }
 
-void Progress::update(std::uint64_t received) {
+void HttpProgress::update(std::uint64_t received) {
   if (!on_) return;
   const auto now = Clock::now();
   if (now - last_ < std::chrono::milliseconds(200)) return;
@@ -202,7 +202,7 @@ void Progress::update(std::uint64_t received) {
   draw(received);
 }
 
-void Progress::draw(std::uint64_t received) {
+void HttpProgress::draw(std::uint64_t received) {
   const double elapsed = seconds(Clock::now() - start_);
   const double rate = elapsed > 0 ? static_cast<double>(received) / elapsed : 0;
   std::string line = fmt::format("\r  {:.1f} MiB", static_cast<double>(received) / 1048576.0);
@@ -218,7 +218,7 @@ void Progress::draw(std::uint64_t received) {
   drawn_ = true;
 }
 
-void Progress::end() {
+void HttpProgress::end() {
   if (!on_ || !drawn_) return;
   std::fputs("\n", stderr);
   drawn_ = false;

@@ -25,7 +25,7 @@ bool is_redirect(int status) {
 struct Sink {
   int fd = STDOUT_FILENO;
   const HttpArgs* args = nullptr;
-  Progress progress{false};
+  HttpProgress progress{false};
   bool discard = false;  // a redirect being followed, or -f and an error status
   std::optional<http::Inflater> inflater;
   HttpBody framing;
@@ -256,7 +256,7 @@ int run_http(const HttpArgs& args) {
     }
     const bool to_terminal = t.sink.fd == STDOUT_FILENO && ::isatty(STDOUT_FILENO) == 1;
     t.sink.progress =
-        Progress(!args.silent && !args.verbose && !to_terminal && ::isatty(STDERR_FILENO) == 1);
+        HttpProgress(!args.silent && !args.verbose && !to_terminal && ::isatty(STDERR_FILENO) == 1);
     const int c = t.run(urls[i]);
     if (!args.write_out.empty()) write_out(args.write_out, t.report);
     if (args.timing && t.report.have_response) print_timing(t.report);

@@ -23,8 +23,6 @@ constexpr std::size_t kChunk = 16 * 1024;
 // Ciphertext waiting for the socket before stdin is read again: bounds memory when the peer
 // reads slower than stdin arrives.
 constexpr std::size_t kMaxWire = 256 * 1024;
-constexpr int kStdin = 0;
-constexpr int kStdout = 1;
 
 bool would_block(std::error_code ec) {
   return ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block;
@@ -130,7 +128,7 @@ class TlsBridge {
       std::array<pollfd, 2> fds{};
       std::size_t count = 0;
       const bool want_stdin = stdin_open_ && plain_.empty() && wire_.readable_bytes() < kMaxWire;
-      if (want_stdin) fds[count++] = {kStdin, POLLIN, 0};
+      if (want_stdin) fds[count++] = {STDIN_FILENO, POLLIN, 0};
       const std::size_t sock_slot = count++;
       short events = reading_ ? POLLIN : 0;
       if (!wire_.empty()) events = static_cast<short>(events | POLLOUT);
@@ -158,7 +156,7 @@ class TlsBridge {
   Status on_stdin() {
     std::string buf(kChunk * 4, '\0');
     ssize_t n = -1;
-    while ((n = ::read(kStdin, buf.data(), buf.size())) < 0 && errno == EINTR) {
+    while ((n = ::read(STDIN_FILENO, buf.data(), buf.size())) < 0 && errno == EINTR) {
     }
     if (n < 0) return fail(sys_error());
     buf.resize(static_cast<std::size_t>(n));
@@ -246,7 +244,7 @@ class TlsBridge {
       if (o_.hex) std::fputs(in_dump_.rows(raw).c_str(), stderr);
       auto text = decoder_.decode(raw);
       if (!text) return fail(text.error());
-      auto written = write_all_fd(kStdout, *text);
+      auto written = write_all_fd(STDOUT_FILENO, *text);
       if (!written && written.error() == std::errc::broken_pipe) {
         finished_ = true;  // whoever read our output has gone (`| head`): a normal end
       } else if (!written) {
