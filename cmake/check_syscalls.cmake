@@ -4,12 +4,12 @@
 #
 # Scanned: ROOT/src, ROOT/apps and ROOT/include (*.cpp, *.hpp, *.cc, *.h), except ROOT/src/sys/,
 # whose files are the one place these calls live (their public forms are sockit/sys/*.hpp:
-# io.hpp, socket.hpp, accept.hpp, sendfile.hpp; src/sys/raw_io.hpp for the bench's hot loops and
-# src/sys/stream_io.hpp for the event loop Connection's).
+# io.hpp, socket.hpp, accept.hpp, sendfile.hpp; src/sys/stream_io.hpp for the hot loops of the
+# event loop's Connection and of the bench engine).
 #
 # The rule: a call of one of these functions through the global qualifier, `::send(`, which is
 # how sockit writes every system call. Not matched, on purpose:
-#   - a member or other namespace's function of the same name (`Client::send(`, `raw::send(`,
+#   - a member or other namespace's function of the same name (`Client::send(`, `stream_io::receive(`,
 #     `tls->recv(`): the `::` must not follow a name;
 #   - plain ::read, ::write and ::pread: reading regular files, stdin, pipes, eventfd and
 #     signalfd (apps/sockit reading stdin, async/loop.cpp's eventfd, net/interfaces.cpp's /proc

@@ -1,7 +1,7 @@
-// The byte system calls of the event loop's Connection (src/async/connection*.cpp,
-// kernel_echo.cpp), in the raw form its hot path needs: inline, no Result to build, no errno to
-// read back. Private to the library: everything outside src/async uses sys/io.hpp's Result
-// forms, which are built the same way.
+// The byte system calls of the hot loops, in the raw form they need: inline, no Result to
+// build, no errno to read back. Used by the event loop's Connection (src/async/connection*.cpp,
+// kernel_echo.cpp) and the bench engine's load loops (src/tools/bench/). Private to the library
+// and the tool: everything else uses sys/io.hpp's Result forms, which are built the same way.
 //
 // Every call returns the bytes moved (0 from a read: end of stream; 0 from a splice out of a
 // socket: the peer's EOF) or minus the errno value: -EAGAIN when a non-blocking descriptor
@@ -86,6 +86,22 @@ inline ssize_t transmit2(int fd, std::string_view first, std::string_view second
                            detail::iov_of(second.data(), second.size())};
   msghdr msg{};
   msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return detail::result(n);
+}
+
+/// One send of the pieces in `iov`, in order (sendmsg(2) with MSG_NOSIGNAL; a single piece is a
+/// plain send(2)).
+inline ssize_t transmitv(int fd, std::span<const iovec> iov) noexcept {
+  if (iov.size() == 1)
+    return transmit(fd,
+                    std::string_view(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len));
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(iov.data());
   msg.msg_iovlen = iov.size();
   ssize_t n = 0;
   do {

@@ -166,6 +166,22 @@ TEST(SysStreamIo, Transmit2SendsBothPiecesInOrder) {
   EXPECT_EQ(stream_io::transmit2(a.get(), "a", "b"), -EAGAIN);
 }
 
+TEST(SysStreamIo, TransmitvSendsEveryPieceInOrder) {
+  auto [a, b] = socket_pair();
+  std::string p1 = "ab", p2 = "cde", p3 = "f";
+  const std::array<iovec, 3> three{
+      {{p1.data(), p1.size()}, {p2.data(), p2.size()}, {p3.data(), p3.size()}}};
+  ASSERT_EQ(stream_io::transmitv(a.get(), three), 6);
+  ASSERT_EQ(stream_io::transmitv(a.get(), std::span(three).first(1)), 2);  // one piece: send(2)
+  EXPECT_EQ(read_all(b.get(), 8), "abcdefab");
+  EXPECT_EQ(fill(a.get()), -EAGAIN);
+  EXPECT_EQ(stream_io::transmitv(a.get(), three), -EAGAIN);
+  b.reset();
+  // No SIGPIPE (it would end this program): -EPIPE, for one piece and for several.
+  EXPECT_EQ(stream_io::transmitv(a.get(), std::span(three).first(1)), -EPIPE);
+  EXPECT_EQ(stream_io::transmitv(a.get(), three), -EPIPE);
+}
+
 // MSG_MORE: the header stays in the sender's kernel until the next send without it, then both
 // arrive together.
 TEST(SysStreamIo, TransmitMoreHoldsBytesForTheNextSend) {

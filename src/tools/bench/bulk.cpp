@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 
 #include "internal.hpp"
-#include "sys/raw_io.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -104,8 +103,8 @@ void BulkLoop::set_paused(Stream& s, bool paused) {
 void BulkLoop::on_write(Stream& s) {
   if (s.dead) return;
   if (s.tls != nullptr) {
-    if (!s.tls->flush(s.fd)) {
-      count_io_error(errno, slot_.report.errors);
+    if (const int e = s.tls->flush(s.fd); e < 0) {
+      count_io_error(-e, slot_.report.errors);
       kill(s, nullptr);
       return;
     }
@@ -128,18 +127,14 @@ void BulkLoop::on_write(Stream& s) {
     iov[count] = iovec{const_cast<std::byte*>(pattern_.at(s.sent + pos)), take};
     pos += take;
   }
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = count;
   // TLS: one pattern period per call (the session encrypts it into records of 16 KiB).
   const ssize_t n =
       s.tls != nullptr
           ? s.tls->send(s.fd, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len)
-      : count == 1 ? raw::send(s.fd, iov[0].iov_base, iov[0].iov_len)
-                   : raw::sendmsg(s.fd, &msg);
+          : stream_io::transmitv(s.fd, std::span<const iovec>(iov.data(), count));
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-    count_io_error(errno, slot_.report.errors);
+    if (stream_io::would_block(n)) return;
+    count_io_error(static_cast<int>(-n), slot_.report.errors);
     kill(s, nullptr);
     return;
   }
@@ -157,11 +152,11 @@ void BulkLoop::on_readable(Stream& s, std::uint64_t now) {
 }
 
 bool BulkLoop::on_read(Stream& s, std::uint64_t now) {
-  const ssize_t n = s.tls != nullptr ? s.tls->recv(s.fd, in_.data(), in_.size())
-                                     : raw::recv(s.fd, in_.data(), in_.size());
+  const ssize_t n =
+      s.tls != nullptr ? s.tls->recv(s.fd, in_.data(), in_.size()) : stream_io::receive(s.fd, in_);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-    count_io_error(errno, slot_.report.errors);
+    if (stream_io::would_block(n)) return false;
+    count_io_error(static_cast<int>(-n), slot_.report.errors);
     kill(s, nullptr);
     return false;
   }

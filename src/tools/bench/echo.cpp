@@ -3,12 +3,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "internal.hpp"
 #include "sockit/tools/rate.hpp"
-#include "sys/raw_io.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -137,20 +136,24 @@ void EchoLoop::flush(Conn& c) {
   if (c.dead) return;
   while (c.begin < c.end) {
     const std::size_t len = c.end - c.begin;
-    const ssize_t n = c.tls != nullptr ? c.tls->send(c.fd, c.out + c.begin, len)
-                                       : raw::send(c.fd, c.out + c.begin, len);
+    const ssize_t n =
+        c.tls != nullptr
+            ? c.tls->send(c.fd, c.out + c.begin, len)
+            : stream_io::transmit(c.fd, {reinterpret_cast<const char*>(c.out + c.begin), len});
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      count_io_error(errno, slot_.report.errors);
+      if (stream_io::would_block(n)) break;
+      count_io_error(static_cast<int>(-n), slot_.report.errors);
       kill(c, nullptr);
       return;
     }
     c.begin += static_cast<std::size_t>(n);
   }
-  if (c.tls != nullptr && c.begin == c.end && !c.tls->flush(c.fd)) {
-    count_io_error(errno, slot_.report.errors);
-    kill(c, nullptr);
-    return;
+  if (c.tls != nullptr && c.begin == c.end) {
+    if (const int e = c.tls->flush(c.fd); e < 0) {
+      count_io_error(-e, slot_.report.errors);
+      kill(c, nullptr);
+      return;
+    }
   }
   // With TLS, ciphertext the socket did not take yet also needs the socket to become writable.
   const bool pending = c.begin < c.end || (c.tls != nullptr && c.tls->has_output());
@@ -174,10 +177,10 @@ void EchoLoop::on_readable(Conn& c) {
   const int rounds = c.tls != nullptr ? 1024 : 4;
   for (int round = 0; round < rounds && !c.dead; ++round) {
     const ssize_t n = c.tls != nullptr ? c.tls->recv(c.fd, in_.data(), in_.size())
-                                       : raw::recv(c.fd, in_.data(), in_.size());
+                                       : stream_io::receive(c.fd, in_);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      count_io_error(errno, slot_.report.errors);
+      if (stream_io::would_block(n)) return;
+      count_io_error(static_cast<int>(-n), slot_.report.errors);
       kill(c, nullptr);
       return;
     }

@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "internal.hpp"
-#include "sys/raw_io.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit::bench::detail {
 
@@ -25,7 +25,7 @@ bool TlsLink::has_output() const noexcept {
 // Ciphertext goes from the session through the thread's scratch buffer straight to the socket;
 // only what the socket refuses is copied into the link, and that copy is freed once sent, so a
 // quiet connection holds no buffer of its own (it held a 16.5 KB one each before).
-bool TlsLink::flush(int fd) {
+int TlsLink::flush(int fd) {
   for (;;) {
     const std::byte* data = nullptr;
     std::size_t size = 0;
@@ -38,23 +38,24 @@ bool TlsLink::flush(int fd) {
         std::vector<std::byte>().swap(out_);
         out_begin_ = 0;
       }
-      if (session_->pending_output() == 0) return true;
+      if (session_->pending_output() == 0) return 0;
       size = session_->take_output(*scratch_);
       data = scratch_->data();
       from_scratch = true;
     }
     std::size_t sent = 0;
     while (sent < size) {
-      const ssize_t n = raw::send(fd, data + sent, size - sent);
+      const ssize_t n =
+          stream_io::transmit(fd, {reinterpret_cast<const char*>(data + sent), size - sent});
       if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+        if (!stream_io::would_block(n)) return static_cast<int>(n);
         if (from_scratch) {
           out_.assign(data + sent, data + size);
           out_begin_ = 0;
         } else {
           out_begin_ += sent;
         }
-        return true;
+        return 0;
       }
       sent += static_cast<std::size_t>(n);
     }
@@ -66,29 +67,26 @@ ssize_t TlsLink::send(int fd, const std::byte* data, std::size_t n) {
   auto wrote = session_->write({data, n});
   if (!wrote) {
     error_ = wrote.error();
-    errno = EIO;
-    return -1;
+    return -EIO;
   }
-  if (!flush(fd)) return -1;
-  if (wrote->bytes == 0) {  // the session holds enough ciphertext: wait for the socket
-    errno = EAGAIN;
-    return -1;
-  }
+  if (const int e = flush(fd); e < 0) return e;
+  if (wrote->bytes == 0) return -EAGAIN;  // the session holds enough ciphertext: wait
   return static_cast<ssize_t>(wrote->bytes);
 }
 
 // Moves what the socket holds (up to the scratch buffer) into the session. After a read that
 // wanted input the session holds less than one record, so the scratch always fits.
-bool TlsLink::fill(int fd, bool& eof) {
-  const ssize_t n = raw::recv(fd, scratch_->data(), scratch_->size());
-  if (n < 0) return false;
+// Returns what the read returned (bytes, 0 at the end, or -errno).
+ssize_t TlsLink::fill(int fd, bool& eof) {
+  const ssize_t n = stream_io::receive(fd, *scratch_);
+  if (n < 0) return n;
   if (n == 0) {
     session_->feed_eof();
     eof = true;
   } else {
     session_->feed({scratch_->data(), static_cast<std::size_t>(n)});
   }
-  return true;
+  return n;
 }
 
 ssize_t TlsLink::recv(int fd, std::byte* out, std::size_t n) {
@@ -103,37 +101,35 @@ ssize_t TlsLink::recv(int fd, std::byte* out, std::size_t n) {
       if (r.error() == make_error_code(TlsErrc::truncated)) break;
       error_ = r.error();
       if (got > 0) break;
-      errno = EIO;
-      return -1;
+      return -EIO;
     }
     if (r->bytes > 0) {
       got += r->bytes;
       continue;
     }
     if (r->progress == TlsProgress::closed || eof) break;
-    if (!fill(fd, eof)) {
-      if (got > 0 || errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return -1;
+    if (const ssize_t filled = fill(fd, eof); filled < 0) {
+      if (got > 0 || stream_io::would_block(filled)) break;
+      return filled;
     }
   }
-  if (has_output() && !flush(fd)) return -1;  // post-handshake messages (key updates)
-  if (got == 0 && !eof && !session_->peer_closed() && !error_) {
-    errno = EAGAIN;
-    return -1;
+  if (has_output()) {  // post-handshake messages (key updates)
+    if (const int e = flush(fd); e < 0) return e;
   }
+  if (got == 0 && !eof && !session_->peer_closed() && !error_) return -EAGAIN;
   return static_cast<ssize_t>(got);
 }
 
 Result<bool> TlsLink::handshake(int fd) {
   for (int turn = 0; turn < 16; ++turn) {
     auto step = session_->handshake();
-    if (!flush(fd)) return fail(sys_error());
+    if (const int e = flush(fd); e < 0) return fail(sys_error(-e));
     if (!step) return fail(step.error());
     if (*step == TlsProgress::done) return true;
     bool eof = false;
-    if (!fill(fd, eof)) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-      return fail(sys_error());
+    if (const ssize_t n = fill(fd, eof); n < 0) {
+      if (stream_io::would_block(n)) return false;
+      return fail(sys_error(static_cast<int>(-n)));
     }
   }
   return false;

@@ -1,6 +1,7 @@
 // TLS for the load engine: one TlsSession per connection, driven over the connection's
-// non-blocking socket with send(2)/recv(2)-like calls, so that the echo and bulk loops keep
-// their shape. The handshakes run in the connect phase (handshake_all), before the clock starts.
+// non-blocking socket with calls shaped like sys/stream_io.hpp's (bytes, or minus the errno
+// value), so that the echo and bulk loops treat a TLS and a plain connection alike. The handshakes
+// run in the connect phase (handshake_all), before the clock starts.
 #pragma once
 
 #include <sys/types.h>
@@ -22,15 +23,15 @@ class TlsLink {
   /// links: one record's worth).
   TlsLink(TlsSession session, std::vector<std::byte>* scratch);
 
-  /// Like send(2): plaintext bytes taken, or -1 with errno (EAGAIN: the socket is full; EIO: a
-  /// TLS error, see error()). Ciphertext that did not fit in the socket waits in the link.
+  /// Like stream_io::transmit: plaintext bytes taken, or -errno (-EAGAIN: the socket is full;
+  /// -EIO: a TLS error, see error()). Ciphertext that did not fit in the socket waits in the link.
   ssize_t send(int fd, const std::byte* data, std::size_t n);
-  /// Like recv(2): plaintext bytes, 0 at the end of the stream, or -1 with errno. Fills `out`
+  /// Like stream_io::receive: plaintext bytes, 0 at the end of the stream, or -errno. Fills `out`
   /// as far as the socket allows: a short count means the socket had no more for now, so a
   /// caller on a level-triggered poller must call again only when it returned out.size().
   ssize_t recv(int fd, std::byte* out, std::size_t n);
-  /// Sends waiting ciphertext as far as the socket takes it; false on a socket error (errno).
-  bool flush(int fd);
+  /// Sends waiting ciphertext as far as the socket takes it: 0, or -errno on a socket error.
+  int flush(int fd);
   /// Ciphertext waits for the socket: keep the connection registered for writing.
   bool has_output() const noexcept;
   /// One step of the client handshake: true when it is complete; an error when it failed.
@@ -39,7 +40,7 @@ class TlsLink {
   std::error_code error() const noexcept { return error_; }
 
  private:
-  bool fill(int fd, bool& eof);
+  ssize_t fill(int fd, bool& eof);
 
   std::optional<TlsSession> session_;
   std::vector<std::byte>* scratch_;

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "internal.hpp"
-#include "sys/raw_io.hpp"
+#include "sys/stream_io.hpp"
 
 namespace sockit::bench::detail {
 namespace {
@@ -93,9 +93,10 @@ void UdpLoop::send_one(Sock& s, std::uint64_t j, std::uint64_t now) {
     ++slot_.report.requests;
     if (slot_.first_ns == 0) slot_.first_ns = now;
   }
-  const ssize_t n = raw::send(s.fd, out_.data(), out_.size());
-  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-    kill(s, errno);
+  const ssize_t n =
+      stream_io::transmit(s.fd, {reinterpret_cast<const char*>(out_.data()), out_.size()});
+  if (n < 0 && !stream_io::would_block(n) && n != -ENOBUFS) {
+    kill(s, static_cast<int>(-n));
     return;
   }
   // A datagram the kernel dropped on send stays in flight and expires as lost.
@@ -106,10 +107,10 @@ void UdpLoop::send_one(Sock& s, std::uint64_t j, std::uint64_t now) {
 
 void UdpLoop::on_readable(Sock& s) {
   for (int round = 0; round < 64 && !s.dead; ++round) {  // bounded batch per wakeup
-    const ssize_t n = raw::recv(s.fd, in_.data(), in_.size());
+    const ssize_t n = stream_io::receive(s.fd, in_);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      kill(s, errno);  // e.g. ECONNREFUSED: nothing listens on the port
+      if (stream_io::would_block(n)) return;
+      kill(s, static_cast<int>(-n));  // e.g. ECONNREFUSED: nothing listens on the port
       return;
     }
     const std::uint64_t now = now_ns();
