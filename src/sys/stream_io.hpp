@@ -78,22 +78,6 @@ inline ssize_t transmit(int fd, std::string_view data, int extra = 0) noexcept {
   return detail::result(n);
 }
 
-/// One send of `first` then `second` (sendmsg(2) with MSG_NOSIGNAL); an empty `second` makes
-/// it a plain send(2), with no msghdr or iovec for the kernel to import (an echo, most replies).
-inline ssize_t transmit2(int fd, std::string_view first, std::string_view second) noexcept {
-  if (second.empty()) return transmit(fd, first);
-  std::array<iovec, 2> iov{detail::iov_of(first.data(), first.size()),
-                           detail::iov_of(second.data(), second.size())};
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = iov.size();
-  ssize_t n = 0;
-  do {
-    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return detail::result(n);
-}
-
 /// One send of the pieces in `iov`, in order (sendmsg(2) with MSG_NOSIGNAL; a single piece is a
 /// plain send(2)).
 inline ssize_t transmitv(int fd, std::span<const iovec> iov) noexcept {
@@ -108,6 +92,15 @@ inline ssize_t transmitv(int fd, std::span<const iovec> iov) noexcept {
     n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   return detail::result(n);
+}
+
+/// One send of `first` then `second` (sendmsg(2) with MSG_NOSIGNAL); an empty `second` makes
+/// it a plain send(2), with no msghdr or iovec for the kernel to import (an echo, most replies).
+inline ssize_t transmit2(int fd, std::string_view first, std::string_view second) noexcept {
+  if (second.empty()) return transmit(fd, first);
+  const std::array<iovec, 2> iov{detail::iov_of(first.data(), first.size()),
+                                 detail::iov_of(second.data(), second.size())};
+  return transmitv(fd, iov);
 }
 
 /// send(2) with MSG_MORE: the kernel holds the bytes back for the write that follows (a
