@@ -6,8 +6,9 @@
 #
 # 1. Load: every WORKLOADS entry NAME@CONNS runs `wrk -t1 -cCONNS -dDURATION` against every
 #    server, ROUNDS interleaved rounds (every server and workload once per round, so a noisy
-#    neighbour hits all alike). NAME is plaintext (sockit's route, nginx's `return`; h2o and
-#    python serve a 13-byte file of that name), 1k.bin, 1m.bin, p16 (/plaintext pipelined
+#    neighbour hits all alike; each round starts one server further along the list). NAME is
+#    plaintext (sockit's route, nginx's `return`; h2o and python serve a 13-byte file of that
+#    name), 1k.bin, 1m.bin, p16 (/plaintext pipelined
 #    16 deep through a wrk script) or h1p16 (the same with `h2load --h1 -m16 -t1 -cCONNS
 #    -DDURATION`, which keeps 16 requests outstanding per connection; the pipelined ones skip
 #    python: it answers pipelined requests one by one and stalls the generator). Reports
@@ -210,7 +211,8 @@ load() {
       printf "%s %s %s\n", n, rps, e }' <<<"$out"
 }
 for round in $(seq "$ROUNDS"); do
-  for s in $SERVERS; do
+  # shellcheck disable=SC2086 # SERVERS is a list of words
+  for s in $(rotated "$round" $SERVERS); do
     for wl in $WORKLOADS; do
       w=${wl%@*} c=${wl#*@}
       skip "$s" "$w" && continue

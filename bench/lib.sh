@@ -26,6 +26,18 @@ cpu_ticks() {
   echo "$sum"
 }
 
+# rotated N WORD...: the words, one per line, starting N places along (and wrapping). Round N
+# of an interleaved benchmark takes its contestants in this order, so that none always runs
+# first or after the same one (bench/ftp.sh measured that place alone moving a result by 10%).
+rotated() {
+  local n=$1 k
+  shift
+  local -a words=("$@")
+  for ((k = 0; k < ${#words[@]}; k++)); do
+    printf '%s\n' "${words[$(((n + k) % ${#words[@]}))]}"
+  done
+}
+
 # tls_cert DIR [ec|rsa]: a throwaway self-signed certificate for localhost and 127.0.0.1 in
 # DIR/cert.pem and DIR/key.pem (EC P-256 by default, or RSA-2048).
 tls_cert() {
