@@ -27,8 +27,9 @@ cpu_ticks() {
 }
 
 # rotated N WORD...: the words, one per line, starting N places along (and wrapping). Round N
-# of an interleaved benchmark takes its contestants in this order, so that none always runs
-# first or after the same one (bench/ftp.sh measured that place alone moving a result by 10%).
+# of an interleaved benchmark takes its contestants in this order, so that each takes every
+# place in turn (in bench/ftp.sh a client's place in a fixed order moved its result by 10%).
+# A rotation keeps who follows whom; bench/ftp.sh shuffles, which changes that too.
 rotated() {
   local n=$1 k
   shift

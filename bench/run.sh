@@ -269,8 +269,8 @@ started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
   ROUND_BASE=$(( (round - 1) * REPS ))
-  # Each round starts one server further along the list: none always runs first or after the
-  # same one (bench/ftp.sh measured that place alone moving a result by 10%).
+  # Each round starts one server further along the list, so each takes every place in turn
+  # (in bench/ftp.sh a client's place in a fixed order moved its result by 10%).
   read -ra all <<< "$SERVERS"
   for ((k = 0; k < ${#all[@]}; k++)); do
     s=${all[$(((round + k) % ${#all[@]}))]}
